@@ -1,0 +1,258 @@
+"""Classification losses on scores, each returning ``(loss, dscores)``.
+
+Convention (used everywhere in ranvier): a batch ``X`` has shape ``(m, n)``, the
+scores ``S = X W^T + b`` have shape ``(m, c)`` and the labels ``y`` are integers in
+``[0, c)`` of shape ``(m,)``.  Every loss is the *mean* over the ``m`` examples and
+``dscores`` is the exact gradient of that mean with respect to ``S``.
+
+All three losses are exact and finite for scores of any magnitude a float can hold
+well (the lecture's scores are 300, 500 and -150; the tests use 1e4): the softmax
+works with scores shifted by their row maximum, so ``exp`` never overflows.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ._validation import check_labels, check_scores
+
+__all__ = [
+    "LOSSES",
+    "get_loss",
+    "log_softmax",
+    "loss_name",
+    "multiclass_hinge",
+    "softmax",
+    "softmax_cross_entropy",
+    "squared_error",
+]
+
+LossFn = Callable[..., "tuple[float, np.ndarray]"]
+
+
+def log_softmax(scores: np.ndarray) -> np.ndarray:
+    """Log-probabilities ``s_j - log(sum_k exp(s_k))``, computed stably row by row.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (m, c)
+
+    Returns
+    -------
+    ndarray of shape (m, c), same dtype as ``scores`` (float64 for integer input).
+    """
+    scores = check_scores(scores)
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    # After the shift the row maximum is 0, so the sum is in [1, c]: no overflow,
+    # and exp of very negative numbers underflows quietly to 0.
+    shifted -= np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return shifted
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Class probabilities ``exp(s_i) / sum_j exp(s_j)`` for each row of scores.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (m, c)
+
+    Returns
+    -------
+    ndarray of shape (m, c)
+        Each row is non-negative and sums to 1 (up to rounding).
+
+    Examples
+    --------
+    >>> softmax(np.array([[300.0, 500.0, -150.0]])).round(6)
+    array([[0., 1., 0.]])
+    """
+    scores = check_scores(scores)
+    probs = scores - scores.max(axis=1, keepdims=True)
+    np.exp(probs, out=probs)
+    probs /= probs.sum(axis=1, keepdims=True)
+    return probs
+
+
+def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Softmax cross-entropy (the maximum-likelihood loss) and its gradient.
+
+    The lecture's log-sum-exp form, averaged over the batch::
+
+        L = (1/m) * sum_i [ log(sum_j exp(s_ij)) - s_{i, y_i} ]
+        dL/ds_ij = (p_ij - [j == y_i]) / m,    p = softmax(s)
+
+    Parameters
+    ----------
+    scores : ndarray of shape (m, c)
+    y : ndarray of int of shape (m,)
+        True class of each row, in ``[0, c)``.
+
+    Returns
+    -------
+    loss : float
+    dscores : ndarray of shape (m, c), same dtype as ``scores``.
+    """
+    scores = check_scores(scores)
+    y = check_labels(y, scores)
+    m = scores.shape[0]
+    rows = np.arange(m)
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    np.exp(shifted, out=shifted)  # now exp(s - max)
+    sums = shifted.sum(axis=1)
+    # log-sum-exp minus the true score, both relative to the row maximum
+    log_sums = np.log(sums)
+    true_shifted = scores[rows, y] - scores.max(axis=1)
+    loss = float(np.mean(log_sums - true_shifted))
+    dscores = shifted
+    dscores /= sums[:, None]  # probabilities
+    dscores[rows, y] -= 1
+    dscores /= m
+    return loss, dscores
+
+
+def multiclass_hinge(
+    scores: np.ndarray, y: np.ndarray, margin: float = 1.0
+) -> tuple[float, np.ndarray]:
+    """Multiclass SVM hinge loss and its subgradient (the lecture's SVM loss).
+
+    ::
+
+        L = (1/m) * sum_i sum_{j != y_i} max(0, margin + s_ij - s_{i, y_i})
+
+    With ``z_ij = margin + s_ij - s_{i, y_i}``, the subgradient used is the
+    lecture's: ``dL/ds_ij = [z_ij > 0] / m`` for ``j != y_i`` and
+    ``dL/ds_{i, y_i} = -(sum_{j != y_i} [z_ij > 0]) / m``.  At ``z_ij == 0``
+    exactly the indicator is 0.
+
+    This is the sum over wrong classes (CS231n); PyTorch's ``MultiMarginLoss``
+    additionally divides by the number of classes.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (m, c)
+    y : ndarray of int of shape (m,)
+    margin : float, default 1.0
+        The margin ``delta``; must be >= 0.
+
+    Returns
+    -------
+    loss : float
+    dscores : ndarray of shape (m, c), same dtype as ``scores``.
+    """
+    scores = check_scores(scores)
+    y = check_labels(y, scores)
+    margin = float(margin)
+    if not (margin >= 0 and np.isfinite(margin)):
+        raise ValueError(f"margin must be a finite number >= 0, got {margin}")
+    m = scores.shape[0]
+    rows = np.arange(m)
+    z = scores - scores[rows, y][:, None]
+    z += margin
+    z[rows, y] = 0  # the true class contributes no term
+    np.maximum(z, 0, out=z)
+    loss = float(z.sum() / m)
+    dscores = (z > 0).astype(scores.dtype)
+    dscores[rows, y] = -dscores.sum(axis=1)
+    dscores /= m
+    return loss, dscores
+
+
+def squared_error(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Half the squared error between scores and targets, averaged over the batch.
+
+    ::
+
+        L = (1/m) * sum_i 0.5 * ||s_i - t_i||^2
+        dL/ds_i = (s_i - t_i) / m
+
+    The factor 0.5 is the lecture's XOR cost ``J = 1/2 sum (g(x) - y)^2`` (and
+    scikit-learn's ``squared_loss``); it makes the gradient the plain residual.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (m, c)
+    y : ndarray of shape (m,) of int, or ndarray of shape (m, c) of float
+        Integer class labels, turned into one-hot targets (the lecture's first
+        attempt at classification), or real-valued targets of the same shape
+        as ``scores`` (regression; a 1-D float array is accepted when c == 1).
+
+    Returns
+    -------
+    loss : float
+    dscores : ndarray of shape (m, c), same dtype as ``scores``.
+    """
+    scores = check_scores(scores)
+    y_arr = np.asarray(y)
+    diff = scores.copy()
+    if y_arr.ndim == 1 and np.issubdtype(y_arr.dtype, np.integer):
+        y_arr = check_labels(y_arr, scores)
+        diff[np.arange(scores.shape[0]), y_arr] -= 1
+    else:
+        targets = _check_targets(y_arr, scores)
+        diff -= targets
+    m = scores.shape[0]
+    loss = 0.5 * float(np.vdot(diff, diff)) / m
+    diff /= m
+    return loss, diff
+
+
+def _check_targets(targets: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    if targets.ndim == 1 and scores.shape[1] == 1:
+        targets = targets[:, None]
+    if targets.shape != scores.shape:
+        raise ValueError(
+            f"y must hold integer labels of shape ({scores.shape[0]},) or real targets "
+            f"of the scores' shape {scores.shape}, got shape {targets.shape}"
+        )
+    if not np.issubdtype(targets.dtype, np.number) or np.issubdtype(targets.dtype, np.complexfloating):
+        raise TypeError(f"y must be numeric, got dtype {targets.dtype}")
+    if not np.all(np.isfinite(targets)):
+        raise ValueError("y contains NaN or infinity; clean the targets first")
+    return targets.astype(scores.dtype, copy=False)
+
+
+LOSSES: dict[str, LossFn] = {
+    "softmax": softmax_cross_entropy,
+    "svm": multiclass_hinge,
+    "squared": squared_error,
+}
+"""Loss functions by name: ``softmax``, ``svm`` (multiclass hinge), ``squared``."""
+
+_ALIASES = {
+    "cross_entropy": "softmax",
+    "cross-entropy": "softmax",
+    "softmax_cross_entropy": "softmax",
+    "hinge": "svm",
+    "multiclass_hinge": "svm",
+    "squared_error": "squared",
+    "mse": "squared",
+}
+
+
+def loss_name(name: str) -> str:
+    """The canonical name (``softmax``, ``svm`` or ``squared``) of a loss or alias.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the valid ones.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"loss must be a name such as 'softmax', got {type(name).__name__}")
+    key = _ALIASES.get(name.lower(), name.lower())
+    if key not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; choose one of: {', '.join(LOSSES)}")
+    return key
+
+
+def get_loss(name: str) -> LossFn:
+    """Look a loss function up by name (``softmax``, ``svm``, ``squared`` or an alias).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the valid ones.
+    """
+    return LOSSES[loss_name(name)]

@@ -1,0 +1,484 @@
+"""Linear classifiers and multilayer perceptrons with exact backward passes.
+
+A network with ``layer_sizes = (n, h_1, ..., h_{N-1}, c)`` computes, for a batch
+``X`` of shape ``(m, n)`` (rows are examples)::
+
+    H_0 = X
+    H_k = f_k(H_{k-1} @ W_k.T + b_k)     k = 1 .. N-1   (hidden layers)
+    S   = H_{N-1} @ W_N.T + b_N                          (scores, no activation)
+
+which is the lecture's ``h_k = f(W_k h_{k-1} + b_k)``, ``z = W_N h_{N-1} + b_N``
+written for a batch of row vectors.  ``W_k`` has shape ``(h_k, h_{k-1})`` and
+``b_k`` shape ``(h_k,)``.  ``layer_sizes = (n, c)`` is the linear classifier
+``scores = W x + b``.
+
+The objective is the data loss (the mean over the batch, see
+:mod:`ranvier.losses`) plus L2 regularisation of the weights only::
+
+    L = data_loss + 0.5 * reg * sum_k ||W_k||_F^2       (biases not included)
+
+so that its gradient adds ``reg * W_k`` to each ``dW_k``: the same as PyTorch's
+``weight_decay = reg`` on the weights.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Sequence
+
+import numpy as np
+
+from ._validation import check_labels, check_positive
+from .activations import Activation, get_activation
+from .initializers import init_weight
+from .layers import affine_backward, affine_forward
+from .losses import get_loss, loss_name
+
+__all__ = ["MLP", "LinearClassifier"]
+
+_RELU_FAMILY = {"relu", "leaky_relu", "elu"}
+
+
+class MLP:
+    """A multilayer perceptron of any depth with a linear output layer (scores).
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``(n_inputs, hidden_1, ..., hidden_k, n_outputs)``, at least two numbers.
+        ``(n, c)`` alone is the linear classifier.
+    activation : str or sequence of str, default 'relu'
+        Hidden activation, by name (see :mod:`ranvier.activations`), either one
+        for every hidden layer or one per hidden layer.  The output layer has
+        none: it produces scores.
+    loss : {'softmax', 'svm', 'squared'}, default 'softmax'
+        The data loss on the scores (see :mod:`ranvier.losses`).
+    reg : float, default 0.0
+        L2 strength ``lambda`` in ``0.5 * lambda * sum_k ||W_k||^2`` (weights only).
+    init : {'auto', 'he', 'xavier', 'glorot', 'gaussian'} or float, default 'auto'
+        Weight initialisation (see :mod:`ranvier.initializers`).  ``'auto'``
+        picks He for relu-like hidden layers, Xavier for the others, and a small
+        Gaussian (std 0.001) for a linear classifier, whose initial softmax loss
+        is then ``log(c)``.  A float is a Gaussian standard deviation.
+    seed : int or numpy.random.Generator, optional
+        Seed of the initialisation.  The same seed gives the same weights in
+        every dtype.
+    dtype : numpy dtype, default float32
+        Dtype of the parameters and of all computation; float64 for gradient
+        checks.
+    margin : float, default 1.0
+        The margin ``delta`` of the hinge loss (used when ``loss='svm'``).
+
+    Attributes
+    ----------
+    params : dict of str to ndarray
+        ``W1, b1, W2, b2, ...``; ``Wk`` of shape ``(out, in)``, ``bk`` of shape ``(out,)``.
+
+    Examples
+    --------
+    >>> net = MLP((3, 4, 2), seed=0)
+    >>> net.num_params
+    26
+    >>> net.scores(np.ones((5, 3))).shape
+    (5, 2)
+    """
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        activation: str | Activation | Sequence[str | Activation] = "relu",
+        loss: str = "softmax",
+        reg: float = 0.0,
+        init: str | float = "auto",
+        seed: int | np.random.Generator | None = None,
+        dtype: np.dtype | type = np.float32,
+        margin: float = 1.0,
+    ) -> None:
+        self.layer_sizes = _check_layer_sizes(layer_sizes)
+        self.activations = _resolve_activations(activation, len(self.layer_sizes) - 2)
+        self.loss_name = loss_name(loss)
+        self._loss_fn = get_loss(self.loss_name)
+        self.reg = check_positive(reg, "reg", allow_zero=True)
+        self.margin = check_positive(margin, "margin", allow_zero=True)
+        self.dtype = _check_dtype(dtype)
+        self.init = init
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self.params: dict[str, np.ndarray] = {}
+        for k, (fan_in, fan_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:]), start=1):
+            scheme = self._init_scheme(k)
+            self.params[f"W{k}"] = init_weight(scheme, fan_in, fan_out, rng, self.dtype)
+            self.params[f"b{k}"] = np.zeros(fan_out, dtype=self.dtype)
+
+    # ------------------------------------------------------------------ shape
+    @property
+    def n_layers(self) -> int:
+        """Number of layers with weights (the input layer is not counted)."""
+        return len(self.layer_sizes) - 1
+
+    @property
+    def n_features(self) -> int:
+        """Width ``n`` of the inputs."""
+        return self.layer_sizes[0]
+
+    @property
+    def n_outputs(self) -> int:
+        """Number of scores ``c`` per example."""
+        return self.layer_sizes[-1]
+
+    @property
+    def num_params(self) -> int:
+        """Number of learnable parameters: every weight and every bias.
+
+        The lecture's 3-4-2 network has 3*4 + 4*2 = 20 weights and 4 + 2 = 6
+        biases, 26 in all; 3-4-4-2 has 46.
+        """
+        return sum(p.size for p in self.params.values())
+
+    @property
+    def activation_names(self) -> list[str]:
+        """Names of the hidden activations, one per hidden layer."""
+        return [a.name for a in self.activations]
+
+    def _init_scheme(self, k: int) -> str | float:
+        if self.init != "auto":
+            return self.init
+        if self.n_layers == 1:
+            return 1e-3
+        # layer k feeds the activation of hidden layer k (the last layer feeds scores)
+        act = self.activations[min(k, self.n_layers - 1) - 1].name
+        return "he" if act in _RELU_FAMILY else "xavier"
+
+    # ---------------------------------------------------------------- forward
+    def scores(self, X: np.ndarray) -> np.ndarray:
+        """Scores of a batch.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, n)
+
+        Returns
+        -------
+        ndarray of shape (m, c)
+        """
+        h = self._check_X(X)
+        for k in range(1, self.n_layers + 1):
+            h = h @ self.params[f"W{k}"].T
+            h += self.params[f"b{k}"]
+            if k < self.n_layers:
+                h = self.activations[k - 1].forward(h)
+        return h
+
+    def hidden_outputs(self, X: np.ndarray) -> list[np.ndarray]:
+        """Outputs of every layer: ``[H_1, ..., H_{N-1}, S]``.
+
+        The hidden outputs are the features the network has learned ("hidden
+        layers as learned features"); the last entry is the scores.
+        """
+        h = self._check_X(X)
+        outputs = []
+        for k in range(1, self.n_layers + 1):
+            h = h @ self.params[f"W{k}"].T
+            h += self.params[f"b{k}"]
+            if k < self.n_layers:
+                h = self.activations[k - 1].forward(h)
+            outputs.append(h)
+        return outputs
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predicted class of each row: the index of its largest score."""
+        return np.argmax(self.scores(X), axis=1)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Softmax of the scores: class probabilities of shape (m, c)."""
+        from .losses import softmax
+
+        return softmax(self.scores(X))
+
+    # ------------------------------------------------------------------- loss
+    def reg_loss(self) -> float:
+        """``0.5 * reg * sum_k ||W_k||^2`` (0 when ``reg`` is 0)."""
+        if self.reg == 0:
+            return 0.0
+        total = sum(float(np.vdot(W, W)) for W in self.weights())
+        return 0.5 * self.reg * total
+
+    def loss(self, X: np.ndarray, y: np.ndarray) -> float:
+        """The objective: mean data loss over the batch plus the L2 term."""
+        data_loss, _ = self._data_loss(self.scores(X), y)
+        return data_loss + self.reg_loss()
+
+    def loss_and_grads(self, X: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+        """Loss and the exact gradient of every parameter, by a backward pass.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, n)
+        y : ndarray of shape (m,) of int
+            Class labels (or, for ``loss='squared'``, real targets of shape (m, c)).
+
+        Returns
+        -------
+        loss : float
+            Data loss (mean over the batch) plus ``0.5 * reg * sum ||W_k||^2``.
+        grads : dict of str to ndarray
+            Keyed like :attr:`params`, each of the same shape and dtype.
+        """
+        h = self._check_X(X)
+        caches = []
+        for k in range(1, self.n_layers + 1):
+            a, affine_cache = affine_forward(h, self.params[f"W{k}"], self.params[f"b{k}"])
+            if k < self.n_layers:
+                act = self.activations[k - 1]
+                h = act.forward(a)
+                caches.append((affine_cache, (act, a, h)))
+            else:
+                caches.append((affine_cache, None))
+                h = a
+        data_loss, dout = self._data_loss(h, y)
+        grads: dict[str, np.ndarray] = {}
+        for k in range(self.n_layers, 0, -1):
+            affine_cache, act_cache = caches[k - 1]
+            if act_cache is not None:
+                act, a, out = act_cache
+                dout = act.backward(dout, a, out)
+            dout, dW, db = affine_backward(dout, affine_cache)
+            if self.reg:
+                dW += self.reg * self.params[f"W{k}"]
+            grads[f"W{k}"] = dW
+            grads[f"b{k}"] = db
+        grads = {name: grads[name] for name in self.params}  # W1, b1, W2, ... order
+        return data_loss + self.reg_loss(), grads
+
+    def _data_loss(self, scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        if self.loss_name == "svm":
+            return self._loss_fn(scores, y, margin=self.margin)
+        return self._loss_fn(scores, y)
+
+    # --------------------------------------------------------------- algebra
+    def weights(self) -> list[np.ndarray]:
+        """The weight matrices ``[W_1, ..., W_N]``."""
+        return [self.params[f"W{k}"] for k in range(1, self.n_layers + 1)]
+
+    def biases(self) -> list[np.ndarray]:
+        """The bias vectors ``[b_1, ..., b_N]``."""
+        return [self.params[f"b{k}"] for k in range(1, self.n_layers + 1)]
+
+    def collapse(self) -> tuple[np.ndarray, np.ndarray]:
+        """Collapse a network of identity activations into one linear layer.
+
+        Any composition of linear maps is linear (the lecture's "what if f() is
+        linear?")::
+
+            W = W_N ... W_2 W_1
+            b = b_N + W_N b_{N-1} + ... + W_N ... W_3 b_2 + W_N ... W_2 b_1
+
+        and ``X @ W.T + b`` equals :meth:`scores`.
+
+        Returns
+        -------
+        W : ndarray of shape (c, n)
+        b : ndarray of shape (c,)
+
+        Raises
+        ------
+        ValueError
+            If a hidden activation is not ``identity``.
+        """
+        nonlinear = [a.name for a in self.activations if a.name != "identity"]
+        if nonlinear:
+            raise ValueError(
+                "collapse() needs every hidden activation to be 'identity', but this network "
+                f"uses {sorted(set(nonlinear))}; a nonlinear network is not one linear map"
+            )
+        W = self.params["W1"].copy()
+        b = self.params["b1"].copy()
+        for k in range(2, self.n_layers + 1):
+            Wk = self.params[f"W{k}"]
+            W = Wk @ W
+            b = Wk @ b + self.params[f"b{k}"]
+        return W, b
+
+    # --------------------------------------------------------- flat vectors
+    def get_flat_params(self) -> np.ndarray:
+        """All parameters in one 1-D array (``W1, b1, W2, ...``, each row-major)."""
+        return np.concatenate([p.ravel() for p in self.params.values()])
+
+    def set_flat_params(self, theta: np.ndarray) -> "MLP":
+        """Load parameters from a 1-D array laid out as :meth:`get_flat_params`."""
+        theta = np.asarray(theta)
+        if theta.shape != (self.num_params,):
+            raise ValueError(f"theta must have shape ({self.num_params},), got {theta.shape}")
+        start = 0
+        for p in self.params.values():
+            p[...] = theta[start : start + p.size].reshape(p.shape)
+            start += p.size
+        return self
+
+    def objective(self, X: np.ndarray, y: np.ndarray):
+        """The loss as a function of the flat parameter vector, for :func:`ranvier.gd`.
+
+        Returns a callable ``theta -> (loss, grad)`` that loads ``theta`` into this
+        model and returns the loss and the flat gradient: the lecture's generic
+        ``gd`` can then train the network.
+        """
+        X = self._check_X(X)
+
+        def func(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            self.set_flat_params(theta)
+            loss, grads = self.loss_and_grads(X, y)
+            return loss, np.concatenate([g.ravel() for g in grads.values()])
+
+        return func
+
+    # ------------------------------------------------------------- utilities
+    def copy(self) -> "MLP":
+        """A deep copy (parameters included)."""
+        return copy.deepcopy(self)
+
+    def astype(self, dtype: np.dtype | type) -> "MLP":
+        """A copy whose parameters and computation use ``dtype``."""
+        new = copy.copy(self)
+        new.dtype = _check_dtype(dtype)
+        new.params = {k: v.astype(new.dtype) for k, v in self.params.items()}
+        return new
+
+    def set_params(self, params: dict[str, np.ndarray]) -> "MLP":
+        """Replace the parameters (copied into the model's dtype); returns ``self``.
+
+        Raises
+        ------
+        ValueError
+            If a name is missing or unknown, or a shape does not match.
+        """
+        missing = set(self.params) - set(params)
+        extra = set(params) - set(self.params)
+        if missing or extra:
+            raise ValueError(
+                f"params must have exactly the keys {sorted(self.params)}; "
+                f"missing {sorted(missing)}, unexpected {sorted(extra)}"
+            )
+        new = {}
+        for name, value in params.items():
+            arr = np.array(value, dtype=self.dtype)
+            if arr.shape != self.params[name].shape:
+                raise ValueError(f"params[{name!r}] must have shape {self.params[name].shape}, got {arr.shape}")
+            new[name] = arr
+        self.params = {name: new[name] for name in self.params}
+        return self
+
+    def get_config(self) -> dict:
+        """The constructor arguments that define the architecture (JSON-friendly)."""
+        return {
+            "layer_sizes": list(self.layer_sizes),
+            "activation": self.activation_names,
+            "loss": self.loss_name,
+            "reg": self.reg,
+            "margin": self.margin,
+            "dtype": np.dtype(self.dtype).name,
+        }
+
+    def _check_X(self, X: np.ndarray) -> np.ndarray:
+        arr = np.asarray(X)
+        if arr.ndim != 2:
+            raise ValueError(
+                f"X must be a 2-D array of shape (m, {self.n_features}), one row per example, "
+                f"got shape {arr.shape}; flatten images with X.reshape(len(X), -1)"
+            )
+        if arr.shape[1] != self.n_features:
+            raise ValueError(
+                f"X has {arr.shape[1]} features per row but this model takes {self.n_features}; "
+                "pass data of the width the model was built for"
+            )
+        if arr.shape[0] == 0:
+            raise ValueError("X is empty; pass at least one example")
+        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_) or np.iscomplexobj(arr):
+            raise TypeError(f"X must be a real numeric array, got dtype {arr.dtype}")
+        arr = arr.astype(self.dtype, copy=False)
+        if not np.isfinite(arr).all():
+            raise ValueError("X contains NaN or infinity; clean or impute the data first")
+        return arr
+
+    def __repr__(self) -> str:
+        acts = self.activation_names
+        act = acts[0] if len(set(acts)) == 1 else acts
+        return (
+            f"{type(self).__name__}(layer_sizes={self.layer_sizes}, activation={act!r}, "
+            f"loss={self.loss_name!r}, reg={self.reg}, dtype={np.dtype(self.dtype).name})"
+        )
+
+
+class LinearClassifier(MLP):
+    """The lecture's linear classifier ``scores = W x + b``.
+
+    ``W`` has shape ``(c, n)`` and ``b`` shape ``(c,)``.  It is the network with
+    ``layer_sizes = (n, c)``; the parameters are ``params['W1']`` and
+    ``params['b1']``, also reachable as :attr:`W` and :attr:`b`.
+
+    Parameters
+    ----------
+    n_features : int
+    n_classes : int
+    loss, reg, init, seed, dtype, margin
+        As for :class:`MLP`.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_classes: int,
+        loss: str = "softmax",
+        reg: float = 0.0,
+        init: str | float = "auto",
+        seed: int | np.random.Generator | None = None,
+        dtype: np.dtype | type = np.float32,
+        margin: float = 1.0,
+    ) -> None:
+        super().__init__(
+            (n_features, n_classes), activation=(), loss=loss, reg=reg, init=init,
+            seed=seed, dtype=dtype, margin=margin,
+        )
+
+    @property
+    def W(self) -> np.ndarray:
+        """Weights of shape ``(c, n)``: row ``j`` is class ``j``'s template."""
+        return self.params["W1"]
+
+    @property
+    def b(self) -> np.ndarray:
+        """Biases of shape ``(c,)``."""
+        return self.params["b1"]
+
+
+def _check_layer_sizes(layer_sizes: Sequence[int]) -> tuple[int, ...]:
+    try:
+        sizes = tuple(layer_sizes)
+    except TypeError:
+        raise TypeError(
+            f"layer_sizes must be a sequence such as (n_inputs, hidden, n_classes), got {layer_sizes!r}"
+        ) from None
+    if len(sizes) < 2:
+        raise ValueError(
+            f"layer_sizes needs at least the input and output sizes, e.g. (3072, 10); got {sizes}"
+        )
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+            raise ValueError(f"layer_sizes must be positive integers, got {sizes}")
+    return tuple(int(s) for s in sizes)
+
+
+def _resolve_activations(activation, n_hidden: int) -> list[Activation]:
+    if isinstance(activation, (str, Activation)):
+        return [get_activation(activation)] * n_hidden
+    acts = [get_activation(a) for a in activation]
+    if len(acts) != n_hidden and not (n_hidden == 0 and not acts):
+        raise ValueError(
+            f"activation must be one name or one per hidden layer ({n_hidden}), got {len(acts)}"
+        )
+    return acts
+
+
+def _check_dtype(dtype) -> np.dtype:
+    dt = np.dtype(dtype)
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be float32 (training) or float64 (gradient checks), got {dt}")
+    return dt
