@@ -55,3 +55,18 @@ def test_activation_layer_relu_passes_gradient_only_where_positive():
     out, cache = activation_forward(x, "relu")
     np.testing.assert_array_equal(out, [[0, 2], [3, 0]])
     np.testing.assert_array_equal(activation_backward(np.ones_like(x), cache), [[0, 1], [1, 0]])
+
+
+def test_buffers_and_need_dx():
+    x, W, b, dout = _setup(seed=2)
+    out = np.empty((4, 3))
+    res, cache = affine_forward(x, W, b, out=out)
+    assert res is out
+    dx, dW, db = affine_backward(dout, cache)
+    bufs = (np.empty_like(x), np.empty_like(W), np.empty_like(b))
+    dx2, dW2, db2 = affine_backward(dout, cache, out=bufs)
+    assert dx2 is bufs[0] and dW2 is bufs[1] and db2 is bufs[2]
+    np.testing.assert_array_equal(dx2, dx)
+    none, dW3, _ = affine_backward(dout, cache, need_dx=False)
+    assert none is None
+    np.testing.assert_array_equal(dW3, dW)

@@ -226,3 +226,17 @@ def test_loss_registry():
     assert loss_name("hinge") == "svm"
     with pytest.raises(ValueError, match="choose one of: softmax, svm, squared"):
         get_loss("l1")
+
+
+@pytest.mark.parametrize("fn", LOSS_FNS)
+def test_out_buffer_and_in_place_give_the_same_numbers(fn):
+    scores, y = _problem((6, 5), seed=4)
+    loss, dscores = fn(scores, y)
+    buf = np.empty_like(scores)
+    loss_buf, d_buf = fn(scores, y, out=buf)
+    assert d_buf is buf and loss_buf == loss
+    np.testing.assert_array_equal(buf, dscores)
+    inplace = scores.copy()
+    loss_in, d_in = fn(inplace, y, out=inplace)
+    assert d_in is inplace and loss_in == loss
+    np.testing.assert_array_equal(inplace, dscores)

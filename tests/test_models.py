@@ -243,3 +243,31 @@ def test_set_params_checks_shapes():
         net.set_params({"W1": np.zeros((3, 2)), "b1": np.zeros(2)})
     with pytest.raises(ValueError, match="missing"):
         net.set_params({"W1": np.zeros((2, 3))})
+
+
+# ----------------------------------------------------------------- workspace
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_workspace_gives_the_same_numbers_and_reuses_its_arrays(loss):
+    X, y = _data(m=6)
+    net = MLP((4, 5, 6, 3), activation="tanh", loss=loss, reg=0.1, seed=0)
+    fresh_loss, fresh = net.loss_and_grads(X, y)
+    ws = net.workspace(6)
+    loss1, grads1 = net.loss_and_grads(X, y, workspace=ws)
+    ids = {k: id(v) for k, v in grads1.items()}
+    assert loss1 == fresh_loss
+    for k in fresh:
+        np.testing.assert_array_equal(grads1[k], fresh[k])
+    loss2, grads2 = net.loss_and_grads(X[::-1].copy(), y[::-1].copy(), workspace=ws)
+    assert {k: id(v) for k, v in grads2.items()} == ids  # the same buffers, overwritten
+    assert loss2 == pytest.approx(loss1, rel=1e-6)  # a permuted batch has the same mean loss
+    np.testing.assert_array_equal(ws.scores, net.scores(X[::-1].copy()))
+
+
+def test_workspace_must_fit():
+    net = MLP((4, 3))
+    ws = net.workspace(5)
+    X, y = _data(m=6)
+    with pytest.raises(ValueError, match="holds batches of 5 rows, got 6"):
+        net.loss_and_grads(X, y, workspace=ws)
+    with pytest.raises(ValueError, match="made for another model"):
+        MLP((4, 2, 3)).loss_and_grads(X[:5], y[:5], workspace=ws)

@@ -4,9 +4,12 @@ Each activation ``f`` is applied elementwise.  An :class:`Activation` bundles
 
 * ``forward(x)``: ``f(x)``;
 * ``derivative(x)``: ``f'(x)``, from the pre-activation ``x``;
-* ``backward(dout, x, out)``: ``dout * f'(x)``, the chain rule of a layer's
-  backward pass.  It may use the forward output ``out = f(x)`` when that is
-  cheaper (``sigmoid``: ``s (1 - s)``; ``tanh``: ``1 - t**2``; ``relu``: ``out > 0``).
+* ``backward(dout, y)``: ``dout * f'(x)``, the chain rule of a layer's backward
+  pass, computed from the forward output ``y = f(x)`` alone (``sigmoid``:
+  ``y (1 - y)``; ``tanh``: ``1 - y**2``; ``relu``: ``y > 0``), so that a network
+  may overwrite its pre-activations with the activations in place.
+
+``forward`` and ``backward`` take an optional ``out`` array to write into.
 
 Derivatives at a kink (``relu`` and ``leaky_relu`` at exactly 0) use the value of
 the left side (0 and the negative slope), as PyTorch does.
@@ -45,15 +48,20 @@ class Activation:
     Attributes
     ----------
     name : str
-    forward : callable ``x -> f(x)``
+    forward : callable ``(x, out=None) -> f(x)``
+        May write into ``out``, which may be ``x`` itself (in place).
     derivative : callable ``x -> f'(x)``
-    backward : callable ``(dout, x, out) -> dout * f'(x)``
+        From the pre-activation; exact on both tails.
+    backward : callable ``(dout, y, out=None) -> dout * f'(x)``
+        The chain rule of a layer's backward pass, from the forward *output*
+        ``y = f(x)`` alone (so the forward pass may overwrite ``x``); may write
+        into ``out``, which may be ``dout`` itself.
     """
 
     name: str
-    forward: Callable[[Array], Array]
+    forward: Callable[..., Array]
     derivative: Callable[[Array], Array]
-    backward: Callable[[Array, Array, Array], Array]
+    backward: Callable[..., Array]
 
     def __call__(self, x: Array) -> Array:
         return self.forward(x)
@@ -63,56 +71,66 @@ class Activation:
 
 
 # --- identity -----------------------------------------------------------------
-def identity(x: Array) -> Array:
+def identity(x: Array, out: Array | None = None) -> Array:
     """``f(x) = x``."""
-    return np.asarray(x)
+    if out is None:
+        return np.array(x, copy=True)
+    if out is not x:
+        np.copyto(out, x)
+    return out
 
 
 def _identity_derivative(x: Array) -> Array:
-    return np.ones_like(x)
+    return np.ones_like(x, dtype=_float_dtype(x))
 
 
-def _identity_backward(dout: Array, x: Array, out: Array) -> Array:
-    return dout
+def _identity_backward(dout: Array, y: Array, out: Array | None = None) -> Array:
+    return identity(dout, out)
 
 
 # --- relu ---------------------------------------------------------------------
-def relu(x: Array) -> Array:
+def relu(x: Array, out: Array | None = None) -> Array:
     """``f(x) = max(0, x)``, the lecture's ``x * (x > 0)``."""
-    return np.maximum(x, 0)
+    return np.maximum(x, 0, out=out)
 
 
 def _relu_derivative(x: Array) -> Array:
     return (np.asarray(x) > 0).astype(_float_dtype(x))
 
 
-def _relu_backward(dout: Array, x: Array, out: Array) -> Array:
-    return dout * (out > 0)
+def _relu_backward(dout: Array, y: Array, out: Array | None = None) -> Array:
+    # f'(x) = [x > 0] = [y > 0]
+    return np.multiply(dout, y > 0, out=out)
 
 
 # --- leaky relu ---------------------------------------------------------------
-def leaky_relu(x: Array, negative_slope: float = 0.01) -> Array:
-    """``f(x) = x`` for ``x > 0`` and ``negative_slope * x`` otherwise."""
+def leaky_relu(x: Array, negative_slope: float = 0.01, out: Array | None = None) -> Array:
+    """``f(x) = x`` for ``x > 0`` and ``negative_slope * x`` otherwise (slope in [0, 1))."""
     x = np.asarray(x)
-    return np.where(x > 0, x, x * negative_slope)
+    # for a slope in [0, 1), max(x, slope * x) is x above 0 and slope * x below
+    return np.maximum(x, x * negative_slope, out=out)
 
 
 def _make_leaky(negative_slope: float) -> Activation:
-    def forward(x: Array) -> Array:
-        return leaky_relu(x, negative_slope)
+    if not 0 <= negative_slope < 1:
+        raise ValueError(f"negative_slope must be in [0, 1), got {negative_slope}")
+
+    def forward(x: Array, out: Array | None = None) -> Array:
+        return leaky_relu(x, negative_slope, out=out)
 
     def derivative(x: Array) -> Array:
         x = np.asarray(x)
         return np.where(x > 0, 1.0, negative_slope).astype(_float_dtype(x))
 
-    def backward(dout: Array, x: Array, out: Array) -> Array:
-        return np.where(x > 0, dout, dout * negative_slope)
+    def backward(dout: Array, y: Array, out: Array | None = None) -> Array:
+        # y > 0 exactly where x > 0
+        return np.multiply(dout, np.where(y > 0, 1.0, negative_slope).astype(dout.dtype), out=out)
 
     return Activation("leaky_relu", forward, derivative, backward)
 
 
 # --- sigmoid ------------------------------------------------------------------
-def sigmoid(x: Array) -> Array:
+def sigmoid(x: Array, out: Array | None = None) -> Array:
     """``f(x) = 1 / (1 + exp(-x))``, stable for any ``x``.
 
     With ``e = exp(-|x|)`` (never above 1) it is ``1 / (1 + e)`` for ``x >= 0`` and
@@ -121,23 +139,24 @@ def sigmoid(x: Array) -> Array:
     """
     x = np.asarray(x)
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    numerator = np.where(x >= 0, np.ones((), dtype=e.dtype), e)
+    return np.divide(numerator, 1 + e, out=out)
 
 
 def _sigmoid_derivative(x: Array) -> Array:
     # sigma(x) * sigma(-x) = e / (1 + e)^2 with e = exp(-|x|): exact on both tails
     e = np.exp(-np.abs(np.asarray(x)))
-    return e / (1.0 + e) ** 2
+    return e / (1 + e) ** 2
 
 
-def _sigmoid_backward(dout: Array, x: Array, out: Array) -> Array:
-    return dout * out * (1 - out)
+def _sigmoid_backward(dout: Array, y: Array, out: Array | None = None) -> Array:
+    return np.multiply(dout, y * (1 - y), out=out)
 
 
 # --- tanh ---------------------------------------------------------------------
-def tanh(x: Array) -> Array:
+def tanh(x: Array, out: Array | None = None) -> Array:
     """``f(x) = tanh(x) = 2 sigmoid(2x) - 1``."""
-    return np.tanh(x)
+    return np.tanh(x, out=out)
 
 
 def _tanh_derivative(x: Array) -> Array:
@@ -145,26 +164,29 @@ def _tanh_derivative(x: Array) -> Array:
     return 1 - t * t
 
 
-def _tanh_backward(dout: Array, x: Array, out: Array) -> Array:
-    return dout * (1 - out * out)
+def _tanh_backward(dout: Array, y: Array, out: Array | None = None) -> Array:
+    return np.multiply(dout, 1 - y * y, out=out)
 
 
 # --- softplus -----------------------------------------------------------------
-def softplus(x: Array) -> Array:
+def softplus(x: Array, out: Array | None = None) -> Array:
     """``f(x) = log(1 + exp(x))``, a smooth relu; computed as ``max(x, 0) + log1p(exp(-|x|))``."""
     x = np.asarray(x)
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    tail = np.log1p(np.exp(-np.abs(x)))
+    return np.add(np.maximum(x, 0), tail, out=out)
 
 
-def _softplus_backward(dout: Array, x: Array, out: Array) -> Array:
-    return dout * sigmoid(x)
+def _softplus_backward(dout: Array, y: Array, out: Array | None = None) -> Array:
+    # f'(x) = sigmoid(x) = 1 - exp(-y), computed as -expm1(-y) to keep its digits
+    return np.multiply(dout, -np.expm1(-y), out=out)
 
 
 # --- elu ----------------------------------------------------------------------
-def elu(x: Array) -> Array:
+def elu(x: Array, out: Array | None = None) -> Array:
     """``f(x) = x`` for ``x > 0`` and ``exp(x) - 1`` otherwise (alpha = 1)."""
     x = np.asarray(x)
-    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+    # expm1 of min(x, 0): no overflow for large positive x, full precision near 0
+    return _into(np.where(x > 0, x, np.expm1(np.minimum(x, 0))), out)
 
 
 def _elu_derivative(x: Array) -> Array:
@@ -172,9 +194,16 @@ def _elu_derivative(x: Array) -> Array:
     return np.where(x > 0, 1.0, np.exp(np.minimum(x, 0))).astype(_float_dtype(x))
 
 
-def _elu_backward(dout: Array, x: Array, out: Array) -> Array:
-    # for x <= 0, f'(x) = exp(x) = out + 1
-    return np.where(x > 0, dout, dout * (out + 1))
+def _elu_backward(dout: Array, y: Array, out: Array | None = None) -> Array:
+    # for x <= 0, f'(x) = exp(x) = y + 1
+    return np.multiply(dout, np.where(y > 0, 1, y + 1), out=out)
+
+
+def _into(result: Array, out: Array | None) -> Array:
+    if out is None:
+        return result
+    np.copyto(out, result)
+    return out
 
 
 def _float_dtype(x: Array) -> np.dtype:

@@ -24,7 +24,9 @@ __all__ = [
 ]
 
 
-def affine_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, Any]:
+def affine_forward(
+    x: np.ndarray, W: np.ndarray, b: np.ndarray, *, out: np.ndarray | None = None
+) -> tuple[np.ndarray, Any]:
     """``out = x @ W.T + b``.
 
     Parameters
@@ -32,18 +34,26 @@ def affine_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     x : ndarray of shape (m, n)
     W : ndarray of shape (h, n)
     b : ndarray of shape (h,)
+    out : ndarray of shape (m, h), optional
+        Where to write the result (one BLAS product, no temporary).
 
     Returns
     -------
     out : ndarray of shape (m, h)
     cache : object to pass to :func:`affine_backward`
     """
-    out = x @ W.T
+    out = np.matmul(x, W.T, out=out)
     out += b
     return out, (x, W)
 
 
-def affine_backward(dout: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def affine_backward(
+    dout: np.ndarray,
+    cache: Any,
+    *,
+    need_dx: bool = True,
+    out: tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None] = (None, None, None),
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Gradients of an affine layer.
 
     Parameters
@@ -51,10 +61,15 @@ def affine_backward(dout: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarra
     dout : ndarray of shape (m, h)
         Upstream gradient ``dL/dout``.
     cache : from :func:`affine_forward`
+    need_dx : bool, default True
+        Skip the product ``dout @ W`` when False (the first layer of a
+        network, whose input is data, needs no ``dx``); ``dx`` is then None.
+    out : tuple of three ndarrays or None, optional
+        Buffers for ``(dx, dW, db)``.
 
     Returns
     -------
-    dx : ndarray of shape (m, n)
+    dx : ndarray of shape (m, n) or None
         ``dout @ W``
     dW : ndarray of shape (h, n)
         ``dout.T @ x``
@@ -62,20 +77,32 @@ def affine_backward(dout: np.ndarray, cache: Any) -> tuple[np.ndarray, np.ndarra
         ``dout`` summed over the batch
     """
     x, W = cache
-    return dout @ W, dout.T @ x, dout.sum(axis=0)
+    dx_out, dW_out, db_out = out
+    dW = np.matmul(dout.T, x, out=dW_out)
+    db = np.sum(dout, axis=0, out=db_out)
+    dx = np.matmul(dout, W, out=dx_out) if need_dx else None
+    return dx, dW, db
 
 
-def activation_forward(x: np.ndarray, activation: str | Activation) -> tuple[np.ndarray, Any]:
-    """``out = f(x)`` elementwise; returns ``(out, cache)``."""
+def activation_forward(
+    x: np.ndarray, activation: str | Activation, *, out: np.ndarray | None = None
+) -> tuple[np.ndarray, Any]:
+    """``out = f(x)`` elementwise; returns ``(out, cache)``.
+
+    ``out`` may be ``x`` itself: the backward pass needs only the output.
+    """
     act = get_activation(activation)
-    out = act.forward(x)
-    return out, (act, x, out)
+    y = act.forward(x, out=out)
+    return y, (act, y)
 
 
-def activation_backward(dout: np.ndarray, cache: Any) -> np.ndarray:
-    """``dx = dout * f'(x)`` for the cache of :func:`activation_forward`."""
-    act, x, out = cache
-    return act.backward(dout, x, out)
+def activation_backward(dout: np.ndarray, cache: Any, *, out: np.ndarray | None = None) -> np.ndarray:
+    """``dx = dout * f'(x)`` for the cache of :func:`activation_forward`.
+
+    ``out`` may be ``dout`` itself.
+    """
+    act, y = cache
+    return act.backward(dout, y, out=out)
 
 
 def affine_activation_forward(

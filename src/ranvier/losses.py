@@ -75,7 +75,9 @@ def softmax(scores: np.ndarray) -> np.ndarray:
     return probs
 
 
-def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+def softmax_cross_entropy(
+    scores: np.ndarray, y: np.ndarray, *, out: np.ndarray | None = None
+) -> tuple[float, np.ndarray]:
     """Softmax cross-entropy (the maximum-likelihood loss) and its gradient.
 
     The lecture's log-sum-exp form, averaged over the batch::
@@ -88,6 +90,9 @@ def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.
     scores : ndarray of shape (m, c)
     y : ndarray of int of shape (m,)
         True class of each row, in ``[0, c)``.
+    out : ndarray of shape (m, c), optional
+        Where to write ``dscores`` (it may be ``scores`` itself); saves an
+        allocation in a training loop.
 
     Returns
     -------
@@ -98,22 +103,20 @@ def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.
     y = check_labels(y, scores)
     m = scores.shape[0]
     rows = np.arange(m)
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    np.exp(shifted, out=shifted)  # now exp(s - max)
-    sums = shifted.sum(axis=1)
-    # log-sum-exp minus the true score, both relative to the row maximum
-    log_sums = np.log(sums)
-    true_shifted = scores[rows, y] - scores.max(axis=1)
-    loss = float(np.mean(log_sums - true_shifted))
-    dscores = shifted
-    dscores /= sums[:, None]  # probabilities
-    dscores[rows, y] -= 1
-    dscores /= m
-    return loss, dscores
+    row_max = scores.max(axis=1, keepdims=True)
+    true_shifted = scores[rows, y] - row_max[:, 0]  # taken before out may overwrite scores
+    probs = np.subtract(scores, row_max, out=out)
+    np.exp(probs, out=probs)  # exp(s - max): at most 1, never overflows
+    sums = probs.sum(axis=1)
+    loss = float(np.mean(np.log(sums) - true_shifted))
+    probs /= sums[:, None]
+    probs[rows, y] -= 1
+    probs /= m
+    return loss, probs
 
 
 def multiclass_hinge(
-    scores: np.ndarray, y: np.ndarray, margin: float = 1.0
+    scores: np.ndarray, y: np.ndarray, margin: float = 1.0, *, out: np.ndarray | None = None
 ) -> tuple[float, np.ndarray]:
     """Multiclass SVM hinge loss and its subgradient (the lecture's SVM loss).
 
@@ -135,6 +138,8 @@ def multiclass_hinge(
     y : ndarray of int of shape (m,)
     margin : float, default 1.0
         The margin ``delta``; must be >= 0.
+    out : ndarray of shape (m, c), optional
+        Where to write ``dscores`` (it may be ``scores`` itself).
 
     Returns
     -------
@@ -148,18 +153,20 @@ def multiclass_hinge(
         raise ValueError(f"margin must be a finite number >= 0, got {margin}")
     m = scores.shape[0]
     rows = np.arange(m)
-    z = scores - scores[rows, y][:, None]
+    z = np.subtract(scores, scores[rows, y][:, None], out=out)
     z += margin
     z[rows, y] = 0  # the true class contributes no term
     np.maximum(z, 0, out=z)
     loss = float(z.sum() / m)
-    dscores = (z > 0).astype(scores.dtype)
-    dscores[rows, y] = -dscores.sum(axis=1)
-    dscores /= m
-    return loss, dscores
+    np.sign(z, out=z)  # z >= 0, so this is the indicator [z > 0]
+    z[rows, y] = -z.sum(axis=1)
+    z /= m
+    return loss, z
 
 
-def squared_error(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+def squared_error(
+    scores: np.ndarray, y: np.ndarray, *, out: np.ndarray | None = None
+) -> tuple[float, np.ndarray]:
     """Half the squared error between scores and targets, averaged over the batch.
 
     ::
@@ -177,6 +184,8 @@ def squared_error(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]
         Integer class labels, turned into one-hot targets (the lecture's first
         attempt at classification), or real-valued targets of the same shape
         as ``scores`` (regression; a 1-D float array is accepted when c == 1).
+    out : ndarray of shape (m, c), optional
+        Where to write ``dscores`` (it may be ``scores`` itself).
 
     Returns
     -------
@@ -185,17 +194,23 @@ def squared_error(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]
     """
     scores = check_scores(scores)
     y_arr = np.asarray(y)
-    diff = scores.copy()
     if y_arr.ndim == 1 and np.issubdtype(y_arr.dtype, np.integer):
         y_arr = check_labels(y_arr, scores)
+        diff = scores.copy() if out is None else _copy_into(scores, out)
         diff[np.arange(scores.shape[0]), y_arr] -= 1
     else:
         targets = _check_targets(y_arr, scores)
-        diff -= targets
+        diff = np.subtract(scores, targets, out=out)
     m = scores.shape[0]
     loss = 0.5 * float(np.vdot(diff, diff)) / m
     diff /= m
     return loss, diff
+
+
+def _copy_into(src: np.ndarray, out: np.ndarray) -> np.ndarray:
+    if out is not src:
+        np.copyto(out, src)
+    return out
 
 
 def _check_targets(targets: np.ndarray, scores: np.ndarray) -> np.ndarray:

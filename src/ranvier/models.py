@@ -34,7 +34,7 @@ from .initializers import init_weight
 from .layers import affine_backward, affine_forward
 from .losses import get_loss, loss_name
 
-__all__ = ["MLP", "LinearClassifier"]
+__all__ = ["MLP", "LinearClassifier", "Workspace"]
 
 _RELU_FAMILY = {"relu", "leaky_relu", "elu"}
 
@@ -207,7 +207,9 @@ class MLP:
         data_loss, _ = self._data_loss(self.scores(X), y)
         return data_loss + self.reg_loss()
 
-    def loss_and_grads(self, X: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+    def loss_and_grads(
+        self, X: np.ndarray, y: np.ndarray, *, workspace: "Workspace | None" = None
+    ) -> tuple[float, dict[str, np.ndarray]]:
         """Loss and the exact gradient of every parameter, by a backward pass.
 
         Parameters
@@ -215,6 +217,10 @@ class MLP:
         X : array-like of shape (m, n)
         y : ndarray of shape (m,) of int
             Class labels (or, for ``loss='squared'``, real targets of shape (m, c)).
+        workspace : Workspace, optional
+            Preallocated buffers from :meth:`workspace` for batches of ``m``
+            rows.  With one, nothing large is allocated, and the returned
+            gradients live in the workspace: the next call overwrites them.
 
         Returns
         -------
@@ -223,36 +229,52 @@ class MLP:
         grads : dict of str to ndarray
             Keyed like :attr:`params`, each of the same shape and dtype.
         """
-        h = self._check_X(X)
-        caches = []
-        for k in range(1, self.n_layers + 1):
-            a, affine_cache = affine_forward(h, self.params[f"W{k}"], self.params[f"b{k}"])
-            if k < self.n_layers:
-                act = self.activations[k - 1]
-                h = act.forward(a)
-                caches.append((affine_cache, (act, a, h)))
-            else:
-                caches.append((affine_cache, None))
-                h = a
-        data_loss, dout = self._data_loss(h, y)
-        grads: dict[str, np.ndarray] = {}
-        for k in range(self.n_layers, 0, -1):
-            affine_cache, act_cache = caches[k - 1]
-            if act_cache is not None:
-                act, a, out = act_cache
-                dout = act.backward(dout, a, out)
-            dout, dW, db = affine_backward(dout, affine_cache)
-            if self.reg:
-                dW += self.reg * self.params[f"W{k}"]
-            grads[f"W{k}"] = dW
-            grads[f"b{k}"] = db
-        grads = {name: grads[name] for name in self.params}  # W1, b1, W2, ... order
-        return data_loss + self.reg_loss(), grads
+        X = self._check_X(X)
+        if workspace is None:
+            workspace = self.workspace(X.shape[0])
+        else:
+            workspace.check(self, X.shape[0])
+        return self._loss_and_grads(X, y, workspace), workspace.grads
 
-    def _data_loss(self, scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    def workspace(self, batch_size: int) -> "Workspace":
+        """Buffers for :meth:`loss_and_grads` on batches of ``batch_size`` rows."""
+        return Workspace(self, batch_size)
+
+    def _loss_and_grads(self, X: np.ndarray, y: np.ndarray, ws: "Workspace") -> float:
+        # X is already checked and of the model's dtype; fills ws.outputs and ws.grads
+        scores = self._forward_into(X, ws)
+        data_loss, _ = self._data_loss(scores, y, out=ws.deltas[-1])
+        self._backward_into(X, ws)
+        return data_loss + self.reg_loss()
+
+    def _forward_into(self, X: np.ndarray, ws: "Workspace") -> np.ndarray:
+        h = X
+        for k in range(1, self.n_layers + 1):
+            a, _ = affine_forward(h, self.params[f"W{k}"], self.params[f"b{k}"], out=ws.outputs[k - 1])
+            if k < self.n_layers:
+                self.activations[k - 1].forward(a, out=a)  # the backward pass needs only f(a)
+            h = a
+        return h
+
+    def _backward_into(self, X: np.ndarray, ws: "Workspace") -> None:
+        for k in range(self.n_layers, 0, -1):
+            W = self.params[f"W{k}"]
+            h_prev = X if k == 1 else ws.outputs[k - 2]
+            dh_prev = ws.deltas[k - 2] if k > 1 else None
+            dW, db = ws.grads[f"W{k}"], ws.grads[f"b{k}"]
+            # the first layer's input is data: its gradient is never needed
+            affine_backward(ws.deltas[k - 1], (h_prev, W), need_dx=k > 1, out=(dh_prev, dW, db))
+            if self.reg:
+                scratch = ws.scratch(f"W{k}")
+                np.multiply(W, self.reg, out=scratch)
+                dW += scratch
+            if dh_prev is not None:
+                self.activations[k - 2].backward(dh_prev, ws.outputs[k - 2], out=dh_prev)
+
+    def _data_loss(self, scores: np.ndarray, y: np.ndarray, out: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         if self.loss_name == "svm":
-            return self._loss_fn(scores, y, margin=self.margin)
-        return self._loss_fn(scores, y)
+            return self._loss_fn(scores, y, margin=self.margin, out=out)
+        return self._loss_fn(scores, y, out=out)
 
     # --------------------------------------------------------------- algebra
     def weights(self) -> list[np.ndarray]:
@@ -405,6 +427,60 @@ class MLP:
             f"{type(self).__name__}(layer_sizes={self.layer_sizes}, activation={act!r}, "
             f"loss={self.loss_name!r}, reg={self.reg}, dtype={np.dtype(self.dtype).name})"
         )
+
+
+class Workspace:
+    """Preallocated arrays for a forward and backward pass on ``m`` rows.
+
+    Made by :meth:`MLP.workspace` and passed to :meth:`MLP.loss_and_grads`, it
+    holds every layer's output (the pre-activation is overwritten in place by
+    the activation), every layer's gradient with respect to its
+    pre-activation, and the parameter gradients, so that a training loop
+    allocates nothing large per step.
+
+    Attributes
+    ----------
+    batch_size : int
+    outputs : list of ndarray
+        ``[H_1, ..., H_{N-1}, S]`` of the last pass, each of shape (m, h_k).
+    deltas : list of ndarray
+        ``dL/dA_k`` of the last pass; ``deltas[-1]`` is ``dscores``.
+    grads : dict of str to ndarray
+        Keyed like the model's params.
+    """
+
+    def __init__(self, model: MLP, batch_size: int) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.batch_size = int(batch_size)
+        self.dtype = model.dtype
+        self.layer_sizes = model.layer_sizes
+        widths = model.layer_sizes[1:]
+        self.outputs = [np.empty((self.batch_size, h), self.dtype) for h in widths]
+        self.deltas = [np.empty((self.batch_size, h), self.dtype) for h in widths]
+        self.grads = {name: np.empty_like(p) for name, p in model.params.items()}
+        self._scratch: dict[str, np.ndarray] = {}
+
+    @property
+    def scores(self) -> np.ndarray:
+        """The scores of the last forward pass, shape (m, c)."""
+        return self.outputs[-1]
+
+    def scratch(self, name: str) -> np.ndarray:
+        """A spare array shaped like gradient ``name`` (made on first use)."""
+        if name not in self._scratch:
+            self._scratch[name] = np.empty_like(self.grads[name])
+        return self._scratch[name]
+
+    def check(self, model: MLP, m: int) -> None:
+        """Raise ValueError unless this workspace fits ``model`` and ``m`` rows."""
+        if model.layer_sizes != self.layer_sizes or np.dtype(model.dtype) != np.dtype(self.dtype):
+            raise ValueError("this workspace was made for another model; make one with model.workspace(m)")
+        if m != self.batch_size:
+            raise ValueError(
+                f"this workspace holds batches of {self.batch_size} rows, got {m}; "
+                f"make one with model.workspace({m})"
+            )
 
 
 class LinearClassifier(MLP):
