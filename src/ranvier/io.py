@@ -1,0 +1,226 @@
+"""Model files: one ``.npz`` per model, arrays plus JSON metadata, never a pickle.
+
+A model file is a NumPy ``.npz`` archive holding
+
+* ``param/W1``, ``param/b1``, ...: the parameters;
+* ``preprocess/<name>``: the fitted preprocessing arrays (the training mean, ...);
+* ``metadata``: a UTF-8 JSON document stored as a ``uint8`` array, with the
+  format name and version, the ranvier version, the architecture
+  (``layer_sizes``, ``activation``, ``loss``, ``reg``, ``margin``, ``dtype``),
+  the preprocessing steps, the class names, the image shape and a training
+  summary.
+
+It is read with ``allow_pickle=False``, so opening a model file never runs
+code.  It is written beside its destination and renamed into place, so a
+crash leaves either the old file or the new one, never half a model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .models import MLP
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFileError", "SavedModel", "load_model", "save_model"]
+
+FORMAT_NAME = "ranvier-model"
+FORMAT_VERSION = 1
+_PARAM = "param/"
+_PREP = "preprocess/"
+_META = "metadata"
+
+
+class ModelFileError(ValueError):
+    """A model file is missing, damaged, foreign or of an unsupported version."""
+
+
+@dataclass
+class SavedModel:
+    """A model with what it needs to be used on new data.
+
+    Attributes
+    ----------
+    model : MLP
+    class_names : list of str or None
+    preprocessing : Preprocessor or None
+        Fitted on the training data; apply it to raw inputs before the model.
+    image_shape : tuple of int or None
+        Shape of one input image, e.g. (32, 32, 3), for pictures of templates.
+    summary : dict
+        Training summary (accuracies, epochs, seconds, options, ...).
+    metadata : dict
+        The whole JSON document of the file.
+    """
+
+    model: MLP
+    class_names: list[str] | None = None
+    preprocessing: Any = None
+    image_shape: tuple[int, ...] | None = None
+    summary: dict = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)
+
+    def prepare(self, X: np.ndarray) -> np.ndarray:
+        """Apply the saved preprocessing (if any) to raw inputs, flattening images."""
+        X = np.asarray(X)
+        if X.ndim > 2:
+            X = X.reshape(len(X), -1)
+        if self.preprocessing is not None:
+            X = self.preprocessing.transform(X)
+        return X.astype(self.model.dtype, copy=False)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predicted class indices of raw inputs (preprocessed first)."""
+        return self.model.predict(self.prepare(X))
+
+
+def save_model(
+    path: str | os.PathLike,
+    model: MLP,
+    *,
+    class_names: list[str] | None = None,
+    preprocessing: Any = None,
+    image_shape: tuple[int, ...] | None = None,
+    summary: dict | None = None,
+) -> None:
+    """Write a model file atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination, conventionally ending in ``.npz``; its folder must exist.
+    model : MLP
+    class_names : list of str, optional
+        One name per output.
+    preprocessing : Preprocessor, optional
+        The fitted preprocessing of the training data.
+    image_shape : tuple of int, optional
+    summary : dict, optional
+        JSON-friendly training summary.
+    """
+    from . import __version__
+
+    if class_names is not None and len(class_names) != model.n_outputs:
+        raise ValueError(f"class_names has {len(class_names)} names but the model has {model.n_outputs} outputs")
+    metadata = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "ranvier_version": __version__,
+        "architecture": model.get_config(),
+        "class_names": None if class_names is None else [str(c) for c in class_names],
+        "image_shape": None if image_shape is None else [int(s) for s in image_shape],
+        "preprocessing": None if preprocessing is None else preprocessing.to_dict(),
+        "summary": summary or {},
+    }
+    arrays = {_PARAM + k: v for k, v in model.params.items()}
+    if preprocessing is not None:
+        arrays.update({_PREP + k: np.asarray(v) for k, v in preprocessing.get_arrays().items()})
+    text = json.dumps(metadata, allow_nan=False)
+    arrays[_META] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    _atomic_savez(path, arrays)
+
+
+def load_model(path: str | os.PathLike) -> SavedModel:
+    """Read a model file written by :func:`save_model`.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no such file.
+    ModelFileError
+        When the file is not a ranvier model file, is damaged or truncated, is
+        of a newer format version, or its arrays do not match its architecture.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no model file at {path!r}; train one with 'ranvier train --out DIR'")
+    arrays, metadata = _read(path)
+    arch = metadata.get("architecture")
+    if not isinstance(arch, dict):
+        raise ModelFileError(f"{path}: the metadata has no architecture")
+    try:
+        model = MLP(
+            arch["layer_sizes"], activation=arch["activation"] or (), loss=arch["loss"],
+            reg=arch.get("reg", 0.0), margin=arch.get("margin", 1.0), dtype=arch.get("dtype", "float32"), seed=0,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: the architecture in the metadata is not valid ({exc})") from None
+    params = {k[len(_PARAM):]: v for k, v in arrays.items() if k.startswith(_PARAM)}
+    try:
+        model.set_params(params)
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: the parameters do not match the architecture: {exc}") from None
+    if not all(np.isfinite(p).all() for p in model.params.values()):
+        raise ModelFileError(f"{path}: the parameters contain NaN or infinity")
+    preprocessing = None
+    if metadata.get("preprocessing") is not None:
+        from .datasets.preprocessing import Preprocessor
+
+        prep_arrays = {k[len(_PREP):]: v for k, v in arrays.items() if k.startswith(_PREP)}
+        try:
+            preprocessing = Preprocessor.from_dict(metadata["preprocessing"], prep_arrays)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: the preprocessing in the file is not valid ({exc})") from None
+    shape = metadata.get("image_shape")
+    return SavedModel(
+        model=model,
+        class_names=metadata.get("class_names"),
+        preprocessing=preprocessing,
+        image_shape=None if shape is None else tuple(shape),
+        summary=metadata.get("summary") or {},
+        metadata=metadata,
+    )
+
+
+def _read(path: str) -> tuple[dict[str, np.ndarray], dict]:
+    try:
+        # open the file here so that it is closed even when numpy cannot parse it
+        with open(path, "rb") as f:
+            data = np.load(f, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ModelFileError(f"{path}: not a ranvier model file (a plain .npy array, not an .npz archive)")
+            with data:
+                arrays = {name: data[name] for name in data.files}
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+        raise ModelFileError(f"{path}: not a readable ranvier model file (damaged or truncated?): {exc}") from None
+    if _META not in arrays:
+        raise ModelFileError(f"{path}: not a ranvier model file (no metadata entry)")
+    try:
+        metadata = json.loads(arrays.pop(_META).tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path}: the metadata is not valid JSON ({exc})") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
+        raise ModelFileError(f"{path}: not a ranvier model file (format is {metadata.get('format')!r})"
+                             if isinstance(metadata, dict) else f"{path}: the metadata is not a JSON object")
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+        raise ModelFileError(
+            f"{path}: model file format version {version!r} is not supported by this ranvier "
+            f"(it reads version {FORMAT_VERSION}); upgrade ranvier"
+        )
+    return arrays, metadata
+
+
+def _atomic_savez(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"the folder {folder!r} for {path!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

@@ -1,0 +1,588 @@
+"""The training loop: batch, minibatch and stochastic gradient descent.
+
+A :class:`Trainer` drives any model that has ``params``, ``workspace(m)`` and
+the unchecked ``_loss_and_grads`` of :class:`~ranvier.MLP` with any optimiser of
+:mod:`ranvier.optim`, and returns a :class:`History`.  The lecture's three
+modes are batch sizes:
+
+* ``mode="batch"``: every step uses all ``m`` training examples;
+* ``mode="minibatch"``: ``batch_size`` examples (``m > k > 1``; default 200);
+* ``mode="stochastic"``: one example per step.
+
+Examples are reshuffled every epoch by a generator seeded from ``seed``, so the
+same seed gives the same run.  Each step gathers its batch into a buffer made
+once (``np.take(..., out=)``), runs the forward and backward pass in the
+model's workspace and updates the parameters in place: nothing large is
+allocated per step.
+
+What the history reports
+------------------------
+``loss`` and ``accuracy`` of an epoch are the means over that epoch's steps of
+the batch loss and accuracy, measured before each update (as Keras does);
+``val_loss`` and ``val_accuracy`` are measured on the validation data after
+the epoch.  Losses are the full objective: data loss plus the L2 term.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from ._validation import check_int, check_positive
+from .minimize import DivergenceWarning
+from .optim import Optimizer, Schedule, get_optimizer
+
+__all__ = ["Callback", "History", "Trainer", "evaluate"]
+
+MODES = ("batch", "minibatch", "stochastic")
+MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
+
+
+# -------------------------------------------------------------------- history
+@dataclass
+class History:
+    """What happened during training (Keras's ``History``, plus the step losses).
+
+    Attributes
+    ----------
+    epoch : dict of str to list
+        One entry per epoch under ``loss``, ``accuracy``, ``val_loss``,
+        ``val_accuracy`` (None without validation data), ``lr`` (the rate of
+        the epoch's last step) and ``seconds``.
+    step_loss : list of float
+        The batch loss of every step, before its update.
+    best_epoch : int or None
+        The epoch (from 1) whose parameters the model holds at the end when
+        the best ones were restored.
+    stopped_reason : str
+        Why training ended, in words.
+    diverged : bool
+        True when training stopped because the loss blew up.
+    seconds : float
+        Time of the training loop alone.
+    """
+
+    epoch: dict[str, list] = field(
+        default_factory=lambda: {k: [] for k in ("loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds")}
+    )
+    step_loss: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_reason: str = ""
+    diverged: bool = False
+    seconds: float = 0.0
+
+    @property
+    def n_epochs(self) -> int:
+        """Number of epochs completed."""
+        return len(self.epoch["loss"])
+
+    def to_dict(self) -> dict:
+        """JSON-friendly contents (NaN and infinities become None)."""
+        return _json_safe({
+            "epoch": self.epoch,
+            "step_loss": self.step_loss,
+            "best_epoch": self.best_epoch,
+            "stopped_reason": self.stopped_reason,
+            "diverged": self.diverged,
+            "seconds": self.seconds,
+        })
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "History":
+        """The inverse of :meth:`to_dict`."""
+        return cls(
+            epoch={k: list(v) for k, v in data["epoch"].items()},
+            step_loss=[math.nan if v is None else float(v) for v in data["step_loss"]],
+            best_epoch=data.get("best_epoch"),
+            stopped_reason=data.get("stopped_reason", ""),
+            diverged=bool(data.get("diverged", False)),
+            seconds=float(data.get("seconds", 0.0)),
+        )
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the history as JSON, atomically (write aside, then rename)."""
+        _atomic_write_text(path, json.dumps(self.to_dict(), indent=1))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "History":
+        """Read a history written by :meth:`save`."""
+        with open(path, encoding="utf-8") as f:
+            return cls.from_dict(json.load(f))
+
+
+# ------------------------------------------------------------------ callbacks
+class Callback:
+    """Base class of training callbacks; override the hooks you need.
+
+    A callback may set ``trainer.stop_training = True`` to end training after
+    the current step.
+    """
+
+    def on_train_begin(self, trainer: "Trainer") -> None:
+        """Called once before the first step."""
+
+    def on_step_end(self, trainer: "Trainer", step: int, logs: dict) -> None:
+        """Called after every step; ``logs`` has ``loss`` and ``lr``."""
+
+    def on_epoch_end(self, trainer: "Trainer", epoch: int, logs: dict) -> None:
+        """Called after every epoch; ``logs`` has the epoch's history entries."""
+
+    def on_train_end(self, trainer: "Trainer", history: History) -> None:
+        """Called once when training ends, for whatever reason."""
+
+
+# -------------------------------------------------------------------- trainer
+class Trainer:
+    """Train a model by gradient descent on minibatches.
+
+    Parameters
+    ----------
+    model : MLP
+        Trained in place.
+    optimizer : str or Optimizer, default 'sgd'
+        An :mod:`ranvier.optim` optimiser or its name (``sgd``, ``momentum``,
+        ``nesterov``, ``adagrad``, ``rmsprop``, ``adam``, ``adamw``).
+    lr : float, optional
+        Learning rate of an optimiser given by name (its default otherwise).
+    schedule : Schedule, optional
+        Learning rate per step, ``schedule(step)``; overrides the optimiser's.
+    batch_size : int, default 200
+        Examples per step in ``minibatch`` mode (the last batch of an epoch
+        holds the remainder).
+    mode : {'minibatch', 'batch', 'stochastic'}, default 'minibatch'
+        ``batch`` uses the whole training set per step, ``stochastic`` one
+        example.
+    epochs : int, default 10
+    seed : int, default 0
+        Seed of the shuffling (and of a validation split made by :meth:`fit`).
+    early_stopping : int, optional
+        Patience: stop when the monitored quantity has not improved for this
+        many epochs.
+    monitor : {'val_loss', 'val_accuracy', 'loss', 'accuracy'}, optional
+        What "best" means for early stopping and for restoring the best
+        parameters; ``val_loss`` with validation data, else ``loss``.
+    restore_best : bool, default True
+        At the end, load the parameters of the best epoch (by ``monitor``).
+    verbose : {0, 1, 2}, default 1
+        0 silent, 1 a progress bar (a line per epoch when the output is not a
+        terminal), 2 a line per epoch.
+    callbacks : sequence of Callback, optional
+    divergence_factor : float, default 1e3
+        Training stops as diverged when a batch loss is NaN or infinite, or
+        exceeds this factor times ``max(1, first loss)``.
+    """
+
+    def __init__(
+        self,
+        model,
+        optimizer: str | Optimizer = "sgd",
+        *,
+        lr: float | None = None,
+        schedule: Schedule | None = None,
+        batch_size: int = 200,
+        mode: str = "minibatch",
+        epochs: int = 10,
+        seed: int = 0,
+        early_stopping: int | None = None,
+        monitor: str | None = None,
+        restore_best: bool = True,
+        verbose: int = 1,
+        callbacks: Sequence[Callback] = (),
+        divergence_factor: float = 1e3,
+    ) -> None:
+        self.model = model
+        if isinstance(optimizer, Optimizer):
+            if lr is not None:
+                optimizer = get_optimizer(**(optimizer.get_config() | {"lr": lr}))
+            self.optimizer = optimizer
+        else:
+            self.optimizer = get_optimizer(optimizer, **({} if lr is None else {"lr": lr}))
+        self.schedule = schedule
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        self.mode = mode
+        self.batch_size = check_int(batch_size, "batch_size")
+        self.epochs = check_int(epochs, "epochs")
+        self.seed = seed
+        self.early_stopping = None if early_stopping is None else check_int(early_stopping, "early_stopping")
+        if monitor is not None and monitor not in MONITORS:
+            raise ValueError(f"monitor must be one of {', '.join(MONITORS)}, got {monitor!r}")
+        self.monitor = monitor
+        self.restore_best = bool(restore_best)
+        if verbose not in (0, 1, 2):
+            raise ValueError(f"verbose must be 0 (silent), 1 (progress bar) or 2 (a line per epoch), got {verbose!r}")
+        self.verbose = verbose
+        self.callbacks = list(callbacks)
+        self.divergence_factor = check_positive(divergence_factor, "divergence_factor")
+        self.stop_training = False
+        self.state: dict | None = None
+        self.history = History()
+
+    # ---------------------------------------------------------------- public
+    def fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        *,
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+        validation_split: float | None = None,
+    ) -> History:
+        """Train the model; returns the :class:`History`.
+
+        Parameters
+        ----------
+        X : ndarray of shape (m, n)
+            Training inputs; converted once to the model's dtype.
+        y : ndarray of shape (m,)
+            Integer labels (or real targets of shape (m, c) for ``loss='squared'``).
+        validation_data : (X_val, y_val), optional
+            Held-out data measured after every epoch.
+        validation_split : float, optional
+            Instead of ``validation_data``: hold out this fraction of ``X``
+            (a seeded random choice) for validation.
+        """
+        X, y = self._check_data(X, y, "X", "y")
+        if validation_split is not None:
+            if validation_data is not None:
+                raise ValueError("pass validation_data or validation_split, not both")
+            X, y, validation_data = _split(X, y, validation_split, self.seed)
+        if validation_data is not None:
+            validation_data = self._check_data(*validation_data, "X_val", "y_val")
+        loop = _Loop(self, X, y, validation_data)
+        return loop.run()
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float | None]:
+        """Loss (with the L2 term) and accuracy of the model on ``X, y``."""
+        X, y = self._check_data(X, y, "X", "y")
+        return evaluate(self.model, X, y)
+
+    # --------------------------------------------------------------- helpers
+    def _check_data(self, X, y, x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            X = self.model._check_X(X)
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(str(exc).replace("X ", f"{x_name} ", 1)) from None
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"{x_name} has {len(X)} rows but {y_name} has {len(y)} labels; pass one label per row")
+        if y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
+            c = self.model.n_outputs
+            if y.min() < 0 or y.max() >= c:
+                raise ValueError(
+                    f"{y_name} must hold class labels in [0, {c}) for a model with {c} outputs, "
+                    f"got values in [{y.min()}, {y.max()}]"
+                )
+            return X, y.astype(np.int64, copy=False)
+        if self.model.loss_name != "squared":
+            raise TypeError(f"{y_name} must hold integer class labels, got dtype {y.dtype} of shape {y.shape}")
+        y = y.astype(self.model.dtype, copy=False)
+        if y.ndim == 1:
+            y = y[:, None]
+        if y.shape != (len(X), self.model.n_outputs) or not np.isfinite(y).all():
+            raise ValueError(f"{y_name} must be finite targets of shape ({len(X)}, {self.model.n_outputs})")
+        return X, y
+
+    def _batch_size_for(self, m: int) -> int:
+        if self.mode == "batch":
+            return m
+        if self.mode == "stochastic":
+            return 1
+        return min(self.batch_size, m)
+
+    def _monitor_name(self, has_val: bool) -> str:
+        if self.monitor is not None:
+            if self.monitor.startswith("val_") and not has_val:
+                raise ValueError(f"monitor={self.monitor!r} needs validation data; pass validation_data or validation_split")
+            return self.monitor
+        return "val_loss" if has_val else "loss"
+
+
+def evaluate(model, X: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> tuple[float, float | None]:
+    """Mean loss (data loss plus the L2 term) and accuracy, in chunks.
+
+    ``X`` must already be checked and of the model's dtype.  The accuracy is
+    None for real-valued targets.
+    """
+    m = len(X)
+    total_loss, correct = 0.0, 0
+    workspaces: dict[int, Any] = {}
+    for start in range(0, m, batch_size):
+        xb, yb = X[start : start + batch_size], y[start : start + batch_size]
+        k = len(xb)
+        ws = workspaces.get(k) or workspaces.setdefault(k, model.workspace(k))
+        scores = model._forward_into(xb, ws)
+        if yb.ndim == 1:
+            correct += int(np.count_nonzero(scores.argmax(axis=1) == yb))
+        data_loss, _ = model._data_loss(scores, yb, out=ws.deltas[-1])
+        total_loss += data_loss * k
+    accuracy = correct / m if y.ndim == 1 else None
+    return total_loss / m + model.reg_loss(), accuracy
+
+
+# ----------------------------------------------------------------- the loop
+class _Loop:
+    """One call of :meth:`Trainer.fit`: buffers, the epoch loop, bookkeeping."""
+
+    def __init__(self, trainer: Trainer, X, y, validation_data) -> None:
+        self.t = trainer
+        self.model = trainer.model
+        self.X, self.y = X, y
+        self.val = validation_data
+        self.m = len(X)
+        self.k = trainer._batch_size_for(self.m)
+        self.rng = np.random.default_rng(trainer.seed)
+        self.monitor = trainer._monitor_name(self.val is not None)
+        self.history = trainer.history = History()
+        if trainer.state is None:
+            trainer.state = trainer.optimizer.init(self.model.params)
+        self.best_value: float | None = None
+        self.best_params = {k: v.copy() for k, v in self.model.params.items()}
+        self.limit: float | None = None
+        self.classify = y.ndim == 1
+        self.progress = _Progress(trainer.verbose, trainer.epochs, math.ceil(self.m / self.k), self.k)
+
+    def run(self) -> History:
+        t = self.t
+        t.stop_training = False
+        for cb in t.callbacks:
+            cb.on_train_begin(t)
+        start = time.perf_counter()
+        reason = f"finished {t.epochs} epochs"
+        try:
+            for epoch in range(1, t.epochs + 1):
+                reason = self._epoch(epoch) or reason
+                if t.stop_training:
+                    break
+        except KeyboardInterrupt:
+            reason = f"interrupted (Ctrl-C) during epoch {self.history.n_epochs + 1}; kept the best parameters so far"
+        finally:
+            self.progress.close()
+        self.history.seconds = time.perf_counter() - start
+        self._finish(reason)
+        for cb in t.callbacks:
+            cb.on_train_end(t, self.history)
+        return self.history
+
+    def _epoch(self, epoch: int) -> str | None:
+        t, h = self.t, self.history
+        tic = time.perf_counter()
+        sum_loss, correct, lr = 0.0, 0, t.optimizer.lr
+        self.progress.start_epoch(epoch)
+        for xb, yb, ws in self._batches():
+            step = t.state["step"]
+            loss = self.model._loss_and_grads(xb, yb, ws)
+            if self._diverged(loss):
+                h.diverged = True
+                t.stop_training = True
+                rate = _lr(t, step)
+                message = (
+                    f"training diverged at step {step + 1} (epoch {epoch}): the loss became {loss:.4g} "
+                    f"with learning rate {rate:g}; try a smaller learning rate, such as {rate / 10:g}"
+                )
+                warnings.warn(message, DivergenceWarning, stacklevel=4)
+                return message
+            if self.classify:
+                correct += int(np.count_nonzero(ws.scores.argmax(axis=1) == yb))
+            lr = _lr(t, step)
+            t.optimizer.step(self.model.params, ws.grads, t.state, lr=lr)
+            sum_loss += loss * len(xb)
+            h.step_loss.append(loss)
+            self.progress.step(loss, len(xb))
+            for cb in t.callbacks:
+                cb.on_step_end(t, step + 1, {"loss": loss, "lr": lr})
+            if t.stop_training:
+                return f"stopped by a callback at step {step + 1}"
+        logs = self._end_epoch(epoch, sum_loss / self.m, correct / self.m if self.classify else None, lr, tic)
+        for cb in t.callbacks:
+            cb.on_epoch_end(t, epoch, logs)
+        return self._early_stop(epoch)
+
+    def _batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, Any]]:
+        m, k = self.m, self.k
+        if k == m:  # batch mode: the whole set, no gather needed
+            ws = self._workspace(m)
+            yield self.X, self.y, ws
+            return
+        order = self.rng.permutation(m)
+        for start in range(0, m, k):
+            idx = order[start : start + k]
+            ws = self._workspace(len(idx))
+            np.take(self.X, idx, axis=0, out=ws.batch_X)
+            np.take(self.y, idx, axis=0, out=ws.batch_y)
+            yield ws.batch_X, ws.batch_y, ws
+
+    def _workspace(self, size: int):
+        cache = self.__dict__.setdefault("_workspaces", {})
+        if size not in cache:
+            ws = self.model.workspace(size)
+            ws.batch_X = np.empty((size, self.X.shape[1]), dtype=self.X.dtype)
+            ws.batch_y = np.empty((size, *self.y.shape[1:]), dtype=self.y.dtype)
+            cache[size] = ws
+        return cache[size]
+
+    def _diverged(self, loss: float) -> bool:
+        if not math.isfinite(loss):
+            return True
+        if self.limit is None:
+            self.limit = self.t.divergence_factor * max(1.0, loss)
+        return loss > self.limit
+
+    def _end_epoch(self, epoch: int, loss: float, accuracy, lr: float, tic: float) -> dict:
+        h = self.history
+        val_loss = val_acc = None
+        if self.val is not None:
+            val_loss, val_acc = evaluate(self.model, *self.val)
+        logs = {"loss": loss, "accuracy": accuracy, "val_loss": val_loss, "val_accuracy": val_acc,
+                "lr": lr, "seconds": time.perf_counter() - tic}
+        for key, value in logs.items():
+            h.epoch[key].append(value)
+        self.progress.end_epoch(epoch, logs)
+        value = logs[self.monitor]
+        if value is not None and self._better(value):
+            self.best_value = value
+            h.best_epoch = epoch
+            for name, p in self.model.params.items():
+                np.copyto(self.best_params[name], p)
+        return logs
+
+    def _better(self, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        if self.best_value is None:
+            return True
+        return value > self.best_value if self.monitor.endswith("accuracy") else value < self.best_value
+
+    def _early_stop(self, epoch: int) -> str | None:
+        patience = self.t.early_stopping
+        best = self.history.best_epoch or 0
+        if patience is not None and epoch - best >= patience:
+            self.t.stop_training = True
+            return f"early stopping after epoch {epoch}: {self.monitor} has not improved for {patience} epochs"
+        return None
+
+    def _finish(self, reason: str) -> None:
+        h = self.history
+        restore = self.t.restore_best or h.diverged
+        if restore and (h.best_epoch is not None or h.diverged):
+            for name, p in self.model.params.items():
+                np.copyto(p, self.best_params[name])
+            where = f"epoch {h.best_epoch}" if h.best_epoch else "the start (no epoch finished)"
+            reason += f"; restored the parameters of {where}"
+        elif not restore:
+            h.best_epoch = None
+        h.stopped_reason = reason
+        self.progress.message(reason)
+
+
+def _lr(trainer: Trainer, step: int) -> float:
+    return trainer.schedule(step) if trainer.schedule is not None else trainer.optimizer.lr
+
+
+# -------------------------------------------------------------- progress bar
+class _Progress:
+    """A progress bar that redraws in place on a terminal, else a line per epoch."""
+
+    def __init__(self, verbose: int, epochs: int, steps: int, batch_size: int) -> None:
+        self.verbose = verbose
+        self.epochs = epochs
+        self.steps = steps
+        self.file = sys.stderr
+        self.live = verbose == 1 and getattr(self.file, "isatty", lambda: False)()
+        self.bar = None
+        self.seen = 0
+        self.tic = time.perf_counter()
+
+    def start_epoch(self, epoch: int) -> None:
+        self.seen, self.loss_sum, self.tic = 0, 0.0, time.perf_counter()
+        if self.live:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=self.steps, desc=f"epoch {epoch}/{self.epochs}", unit="step",
+                            file=self.file, leave=True, dynamic_ncols=True, mininterval=0.2)
+
+    def step(self, loss: float, n: int) -> None:
+        self.seen += n
+        self.loss_sum += loss * n
+        if self.bar is not None:
+            self.bar.update(1)
+            if self.bar.n % 10 == 0 or self.bar.n == self.steps:
+                rate = self.seen / max(time.perf_counter() - self.tic, 1e-9)
+                self.bar.set_postfix_str(f"loss {self.loss_sum / self.seen:.4f}, {rate:,.0f} ex/s", refresh=False)
+
+    def end_epoch(self, epoch: int, logs: dict) -> None:
+        line = _epoch_line(epoch, self.epochs, logs, self.seen)
+        if self.bar is not None:
+            self.bar.set_postfix_str(line.split(": ", 1)[1], refresh=True)
+            self.bar.close()
+            self.bar = None
+        elif self.verbose:
+            print(line, file=self.file, flush=True)
+
+    def message(self, text: str) -> None:
+        if self.verbose:
+            print(text, file=self.file, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _epoch_line(epoch: int, epochs: int, logs: dict, seen: int) -> str:
+    parts = [f"loss {logs['loss']:.4f}"]
+    if logs["accuracy"] is not None:
+        parts.append(f"acc {logs['accuracy']:.4f}")
+    if logs["val_loss"] is not None:
+        parts.append(f"val_loss {logs['val_loss']:.4f}")
+    if logs["val_accuracy"] is not None:
+        parts.append(f"val_acc {logs['val_accuracy']:.4f}")
+    rate = seen / max(logs["seconds"], 1e-9)
+    parts.append(f"{logs['seconds']:.2f}s, {rate:,.0f} ex/s")
+    return f"epoch {epoch}/{epochs}: " + ", ".join(parts)
+
+
+# ------------------------------------------------------------------ helpers
+def _split(X: np.ndarray, y: np.ndarray, fraction: float, seed: int):
+    fraction = float(fraction)
+    if not 0 < fraction < 1:
+        raise ValueError(f"validation_split must be a fraction in (0, 1), got {fraction}")
+    n_val = int(round(len(X) * fraction))
+    if n_val < 1 or n_val >= len(X):
+        raise ValueError(f"validation_split={fraction} leaves no data for training or validation with {len(X)} rows")
+    order = np.random.default_rng([seed, 1]).permutation(len(X))
+    val, train = order[:n_val], order[n_val:]
+    return X[train], y[train], (X[val], y[val])
+
+
+def _json_safe(value):
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    path = os.fspath(path)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

@@ -1,0 +1,257 @@
+import json
+import math
+
+import numpy as np
+import pytest
+
+from ranvier import MLP, DivergenceWarning
+from ranvier.optim import SGD, Adam, StepDecay
+from ranvier.training import Callback, History, Trainer, evaluate
+
+
+def _blobs(m=300, n=5, c=3, seed=0, dtype=np.float32):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=3, size=(c, n))
+    y = rng.integers(0, c, size=m)
+    X = (centres[y] + rng.normal(size=(m, n))).astype(dtype)
+    return X, y
+
+
+def test_minibatch_training_learns_and_records_history():
+    X, y = _blobs()
+    net = MLP((5, 16, 3), seed=0)
+    h = Trainer(net, "sgd", lr=0.1, batch_size=32, epochs=5, verbose=0).fit(X, y)
+    assert h.n_epochs == 5
+    assert len(h.step_loss) == 5 * math.ceil(300 / 32)
+    assert h.epoch["loss"][-1] < h.epoch["loss"][0]
+    assert h.epoch["accuracy"][-1] > 0.9
+    assert h.epoch["val_loss"] == [None] * 5
+    assert h.epoch["lr"] == [0.1] * 5
+    assert (net.predict(X) == y).mean() > 0.9
+    assert h.stopped_reason.startswith("finished 5 epochs")
+
+
+def test_epoch_loss_is_the_mean_of_the_batch_losses():
+    X, y = _blobs(m=100)
+    h = Trainer(MLP((5, 3), seed=0), "sgd", lr=0.01, batch_size=30, epochs=1, verbose=0).fit(X, y)
+    sizes = [30, 30, 30, 10]
+    expected = sum(l * k for l, k in zip(h.step_loss, sizes)) / 100
+    assert h.epoch["loss"][0] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("mode", "steps"), [("batch", 1), ("minibatch", 4), ("stochastic", 100)])
+def test_the_lectures_three_modes(mode, steps):
+    X, y = _blobs(m=100)
+    h = Trainer(MLP((5, 3), seed=0), "sgd", lr=0.01, mode=mode, batch_size=25, epochs=2, verbose=0).fit(X, y)
+    assert len(h.step_loss) == 2 * steps
+
+
+def test_batch_mode_is_plain_gradient_descent():
+    X, y = _blobs(m=50, dtype=np.float64)
+    net = MLP((5, 4, 3), activation="tanh", seed=1, dtype=np.float64)
+    ref = net.copy()
+    Trainer(net, "sgd", lr=0.05, mode="batch", epochs=3, verbose=0, restore_best=False).fit(X, y)
+    for _ in range(3):
+        _, grads = ref.loss_and_grads(X, y)
+        for k in ref.params:
+            ref.params[k] -= 0.05 * grads[k]
+    for k in net.params:
+        np.testing.assert_allclose(net.params[k], ref.params[k], rtol=1e-14, atol=1e-15)
+
+
+def test_same_seed_same_run_and_different_seed_differs():
+    X, y = _blobs()
+
+    def run(seed):
+        net = MLP((5, 8, 3), seed=0)
+        Trainer(net, "adam", lr=1e-2, batch_size=20, epochs=2, seed=seed, verbose=0).fit(X, y)
+        return net.get_flat_params()
+
+    np.testing.assert_array_equal(run(1), run(1))
+    assert not np.array_equal(run(1), run(2))
+
+
+def test_float32_training_stays_float32():
+    X, y = _blobs()
+    net = MLP((5, 8, 3), seed=0)
+    Trainer(net, "momentum", lr=0.05, epochs=1, verbose=0).fit(X.astype(np.float64), y)
+    assert all(p.dtype == np.float32 for p in net.params.values())
+
+
+def test_validation_and_restoring_the_best_epoch():
+    X, y = _blobs(m=400)
+    net = MLP((5, 16, 3), seed=0)
+    t = Trainer(net, "sgd", lr=0.05, epochs=6, verbose=0)
+    h = t.fit(X[:300], y[:300], validation_data=(X[300:], y[300:]))
+    assert all(v is not None for v in h.epoch["val_accuracy"])
+    best = int(np.argmin(h.epoch["val_loss"])) + 1
+    assert h.best_epoch == best
+    val_loss, val_acc = t.evaluate(X[300:], y[300:])
+    assert val_loss == pytest.approx(h.epoch["val_loss"][best - 1], rel=1e-6)
+    assert val_acc == h.epoch["val_accuracy"][best - 1]
+
+
+def test_validation_split_is_seeded():
+    X, y = _blobs(m=200)
+    h1 = Trainer(MLP((5, 3), seed=0), epochs=1, verbose=0, seed=3).fit(X, y, validation_split=0.25)
+    h2 = Trainer(MLP((5, 3), seed=0), epochs=1, verbose=0, seed=3).fit(X, y, validation_split=0.25)
+    assert h1.epoch["val_loss"] == h2.epoch["val_loss"]
+    assert len(h1.step_loss) == math.ceil(150 / 200)
+
+
+def test_early_stopping_stops_and_restores_the_best_parameters():
+    X, y = _blobs(m=200)
+    net = MLP((5, 3), seed=0)
+    snapshots = []
+
+    class Snap(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            snapshots.append(trainer.model.get_flat_params().copy())
+
+    # an absurdly small rate: the val loss keeps falling, so stop by monitoring accuracy
+    h = Trainer(net, "sgd", lr=1e-9, epochs=50, early_stopping=3, monitor="val_accuracy", verbose=0,
+                callbacks=[Snap()]).fit(X[:150], y[:150], validation_data=(X[150:], y[150:]))
+    assert h.n_epochs == 4  # best at epoch 1, then 3 epochs without improvement
+    assert h.best_epoch == 1
+    assert "early stopping after epoch 4" in h.stopped_reason
+    np.testing.assert_array_equal(net.get_flat_params(), snapshots[0])
+
+
+def test_divergence_stops_with_a_message_and_keeps_the_best_parameters():
+    X, y = _blobs()
+    net = MLP((5, 16, 3), seed=0)
+    start = net.get_flat_params().copy()
+    with pytest.warns(DivergenceWarning, match=r"diverged at step \d+ \(epoch 1\).*learning rate 1e\+06.*such as 100000"):
+        h = Trainer(net, "sgd", lr=1e6, epochs=3, verbose=0).fit(X, y)
+    assert h.diverged
+    np.testing.assert_array_equal(net.get_flat_params(), start)
+    assert "restored the parameters of the start" in h.stopped_reason
+
+
+def test_schedule_drives_the_learning_rate():
+    X, y = _blobs(m=100)
+    rates = []
+
+    class Rates(Callback):
+        def on_step_end(self, trainer, step, logs):
+            rates.append(logs["lr"])
+
+    Trainer(MLP((5, 3), seed=0), "sgd", schedule=StepDecay(0.1, step_size=2, gamma=0.5), batch_size=50,
+            epochs=3, verbose=0, callbacks=[Rates()]).fit(X, y)
+    assert rates == [0.1, 0.1, 0.05, 0.05, 0.025, 0.025]
+
+
+def test_callback_can_stop_training():
+    X, y = _blobs(m=100)
+
+    class StopAt3(Callback):
+        def on_step_end(self, trainer, step, logs):
+            if step == 3:
+                trainer.stop_training = True
+
+    h = Trainer(MLP((5, 3), seed=0), batch_size=10, epochs=5, verbose=0, callbacks=[StopAt3()]).fit(X, y)
+    assert len(h.step_loss) == 3
+    assert "stopped by a callback at step 3" in h.stopped_reason
+
+
+def test_training_continues_from_the_optimiser_state():
+    X, y = _blobs(m=100, dtype=np.float64)
+    a = MLP((5, 3), seed=0, dtype=np.float64)
+    b = MLP((5, 3), seed=0, dtype=np.float64)
+    Trainer(a, Adam(lr=0.01), mode="batch", epochs=4, verbose=0, restore_best=False).fit(X, y)
+    tb = Trainer(b, Adam(lr=0.01), mode="batch", epochs=2, verbose=0, restore_best=False)
+    tb.fit(X, y)
+    tb.fit(X, y)  # the Adam state (and step count) carries over
+    np.testing.assert_array_equal(a.get_flat_params(), b.get_flat_params())
+
+
+def test_regression_targets_with_squared_loss():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    t = X @ np.array([[1.0], [-2.0], [0.5]]) + 0.3
+    net = MLP((3, 1), loss="squared", seed=0, dtype=np.float64)
+    h = Trainer(net, "sgd", lr=0.1, mode="batch", epochs=300, verbose=0).fit(X, t)
+    assert h.epoch["accuracy"][0] is None
+    np.testing.assert_allclose(net.params["W1"], [[1.0, -2.0, 0.5]], atol=1e-6)
+    np.testing.assert_allclose(net.params["b1"], [0.3], atol=1e-6)
+
+
+def test_verbose_line_per_epoch(capsys):
+    X, y = _blobs(m=100)
+    Trainer(MLP((5, 3), seed=0), epochs=2, verbose=2).fit(X, y, validation_split=0.2)
+    err = capsys.readouterr().err
+    assert "epoch 1/2: loss" in err and "val_acc" in err and "ex/s" in err
+    assert "finished 2 epochs" in err
+    Trainer(MLP((5, 3), seed=0), epochs=2, verbose=0).fit(X, y)
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_bar_falls_back_to_lines_when_not_a_terminal(capsys):
+    X, y = _blobs(m=100)
+    Trainer(MLP((5, 3), seed=0), epochs=1, verbose=1).fit(X, y)
+    assert "epoch 1/1: loss" in capsys.readouterr().err
+
+
+def test_history_round_trip(tmp_path):
+    X, y = _blobs(m=100)
+    h = Trainer(MLP((5, 3), seed=0), epochs=2, verbose=0).fit(X, y, validation_split=0.2)
+    h.step_loss.append(math.nan)
+    path = tmp_path / "history.json"
+    h.save(path)
+    data = json.loads(path.read_text())
+    assert data["step_loss"][-1] is None  # valid JSON: no NaN literal
+    back = History.load(path)
+    assert back.epoch == h.epoch
+    assert back.step_loss[:-1] == h.step_loss[:-1] and math.isnan(back.step_loss[-1])
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_evaluate_in_chunks_equals_one_pass():
+    X, y = _blobs(m=250, dtype=np.float64)
+    net = MLP((5, 7, 3), reg=0.01, seed=0, dtype=np.float64)
+    loss, acc = evaluate(net, X, y, batch_size=60)
+    assert loss == pytest.approx(net.loss(X, y), rel=1e-12)
+    assert acc == (net.predict(X) == y).mean()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"mode": "mini"}, ValueError, "mode must be one of batch, minibatch, stochastic"),
+        ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
+        ({"epochs": 1.5}, TypeError, "epochs must be an integer"),
+        ({"optimizer": "adamm"}, ValueError, "adamm"),
+        ({"lr": -1.0}, ValueError, "lr must be > 0"),
+        ({"verbose": 3}, ValueError, "verbose must be 0"),
+        ({"monitor": "acc"}, ValueError, "monitor must be one of"),
+    ],
+)
+def test_bad_options(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        Trainer(MLP((5, 3)), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "error", "match"),
+    [
+        (np.zeros((10, 4)), np.zeros(10, dtype=int), ValueError, "X has 4 features per row but this model takes 5"),
+        (np.zeros((10, 5)), np.zeros(9, dtype=int), ValueError, "X has 10 rows but y has 9 labels"),
+        (np.zeros((10, 5)), np.full(10, 3), ValueError, r"class labels in \[0, 3\)"),
+        (np.zeros((10, 5)), np.zeros(10), TypeError, "y must hold integer class labels"),
+        (np.full((10, 5), np.nan), np.zeros(10, dtype=int), ValueError, "NaN or infinity"),
+    ],
+)
+def test_bad_data(X, y, error, match):
+    with pytest.raises(error, match=match):
+        Trainer(MLP((5, 3)), verbose=0).fit(X, y)
+
+
+def test_monitor_on_validation_needs_validation_data():
+    X, y = _blobs(m=50)
+    with pytest.raises(ValueError, match="needs validation data"):
+        Trainer(MLP((5, 3)), monitor="val_loss", verbose=0).fit(X, y)
+
+
+def test_optimizer_instance_with_lr_override():
+    t = Trainer(MLP((5, 3)), SGD(lr=0.5, momentum=0.9), lr=0.01)
+    assert t.optimizer.lr == 0.01 and t.optimizer.get_config()["momentum"] == 0.9
