@@ -7,7 +7,9 @@ exits with status 2; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from typing import Sequence
 
 import numpy as np
@@ -58,6 +60,26 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -91,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     xor.add_argument("--seed", type=int, default=0, help="seed of the initial weights (default 0)")
     xor.set_defaults(handler=_cmd_xor)
 
+    _add_train_parser(sub)
+    _add_model_parsers(sub)
+
     gc = sub.add_parser(
         "gradcheck",
         help="check a network's backward pass against numerical gradients",
@@ -106,6 +131,248 @@ def build_parser() -> argparse.ArgumentParser:
     gc.add_argument("--seed", type=int, default=0, help="seed of weights and data (default 0)")
     gc.set_defaults(handler=_cmd_gradcheck)
     return parser
+
+
+def _add_train_parser(sub) -> None:
+    from .datasets import DATASETS
+
+    tr = sub.add_parser(
+        "train",
+        help="train a linear classifier or an MLP on a data set and save it",
+        description="Train a model on a data set with a progress bar; write model.npz, history.json, "
+        "summary.json and curves.png to --out. Options may also come from a TOML file (--config); "
+        "options on the command line win.",
+        argument_default=None,
+    )
+    g = tr.add_argument_group("data")
+    g.add_argument("--data", metavar="NAME", help=f"data set: {', '.join(DATASETS)} (default digits)")
+    g.add_argument("--data-dir", metavar="PATH", help="folder of the data files (cifar10, mnist, fashion-mnist)")
+    g.add_argument("--val-split", type=_fraction, metavar="F", help="fraction held out for validation (default 0.1)")
+    g.add_argument("--preprocess", metavar="STEPS", help="e.g. scale+center, standardize, none (default: the data set's own)")
+    g.add_argument("--n-train", type=_positive_int, metavar="N", help="train on a subset of N examples")
+    g = tr.add_argument_group("model")
+    g.add_argument("--model", choices=("linear", "mlp"), help="default mlp")
+    g.add_argument("--hidden", type=_int_list, metavar="H1,H2,...", help="hidden layer widths (default 100)")
+    g.add_argument("--activation", metavar="NAME", help="relu, leaky_relu, sigmoid, tanh, identity, softplus, elu (default relu)")
+    g.add_argument("--loss", choices=("softmax", "svm", "squared"), help="default softmax")
+    g.add_argument("--init", metavar="SCHEME", help="auto, he, xavier, gaussian (default auto)")
+    g.add_argument("--reg", type=_non_negative_float, metavar="L", help="L2 strength: 0.5*L*sum||W||^2 (default 1e-4)")
+    g = tr.add_argument_group("optimisation")
+    g.add_argument("--optimizer", choices=("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"), help="default sgd")
+    g.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate (default 0.1)")
+    g.add_argument("--momentum", type=_fraction, metavar="MU", help="momentum of sgd/momentum/nesterov/rmsprop")
+    g.add_argument("--weight-decay", type=_non_negative_float, metavar="WD", help="the optimiser's own weight decay")
+    g.add_argument("--schedule", choices=("constant", "step", "exponential", "inverse-time", "cosine"), help="default constant")
+    g.add_argument("--decay", type=_positive_float, metavar="F", help="schedule factor per epoch (default 0.5)")
+    g.add_argument("--decay-every", type=_positive_int, metavar="E", help="epochs between step decays (default 10)")
+    g.add_argument("--warmup", type=_non_negative_int, metavar="E", help="warm-up epochs (default 0)")
+    g.add_argument("--batch-size", type=_positive_int, metavar="K", help="examples per step (default 64)")
+    g.add_argument("--mode", choices=("batch", "minibatch", "stochastic"), help="batch: all examples per step; stochastic: one")
+    g.add_argument("--epochs", type=_positive_int, metavar="E", help="default 20")
+    g.add_argument("--early-stopping", type=_positive_int, metavar="PATIENCE", help="stop after PATIENCE epochs without a better validation loss")
+    g.add_argument("--seed", type=int, help="seed of the weights, the split and the shuffling (default 0)")
+    g = tr.add_argument_group("output")
+    g.add_argument("--out", metavar="DIR", help="output folder (default runs/DATA-MODEL-TIME)")
+    g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file")
+    g.add_argument("--quiet", action="store_true", default=None, help="no progress bar or report")
+    tr.set_defaults(handler=_cmd_train)
+
+
+def _add_model_parsers(sub) -> None:
+    ev = sub.add_parser("evaluate", help="accuracy, per-class accuracy and confusion matrix of a saved model",
+                        description="Evaluate a saved model on a split of a data set (the one it was trained "
+                        "on by default), with its saved preprocessing.")
+    ev.add_argument("model", metavar="MODEL", help="a model.npz written by 'ranvier train'")
+    ev.add_argument("--data", metavar="NAME", help="data set (default: the one the model was trained on)")
+    ev.add_argument("--data-dir", metavar="PATH", help="folder of the data files")
+    ev.add_argument("--split", choices=("test", "val", "train"), default="test", help="default test")
+    ev.set_defaults(handler=_cmd_evaluate)
+
+    pr = sub.add_parser("predict", help="predict the classes of inputs in .npy or image files",
+                        description="Predict with a saved model. INPUT is a .npy file of raw inputs (one per row, "
+                        "or images of the model's shape) or image files (PNG, JPEG, ...).")
+    pr.add_argument("model", metavar="MODEL", help="a model.npz written by 'ranvier train'")
+    pr.add_argument("inputs", metavar="INPUT", nargs="+", help=".npy file or image files")
+    pr.add_argument("--top", type=_positive_int, default=3, help="classes to show per input (default 3)")
+    pr.set_defaults(handler=_cmd_predict)
+
+    info = sub.add_parser("info", help="describe a saved model", description="Print what a model file holds.")
+    info.add_argument("model", metavar="MODEL", help="a model.npz written by 'ranvier train'")
+    info.set_defaults(handler=_cmd_info)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .experiment import TrainOptions, run
+
+    options = _train_options(args)
+    if options.out is None:
+        options.out = os.path.join("runs", f"{options.data}-{options.model}-{time.strftime('%Y%m%d-%H%M%S')}")
+    result = run(options)
+    if options.verbose:
+        s = result.summary
+        print(result.dataset.summary())
+        print(f"model: {s['model']}, {s['num_params']:,} parameters")
+        accs = ", ".join(f"{k} {_pct(s[k + '_accuracy'])}" for k in ("train", "val", "test"))
+        print(f"accuracy: {accs}")
+        print(f"{s['epochs']} epochs in {s['seconds']:.1f} s: {s['stopped_reason']}")
+        print(f"wrote {result.out}/model.npz, history.json, summary.json, curves.png")
+    return 0
+
+
+def _train_options(args: argparse.Namespace):
+    from .experiment import TrainOptions
+
+    values: dict = {}
+    if args.config:
+        values.update(_read_config(args.config))
+    given = {k: v for k, v in vars(args).items() if v is not None and k not in ("config", "handler", "command", "debug", "quiet")}
+    if "schedule" in given:
+        given["schedule"] = given["schedule"].replace("-", "_")
+    values.update(given)
+    if args.quiet:
+        values["verbose"] = 0
+    try:
+        return TrainOptions.from_dict(values)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _read_config(path: str) -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise UsageError(f"--config: no such file {path!r}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"--config: {path} is not valid TOML: {exc}") from None
+    return data.get("train", data)
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{100 * value:.2f}%"
+
+
+def _load_saved(path: str):
+    from .io import load_model
+
+    return load_model(path)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .datasets import load_dataset
+    from .training import evaluate
+
+    saved = _load_saved(args.model)
+    opts = saved.summary.get("options", {})
+    name = args.data or opts.get("data")
+    if name is None:
+        raise UsageError("the model file does not say which data set it was trained on: pass --data")
+    data_dir = args.data_dir or opts.get("data_dir")
+    data = load_dataset(name, data_dir, val_split=opts.get("val_split", 0.1) if args.split == "val" else
+                        (opts.get("val_split", 0.1) if args.split == "train" else 0), preprocess="none",
+                        seed=opts.get("seed", 0), n_train=opts.get("n_train") if args.split != "test" else None)
+    X, y = {"test": (data.X_test, data.y_test), "val": (data.X_val, data.y_val),
+            "train": (data.X_train, data.y_train)}[args.split]
+    if X is None:
+        raise UsageError(f"{name} has no {args.split} split")
+    X = saved.prepare(X)
+    if X.shape[1] != saved.model.n_features:
+        raise UsageError(f"{name} has {X.shape[1]} features but the model takes {saved.model.n_features}")
+    _, acc = evaluate(saved.model, X, y)
+    pred = saved.model.predict(X)
+    names = saved.class_names or [str(k) for k in range(saved.model.n_outputs)]
+    c = len(names)
+    confusion = np.zeros((c, c), dtype=np.int64)
+    np.add.at(confusion, (y, pred), 1)
+    print(f"{args.model} on {name} ({args.split} split, {len(y)} examples): accuracy {_pct(acc)}")
+    print("per-class accuracy:")
+    width = max(len(n) for n in names)
+    for k, n in enumerate(names):
+        total = confusion[k].sum()
+        print(f"  {n:<{width}}  {_pct(confusion[k, k] / total) if total else 'n/a':>8}  ({total} examples)")
+    print("confusion matrix (rows: true class, columns: predicted):")
+    cell = max(5, len(str(confusion.max())) + 1)
+    print(" " * (width + 2) + "".join(f"{k:>{cell}}" for k in range(c)))
+    for k, n in enumerate(names):
+        print(f"  {n:<{width}}" + "".join(f"{v:>{cell}}" for v in confusion[k]))
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from .losses import softmax
+
+    saved = _load_saved(args.model)
+    labels, X = _read_inputs(args.inputs, saved)
+    scores = saved.model.scores(saved.prepare(X))
+    probs = softmax(scores) if saved.model.loss_name == "softmax" else None
+    names = saved.class_names or [str(k) for k in range(saved.model.n_outputs)]
+    top = min(args.top, len(names))
+    for label, row, p in zip(labels, scores, probs if probs is not None else [None] * len(labels)):
+        order = np.argsort(-row)[:top]
+        if p is not None:
+            picks = ", ".join(f"{names[k]} {100 * p[k]:.1f}%" for k in order)
+        else:
+            picks = ", ".join(f"{names[k]} (score {row[k]:.3g})" for k in order)
+        print(f"{label}: {names[order[0]]}   [{picks}]")
+    return 0
+
+
+def _read_inputs(paths: list[str], saved) -> tuple[list[str], np.ndarray]:
+    n = saved.model.n_features
+    for p in paths:
+        if not os.path.isfile(p):
+            raise UsageError(f"no such input file: {p!r}")
+    if len(paths) == 1 and paths[0].endswith(".npy"):
+        try:
+            X = np.load(paths[0], allow_pickle=False)
+        except ValueError as exc:
+            raise UsageError(f"{paths[0]}: not a readable .npy file of numbers ({exc})") from None
+        if X.ndim == 1 and X.size == n:
+            X = X[None]
+        X = X.reshape(len(X), -1) if X.ndim > 1 else X
+        if X.ndim != 2 or X.shape[1] != n:
+            raise UsageError(f"{paths[0]}: expected rows of {n} values (or images of shape {saved.image_shape}), got shape {X.shape}")
+        return [f"{paths[0]}[{i}]" for i in range(len(X))], X
+    shape = saved.image_shape
+    if shape is None or len(shape) not in (2, 3):
+        raise UsageError("this model was not trained on images: pass a .npy file of inputs")
+    return list(paths), np.stack([_read_image(p, shape) for p in paths])
+
+
+def _read_image(path: str, shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:
+        raise UsageError("reading image files needs Pillow: pip install pillow") from None
+    try:
+        with Image.open(path) as img:
+            img = img.convert("RGB" if len(shape) == 3 else "L").resize((shape[1], shape[0]))
+            arr = np.asarray(img, dtype=np.float32)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise UsageError(f"{path}: not a readable image ({exc})") from None
+    return arr.reshape(-1)
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    saved = _load_saved(args.model)
+    model, meta, s = saved.model, saved.metadata, saved.summary
+    print(f"{args.model}: ranvier model file, format version {meta['format_version']}, written by ranvier {meta.get('ranvier_version')}")
+    print(f"  model: {model!r}")
+    print(f"  parameters: {model.num_params:,} ({', '.join(f'{k} {v.shape}' for k, v in model.params.items())})")
+    if saved.class_names:
+        print(f"  classes: {', '.join(saved.class_names)}")
+    if saved.image_shape:
+        print(f"  input images: {'x'.join(map(str, saved.image_shape))}")
+    steps = (meta.get("preprocessing") or {}).get("steps") or []
+    print(f"  preprocessing: {'+'.join(steps) or 'none'}")
+    if s:
+        print(f"  trained on {s.get('data')}: {s.get('epochs')} epochs, {s.get('seconds', 0):.1f} s, seed {s.get('seed')}")
+        print(f"  accuracy: train {_pct(s.get('train_accuracy'))}, val {_pct(s.get('val_accuracy'))}, test {_pct(s.get('test_accuracy'))}")
+    return 0
 
 
 def _cmd_xor(args: argparse.Namespace) -> int:
@@ -162,6 +429,11 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) if not isinstance(exc, OSError) or not exc.filename else f"{exc.strerror}: {exc.filename!r}"
+    return " ".join(text.split()) or type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ranvier`` command; returns the exit status."""
     parser = build_parser()
@@ -177,6 +449,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             raise
         print(f"ranvier: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ValueError, TypeError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        # a mistake in what was asked (bad option value, missing or broken file): one line
+        if debug:
+            raise
+        print(f"ranvier: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("ranvier: interrupted", file=sys.stderr)

@@ -1,0 +1,311 @@
+"""Data sets, splits and preprocessing, behind one entry point: :func:`load_dataset`.
+
+>>> from ranvier.datasets import load_dataset
+>>> data = load_dataset("digits")                  # doctest: +SKIP
+>>> data.X_train.shape, data.X_val.shape, data.X_test.shape   # doctest: +SKIP
+((1293, 64), (144, 64), (360, 64))
+
+=================  =========================  =============  ====================
+name               source                     test split     default preprocess
+=================  =========================  =============  ====================
+``cifar10``        files (``data_dir``)       official 10000 ``scale+center``
+``mnist``          IDX files (``data_dir``)   official 10000 ``scale``
+``fashion-mnist``  IDX files (``data_dir``)   official 10000 ``scale``
+``digits``         ships with scikit-learn    fixed 20%      ``scale`` (by 16)
+``mnist1d``        generated (seed 42)        official 1000  ``none``
+``xor`` ...        generated 2-D points       fixed 20%      ``none``
+=================  =========================  =============  ====================
+
+``xor``, ``circles``, ``spirals`` and ``blobs`` are the 2-D toy sets of
+:mod:`ranvier.datasets.toy`.  The validation split is always carved from the
+training data (seeded, stratified): tune on it and touch the test set only to
+report.  Preprocessing is fitted on the training split alone.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .base import (
+    DataFormatError,
+    Dataset,
+    ImageData,
+    _n_holdout,
+    check_Xy,
+    flatten_images,
+    split_indices,
+    train_val_split,
+)
+from .cifar10 import (
+    CIFAR10_CLASSES,
+    load_cifar10,
+    read_cifar10_binary,
+    read_cifar10_pickle,
+)
+from .digits import load_digits
+from .mnist import (
+    FASHION_MNIST_CLASSES,
+    MNIST_CLASSES,
+    load_fashion_mnist,
+    load_mnist,
+    read_idx,
+)
+from .preprocessing import PREPROCESSING_STEPS, Preprocessor, parse_steps
+
+__all__ = [
+    "CIFAR10_CLASSES",
+    "DATASETS",
+    "FASHION_MNIST_CLASSES",
+    "MNIST_CLASSES",
+    "PREPROCESSING_STEPS",
+    "DataFormatError",
+    "Dataset",
+    "ImageData",
+    "Preprocessor",
+    "check_Xy",
+    "default_preprocess",
+    "flatten_images",
+    "load_cifar10",
+    "load_dataset",
+    "load_digits",
+    "load_fashion_mnist",
+    "load_mnist",
+    "parse_steps",
+    "read_cifar10_binary",
+    "read_cifar10_pickle",
+    "read_idx",
+    "split_indices",
+    "train_val_split",
+]
+
+TOY_TEST_FRACTION = 0.2  # toy sets: fixed test split drawn by default_rng(_FIXED_SEED)
+_FIXED_SEED = 0  # generates the toy points and draws their test split, whatever `seed` is
+_CIFAR_LAYOUT = (
+    "the folder that holds cifar-10-batches-bin/ (the 'CIFAR-10 binary version' from "
+    "https://www.cs.toronto.edu/~kriz/cifar.html, extracted) or cifar-10-batches-py/"
+)
+_IDX_LAYOUT = (
+    "a folder with train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+    "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz (plain or gzipped)"
+)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """How to get one data set and how to treat it by default."""
+
+    load: Callable[[Path | None, int | None], ImageData]
+    default_preprocess: str
+    image_shape: tuple[int, ...] | None = None
+    pixel_max: float | None = None
+    layout: str | None = None  # what data_dir must hold; None: no files needed
+    generated: bool = False  # accepts n_samples
+
+
+def _load_mnist1d(data_dir: Path | None, n_samples: int | None) -> ImageData:
+    from .mnist1d import load_mnist1d
+
+    (X_train, y_train), (X_test, y_test) = load_mnist1d()
+    return ImageData(X_train, y_train, X_test, y_test, [str(d) for d in range(10)])
+
+
+def _toy_loader(maker: str, n_classes: int) -> Callable[[Path | None, int | None], ImageData]:
+    def load(data_dir: Path | None, n_samples: int | None) -> ImageData:
+        from . import toy
+
+        make = getattr(toy, maker)
+        X, y = make(seed=_FIXED_SEED) if n_samples is None else make(n_samples, seed=_FIXED_SEED)
+        X, y = check_Xy(X, y)
+        keep, test = split_indices(y, _n_holdout(TOY_TEST_FRACTION, y.shape[0], "n_samples"), seed=_FIXED_SEED)
+        return ImageData(X[keep], y[keep], X[test], y[test], [str(k) for k in range(n_classes)])
+
+    return load
+
+
+_REGISTRY: dict[str, _Source] = {
+    "digits": _Source(lambda d, n: load_digits(), "scale", (8, 8), 16.0),
+    "mnist1d": _Source(_load_mnist1d, "none"),
+    "cifar10": _Source(lambda d, n: load_cifar10(d), "scale+center", (32, 32, 3), 255.0, _CIFAR_LAYOUT),
+    "mnist": _Source(lambda d, n: load_mnist(d), "scale", (28, 28), 255.0, _IDX_LAYOUT),
+    "fashion-mnist": _Source(lambda d, n: load_fashion_mnist(d), "scale", (28, 28), 255.0, _IDX_LAYOUT),
+    "xor": _Source(_toy_loader("make_xor", 2), "none", generated=True),
+    "circles": _Source(_toy_loader("make_circles", 2), "none", generated=True),
+    "spirals": _Source(_toy_loader("make_spirals", 3), "none", generated=True),
+    "blobs": _Source(_toy_loader("make_blobs", 3), "none", generated=True),
+}
+_ALIASES = {"cifar-10": "cifar10", "mnist-1d": "mnist1d", "fashionmnist": "fashion-mnist"}
+
+#: Names :func:`load_dataset` accepts.
+DATASETS = tuple(_REGISTRY)
+
+
+def _canonical(name: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, one of {', '.join(DATASETS)}; got {type(name).__name__}")
+    key = name.strip().lower().replace("_", "-")
+    key = _ALIASES.get(key, key)
+    if key not in _REGISTRY:
+        raise ValueError(f"unknown data set {name!r}; valid names are {', '.join(DATASETS)}")
+    return key
+
+
+def default_preprocess(name: str) -> str:
+    """The preprocessing :func:`load_dataset` applies to ``name`` unless told otherwise."""
+    return _REGISTRY[_canonical(name)].default_preprocess
+
+
+def _check_count(value: int | None, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
+    return int(value)
+
+
+def _check_request(key: str, source: _Source, data_dir, n_samples, seed) -> None:
+    if source.layout is not None and data_dir is None:
+        raise ValueError(
+            f"{key} is read from files: pass data_dir (--data-dir on the command line), {source.layout}"
+        )
+    if n_samples is not None and not source.generated:
+        generated = ", ".join(k for k, s in _REGISTRY.items() if s.generated)
+        raise ValueError(
+            f"n_samples applies to the generated sets ({generated}); use n_train to load fewer {key} examples"
+        )
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise TypeError(f"seed must be an integer or None, got {type(seed).__name__}")
+
+
+def _make_preprocessor(preprocess: str | Sequence[str], key: str, source: _Source) -> Preprocessor:
+    steps = parse_steps(source.default_preprocess if preprocess == "default" else preprocess)
+    if "scale" in steps and source.pixel_max is None:
+        raise ValueError(
+            f"preprocess 'scale' divides pixel values by their maximum, but {key} is not image data; "
+            "use 'standardize', 'center' or 'none'"
+        )
+    return Preprocessor(steps, pixel_max=source.pixel_max if "scale" in steps else None)
+
+
+def _split_pool(y: np.ndarray, val_split: float | int, n_train: int | None, rng: np.random.Generator):
+    """Indices of the training and validation examples in the training pool."""
+    m = y.shape[0]
+    pool = np.arange(m)
+    if n_train is not None and n_train > m:
+        raise ValueError(f"n_train={n_train} exceeds the {m} training examples available")
+    if n_train is not None and n_train < m:
+        _, pool = split_indices(y, n_train, seed=rng)  # the held-out part is the subset
+    n_val = _n_holdout(val_split, pool.shape[0], "val_split")
+    keep, val = split_indices(y[pool], n_val, seed=rng)
+    return pool[keep], pool[val]
+
+
+def _rows_float32(X: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """New C-contiguous float32 array of the rows ``idx`` (indexing copies, so ``X`` is never edited)."""
+    return np.ascontiguousarray(X[idx], dtype=np.float32)
+
+
+def load_dataset(
+    name: str,
+    data_dir: str | os.PathLike | None = None,
+    *,
+    val_split: float | int = 0.1,
+    preprocess: str | Sequence[str] = "default",
+    seed: int | None = 0,
+    n_train: int | None = None,
+    n_samples: int | None = None,
+) -> Dataset:
+    """Load a data set, split it and preprocess it, ready for training.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`DATASETS`: ``digits``, ``mnist1d``, ``cifar10``,
+        ``mnist``, ``fashion-mnist``, ``xor``, ``circles``, ``spirals``,
+        ``blobs``.
+    data_dir : path-like, optional
+        Where the files are, for ``cifar10`` (the folder holding
+        ``cifar-10-batches-bin/``), ``mnist`` and ``fashion-mnist`` (the
+        folder holding the IDX files).  Ignored by the others.
+    val_split : float or int, default 0.1
+        Validation set carved from the training data, seeded and stratified:
+        a fraction in [0, 1) or a number of examples; 0 for none.
+    preprocess : str or sequence of str, default "default"
+        Steps fitted on the training split and applied to all splits (see
+        :class:`Preprocessor`): ``"none"``, ``"scale"``, ``"center"``,
+        ``"standardize"`` or ``"scale+center"`` etc.  ``"default"`` is
+        ``scale+center`` for cifar10 (pixels / 255, then the mean image
+        subtracted), ``scale`` for mnist and fashion-mnist (/ 255) and digits
+        (/ 16), ``none`` for mnist1d and the toy sets.
+    seed : int or None, default 0
+        Seed of the ``numpy.random.Generator`` that draws the validation split
+        (and the ``n_train`` subset).  The test split never depends on it.
+    n_train : int, optional
+        Use a seeded, stratified subset of this many training examples
+        (before the validation split is carved out); the test set stays whole.
+    n_samples : int, optional
+        Number of points to generate, for the toy sets only (train + test;
+        their generator's default otherwise).
+
+    Returns
+    -------
+    Dataset
+        float32 C-contiguous ``X`` of shape (m, n), int64 ``y``.
+
+    Raises
+    ------
+    ValueError
+        Unknown name (the message lists the valid ones), missing
+        ``data_dir``, a bad option.
+    FileNotFoundError
+        The files are not in ``data_dir``.
+    DataFormatError
+        A file is not in its format.
+    """
+    key = _canonical(name)
+    source = _REGISTRY[key]
+    _check_request(key, source, data_dir, _check_count(n_samples, "n_samples"), seed)
+    prep = _make_preprocessor(preprocess, key, source)
+    raw = source.load(None if data_dir is None else Path(data_dir), n_samples)
+    X_pool, y_pool = check_Xy(flatten_images(raw.X_train), raw.y_train, x_name="X_train", y_name="y_train")
+    X_test, y_test = check_Xy(flatten_images(raw.X_test), raw.y_test, x_name="X_test", y_name="y_test")
+    top = max(y_pool.max(), y_test.max())
+    if top >= len(raw.class_names):
+        raise DataFormatError(f"{key}: labels reach {top} but there are only {len(raw.class_names)} classes")
+    train_idx, val_idx = _split_pool(y_pool, val_split, _check_count(n_train, "n_train"), np.random.default_rng(seed))
+    X_train = prep.fit_transform(_rows_float32(X_pool, train_idx), copy=False)
+    X_val = prep.transform(_rows_float32(X_pool, val_idx), copy=False) if val_idx.size else None
+    X_test = prep.transform(np.array(X_test, dtype=np.float32, order="C"), copy=False)  # a copy: never edit the source
+    return Dataset(
+        X_train=X_train,
+        y_train=y_pool[train_idx].astype(np.int64),
+        X_val=X_val,
+        y_val=y_pool[val_idx].astype(np.int64) if val_idx.size else None,
+        X_test=X_test,
+        y_test=y_test.astype(np.int64),
+        class_names=list(raw.class_names),
+        name=key,
+        image_shape=source.image_shape,
+        preprocessing=prep.to_dict(),
+        preprocessing_arrays=prep.get_arrays(),
+    )
+
+
+_LAZY = {
+    "make_xor": "toy", "make_circles": "toy", "make_spirals": "toy", "make_blobs": "toy",
+    "make_mnist1d": "mnist1d", "load_mnist1d": "mnist1d",
+}
+
+
+def __getattr__(attr: str):
+    """Re-export the toy and MNIST-1D generators, imported on first use."""
+    if attr in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[attr]}", __name__), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")

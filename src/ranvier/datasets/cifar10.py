@@ -1,0 +1,288 @@
+"""CIFAR-10 (Krizhevsky, 2009) from either official version, never downloaded.
+
+The data set has 50000 training images (five batches of 10000) and 10000 test
+images, 32x32 colour, in 10 classes.  Get it from
+https://www.cs.toronto.edu/~kriz/cifar.html and extract the archive:
+
+* binary version (``cifar-10-binary.tar.gz``) -> ``cifar-10-batches-bin/``:
+  ``data_batch_1.bin`` ... ``data_batch_5.bin``, ``test_batch.bin``,
+  ``batches.meta.txt``.  Each record is 3073 bytes: the label (0-9), then the
+  1024 red values of the image in row-major order, then 1024 green, then 1024
+  blue.
+* python version (``cifar-10-python.tar.gz``) -> ``cifar-10-batches-py/``:
+  ``data_batch_1`` ... ``data_batch_5``, ``test_batch``, ``batches.meta``;
+  each a pickle of a dict with ``b"data"`` (uint8, shape (10000, 3072), same
+  channel order) and ``b"labels"``.  A pickle can run code when loaded, so
+  these are read by an unpickler that admits only the few NumPy functions an
+  array needs and refuses everything else (:class:`DataFormatError`).
+
+The binary version is preferred when both are present: it needs no pickle.
+Images come back as uint8 in HWC order, shape ``(m, 32, 32, 3)``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from .base import DataFormatError, ImageData, flatten_images
+
+__all__ = [
+    "CIFAR10_CLASSES",
+    "find_cifar10",
+    "load_cifar10",
+    "read_cifar10_binary",
+    "read_cifar10_pickle",
+]
+
+CIFAR10_CLASSES = [
+    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+]
+CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar.html"
+_RECORD = 1 + 32 * 32 * 3
+_BIN_DIR, _PY_DIR = "cifar-10-batches-bin", "cifar-10-batches-py"
+_TRAIN = [f"data_batch_{i}" for i in range(1, 6)]
+_TEST = "test_batch"
+
+
+def _check_labels(labels: np.ndarray, path: Path) -> np.ndarray:
+    if labels.size and labels.max() > 9:
+        raise DataFormatError(
+            f"{path} holds label {labels.max()}; CIFAR-10 labels are 0-9, so it is not a CIFAR-10 batch"
+        )
+    return labels.astype(np.int64)
+
+
+def _planes_to_hwc(pixels: np.ndarray) -> np.ndarray:
+    """Rows of 3072 bytes (1024 red, 1024 green, 1024 blue) -> contiguous (m, 32, 32, 3)."""
+    return np.ascontiguousarray(pixels.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
+
+
+def read_cifar10_binary(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read one batch file of the CIFAR-10 binary version.
+
+    Parameters
+    ----------
+    path : path-like
+        E.g. ``cifar-10-batches-bin/data_batch_1.bin``.
+
+    Returns
+    -------
+    X : ndarray of uint8 of shape (m, 32, 32, 3)
+        Images in HWC order: ``X[k, row, col]`` is the (r, g, b) of a pixel.
+    y : ndarray of int64 of shape (m,)
+
+    Raises
+    ------
+    DataFormatError
+        The file is empty, its length is not a multiple of 3073 bytes or a
+        label is outside 0-9.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0 or size % _RECORD:
+        raise DataFormatError(
+            f"{path} has {size} bytes, not a positive multiple of {_RECORD} (one CIFAR-10 record: "
+            "1 label byte + 3072 pixel bytes); is it a complete file of the binary version?"
+        )
+    raw = np.fromfile(path, dtype=np.uint8).reshape(-1, _RECORD)
+    return _planes_to_hwc(raw[:, 1:]), _check_labels(raw[:, 0], path)
+
+
+def _latin1_encode(text: str, encoding: str = "utf-8") -> bytes:
+    """``_codecs.encode`` as NumPy's protocol-2 pickles use it, limited to latin-1."""
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r} is not allowed in a CIFAR-10 batch")
+    return codecs.encode(text, "latin1")
+
+
+def _frombuffer(buf, dtype, shape, order):
+    """What NumPy's protocol-5 pickles call to rebuild an array from its bytes."""
+    return np.frombuffer(buf, dtype=np.dtype(dtype)).reshape(shape, order=order)
+
+
+def _allowed_globals() -> dict[tuple[str, str], object]:
+    # NumPy 2 moved numpy.core to numpy._core; pickles name either (Python 2's name the old one).
+    # Take _reconstruct from an array's own reduce: importing numpy.core warns under NumPy 2.
+    reconstruct = np.zeros(1).__reduce__()[0]
+    allowed = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype, ("_codecs", "encode"): _latin1_encode}
+    for core in ("numpy.core", "numpy._core"):
+        allowed[(core + ".multiarray", "_reconstruct")] = reconstruct
+        allowed[(core + ".numeric", "_frombuffer")] = _frombuffer
+    return allowed
+
+
+_ALLOWED_GLOBALS = _allowed_globals()
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """Unpickler that builds dicts, lists, bytes and NumPy arrays and nothing else.
+
+    Only ``find_class`` can bring a callable into a pickle (GLOBAL, STACK_GLOBAL,
+    INST, OBJ and the extension registry all go through it); refusing all but
+    the array-rebuilding functions stops a crafted file from running code.
+    """
+
+    def find_class(self, module: str, name: str):
+        try:
+            return _ALLOWED_GLOBALS[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"global {module}.{name} is not allowed in a CIFAR-10 batch") from None
+
+
+def _unpickle(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            obj = _BatchUnpickler(f, encoding="bytes").load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
+            OverflowError) as err:
+        raise DataFormatError(
+            f"{path} is not a CIFAR-10 batch of the python version ({err}); it may be damaged or malicious, "
+            f"so it was not loaded. Prefer the binary version from {CIFAR10_URL}"
+        ) from err
+    if not isinstance(obj, dict):
+        raise DataFormatError(f"{path} holds a {type(obj).__name__}, not the dict of a CIFAR-10 batch")
+    return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in obj.items()}
+
+
+def read_cifar10_pickle(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read one batch file of the CIFAR-10 python version, safely.
+
+    Parameters
+    ----------
+    path : path-like
+        E.g. ``cifar-10-batches-py/data_batch_1``.
+
+    Returns
+    -------
+    X : ndarray of uint8 of shape (m, 32, 32, 3)
+    y : ndarray of int64 of shape (m,)
+
+    Raises
+    ------
+    DataFormatError
+        The pickle asks for anything but NumPy arrays, dicts and lists (it
+        is refused before any of it runs), or the dict lacks ``data`` /
+        ``labels`` of the right type and shape.
+    """
+    path = Path(path)
+    batch = _unpickle(path)
+    data, labels = batch.get("data"), batch.get("labels")
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
+        got = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
+        raise DataFormatError(f"{path}: 'data' must be a uint8 array of shape (m, 3072), got {got}")
+    y = np.asarray(labels if labels is not None else [])
+    if y.shape != (data.shape[0],) or not np.issubdtype(y.dtype, np.integer) or (y.size and y.min() < 0):
+        raise DataFormatError(f"{path}: 'labels' must be {data.shape[0]} integers in 0-9, got {y.dtype} {y.shape}")
+    return _planes_to_hwc(data), _check_labels(y, path)
+
+
+def _has(folder: Path, names: list[str], suffix: str) -> bool:
+    return all((folder / (n + suffix)).is_file() for n in names)
+
+
+def find_cifar10(data_dir: str | os.PathLike) -> tuple[Path, str]:
+    """Locate the CIFAR-10 batches in ``data_dir`` or one of its sub-folders.
+
+    Returns
+    -------
+    folder : Path
+        The folder that holds the batch files.
+    version : {"binary", "python"}
+
+    Raises
+    ------
+    FileNotFoundError
+        Neither version is there; the message lists where it looked and
+        where to get the data.
+    """
+    root = Path(data_dir).expanduser()
+    looked = []
+    for folder in (root, root / _BIN_DIR, root / _PY_DIR):
+        looked.append(folder)
+        for suffix, version in ((".bin", "binary"), ("", "python")):
+            if _has(folder, [*_TRAIN, _TEST], suffix):
+                return folder, version
+            missing = [n + suffix for n in [*_TRAIN, _TEST] if not (folder / (n + suffix)).is_file()]
+            if len(missing) < len(_TRAIN) + 1:
+                raise FileNotFoundError(
+                    f"CIFAR-10 in {folder} is incomplete: {', '.join(missing)} missing; "
+                    f"extract the whole archive from {CIFAR10_URL} again"
+                )
+    hint = ""
+    for archive in ("cifar-10-binary.tar.gz", "cifar-10-python.tar.gz"):
+        if (root / archive).is_file():
+            hint = f" Found {root / archive}: extract it first (tar xzf {archive} -C {root})."
+    where = ", ".join(str(p) for p in looked)
+    raise FileNotFoundError(
+        f"CIFAR-10 not found: looked for data_batch_1.bin ... data_batch_5.bin and test_batch.bin "
+        f"(or the python version's data_batch_1 ... test_batch) in {where}.{hint} Download the "
+        f"'CIFAR-10 binary version' from {CIFAR10_URL} and extract it so that "
+        f"{root / _BIN_DIR / 'data_batch_1.bin'} exists; ranvier never downloads it."
+    )
+
+
+def _class_names(folder: Path, version: str) -> list[str]:
+    """Class names from ``batches.meta.txt`` / ``batches.meta``, the known list when absent."""
+    if version == "binary":
+        meta = folder / "batches.meta.txt"
+        if not meta.is_file():
+            return list(CIFAR10_CLASSES)
+        names = [line.strip() for line in meta.read_text(encoding="ascii", errors="replace").splitlines()]
+    else:
+        meta = folder / "batches.meta"
+        if not meta.is_file():
+            return list(CIFAR10_CLASSES)
+        raw = _unpickle(meta).get("label_names", [])
+        names = [n.decode("latin1") if isinstance(n, bytes) else str(n) for n in raw]
+    names = [n for n in names if n]
+    if len(names) != 10:
+        raise DataFormatError(f"{meta} lists {len(names)} class names, CIFAR-10 has 10")
+    return names
+
+
+def _read_many(paths: list[Path], reader) -> tuple[np.ndarray, np.ndarray]:
+    parts = [reader(p) for p in paths]
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([X for X, _ in parts]), np.concatenate([y for _, y in parts])
+
+
+def load_cifar10(data_dir: str | os.PathLike, *, flatten: bool = False) -> ImageData:
+    """Load CIFAR-10's official training (50000) and test (10000) sets.
+
+    Parameters
+    ----------
+    data_dir : path-like
+        The ``cifar-10-batches-bin`` / ``cifar-10-batches-py`` folder itself,
+        or the folder that holds it.  The binary version wins when both are
+        there.
+    flatten : bool, default False
+        Return ``X`` of shape (m, 3072) (HWC order: r, g, b of pixel (0, 0),
+        then of pixel (0, 1), ...) instead of (m, 32, 32, 3).
+
+    Returns
+    -------
+    ImageData
+        ``X_train`` uint8 (50000, 32, 32, 3), ``y_train`` int64 (50000,),
+        ``X_test`` uint8 (10000, 32, 32, 3), ``y_test`` int64 (10000,),
+        ``class_names`` (``"airplane"``, ..., ``"truck"``).
+
+    Raises
+    ------
+    FileNotFoundError
+        The data are not there (nothing is downloaded).
+    DataFormatError
+        A file is not a CIFAR-10 batch.
+    """
+    folder, version = find_cifar10(data_dir)
+    suffix, reader = (".bin", read_cifar10_binary) if version == "binary" else ("", read_cifar10_pickle)
+    X_train, y_train = _read_many([folder / (n + suffix) for n in _TRAIN], reader)
+    X_test, y_test = reader(folder / (_TEST + suffix))
+    if flatten:
+        X_train, X_test = flatten_images(X_train), flatten_images(X_test)
+    return ImageData(X_train, y_train, X_test, y_test, _class_names(folder, version))

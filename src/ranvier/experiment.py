@@ -1,0 +1,322 @@
+"""One training run from a flat set of options: what ``ranvier train`` does.
+
+:class:`TrainOptions` holds every option of ``ranvier train`` (and of a TOML
+config file); :func:`run` loads the data, builds the model and the optimiser,
+trains with a :class:`~ranvier.training.Trainer`, measures the accuracies and,
+given an output folder, writes
+
+* ``model.npz``: the model with its preprocessing and class names;
+* ``history.json``: the learning curves (loss per step, metrics per epoch);
+* ``summary.json``: accuracies, epochs, seconds, seed and every option;
+* ``curves.png``: the learning curves as a picture.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .models import MLP
+from .optim import get_optimizer, get_schedule
+from .training import History, Trainer, _atomic_write_text, _json_safe, evaluate
+
+__all__ = ["RunResult", "TrainOptions", "run"]
+
+MODELS = ("linear", "mlp")
+
+
+@dataclass
+class TrainOptions:
+    """Every option of a training run, with the defaults of ``ranvier train``.
+
+    Attributes
+    ----------
+    data : str
+        Data set name (see :data:`ranvier.datasets.DATASETS`).
+    data_dir : str or None
+        Folder of the data files (CIFAR-10, MNIST, Fashion-MNIST).
+    model : {'linear', 'mlp'}
+    hidden : tuple of int
+        Hidden layer widths of the MLP (ignored by ``linear``).
+    activation, loss, init
+        As for :class:`~ranvier.MLP`.
+    optimizer : str
+        ``sgd``, ``momentum``, ``nesterov``, ``adagrad``, ``rmsprop``, ``adam``, ``adamw``.
+    lr : float
+        Base learning rate.
+    momentum : float or None
+        Momentum of ``sgd``/``momentum``/``nesterov`` (their default if None).
+    weight_decay : float
+        The optimiser's own weight decay (AdamW's decoupled decay).
+    schedule : str
+        ``constant``, ``step``, ``exponential``, ``inverse_time``, ``cosine``.
+    decay : float
+        The schedule's factor: ``gamma`` of step and exponential decay (per
+        epoch), ``decay_rate`` of inverse time decay (per epoch); ``min_lr``
+        as a fraction of ``lr`` for cosine.
+    decay_every : int
+        Epochs between step decays.
+    warmup : int
+        Warm-up epochs (linear, from 0).
+    batch_size, mode, epochs, seed, early_stopping
+        As for :class:`~ranvier.training.Trainer`.
+    reg : float
+        L2 strength, ``0.5 * reg * sum ||W||^2``.
+    val_split : float
+        Fraction of the training data held out for validation.
+    preprocess : str
+        Preprocessing steps, or ``default`` for the data set's own.
+    n_train : int or None
+        Train on a subset of this many examples.
+    out : str or None
+        Output folder; nothing is written when None.
+    verbose : int
+        0 silent, 1 progress bar, 2 a line per epoch.
+    """
+
+    data: str = "digits"
+    data_dir: str | None = None
+    model: str = "mlp"
+    hidden: tuple[int, ...] = (100,)
+    activation: str = "relu"
+    loss: str = "softmax"
+    init: str = "auto"
+    optimizer: str = "sgd"
+    lr: float = 0.1
+    momentum: float | None = None
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    decay: float = 0.5
+    decay_every: int = 10
+    warmup: int = 0
+    batch_size: int = 64
+    mode: str = "minibatch"
+    epochs: int = 20
+    reg: float = 1e-4
+    seed: int = 0
+    val_split: float = 0.1
+    early_stopping: int | None = None
+    preprocess: str = "default"
+    n_train: int | None = None
+    out: str | None = None
+    verbose: int = 1
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "TrainOptions":
+        """Build options from a dict (a parsed TOML file), checking names and types.
+
+        Keys may be written with ``-`` or ``_``.  An unknown key raises
+        ValueError naming it and listing the valid ones.
+        """
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        clean = {}
+        for key, value in values.items():
+            name = str(key).replace("-", "_")
+            if name not in known:
+                raise ValueError(f"unknown option {key!r}; valid options are: {', '.join(known)}")
+            clean[name] = _coerce(name, value)
+        return cls(**clean)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The options as JSON-friendly data."""
+        out = dataclasses.asdict(self)
+        out["hidden"] = list(self.hidden)
+        return out
+
+
+@dataclass
+class RunResult:
+    """What :func:`run` returns.
+
+    Attributes
+    ----------
+    model : MLP
+    history : History
+    summary : dict
+        What ``summary.json`` holds.
+    dataset : Dataset
+    out : Path or None
+        The output folder, when one was written.
+    """
+
+    model: MLP
+    history: History
+    summary: dict
+    dataset: Any = field(repr=False)
+    out: Path | None = None
+
+
+def run(options: TrainOptions, *, callbacks=()) -> RunResult:
+    """Load the data, train, measure and (given ``options.out``) save.
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    ValueError, TypeError, FileNotFoundError
+        For a bad option or missing data, with a message that says what to do.
+    """
+    from .datasets import load_dataset
+
+    _check(options)
+    out = _prepare_out(options.out)
+    data = load_dataset(options.data, options.data_dir, val_split=options.val_split,
+                        preprocess=options.preprocess, seed=options.seed, n_train=options.n_train)
+    model = build_model(options, data.n_features, data.n_classes)
+    steps_per_epoch = _steps_per_epoch(options, len(data.X_train))
+    trainer = Trainer(
+        model, _optimizer(options), schedule=_schedule(options, steps_per_epoch),
+        batch_size=options.batch_size, mode=options.mode, epochs=options.epochs, seed=options.seed,
+        early_stopping=options.early_stopping, verbose=options.verbose, callbacks=callbacks,
+    )
+    validation = None if data.X_val is None else (data.X_val, data.y_val)
+    history = trainer.fit(data.X_train, data.y_train, validation_data=validation)
+    summary = _summary(options, model, data, history)
+    if out is not None:
+        _write(out, model, data, history, summary)
+    return RunResult(model=model, history=history, summary=summary, dataset=data, out=out)
+
+
+def build_model(options: TrainOptions, n_features: int, n_classes: int) -> MLP:
+    """The model the options describe, for data of this shape."""
+    hidden = () if options.model == "linear" else tuple(options.hidden)
+    return MLP((n_features, *hidden, n_classes), activation=options.activation, loss=options.loss,
+               reg=options.reg, init=options.init, seed=options.seed)
+
+
+# ---------------------------------------------------------------- internals
+_INT_OPTIONS = {"decay_every", "warmup", "batch_size", "epochs", "seed", "verbose"}
+_OPTIONAL_INT = {"early_stopping", "n_train"}
+_FLOAT_OPTIONS = {"lr", "weight_decay", "decay", "reg", "val_split"}
+_STR_OPTIONS = {"data", "model", "activation", "loss", "init", "optimizer", "schedule", "mode", "preprocess"}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Check the type of one option read from a config file."""
+    def bad(kind: str) -> ValueError:
+        return ValueError(f"option {name!r} must be {kind}, got {value!r}")
+
+    if name in _INT_OPTIONS or name in _OPTIONAL_INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad("an integer")
+        return value
+    if name in _FLOAT_OPTIONS or name == "momentum":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad("a number")
+        return float(value)
+    if name == "hidden":
+        if isinstance(value, str):
+            try:
+                value = [int(v) for v in value.split(",") if v.strip()]
+            except ValueError:
+                raise bad("a list of positive integers such as [100, 100]") from None
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+            raise bad("a list of positive integers such as [100, 100]")
+        return tuple(value)
+    if name in _STR_OPTIONS or name in ("data_dir", "out"):
+        if not isinstance(value, str):
+            raise bad("a string")
+        return value
+    return value
+
+
+def _check(o: TrainOptions) -> None:
+    if o.model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {o.model!r}")
+    if o.model == "mlp" and not o.hidden:
+        raise ValueError("an mlp needs at least one hidden layer (--hidden 100); use --model linear for none")
+    if not 0 <= o.val_split < 1:
+        raise ValueError(f"val_split must be a fraction in [0, 1), got {o.val_split}")
+    if o.early_stopping is not None and o.val_split == 0:
+        raise ValueError("early_stopping watches the validation loss: give a val_split > 0")
+    if o.momentum is not None and o.optimizer not in ("sgd", "momentum", "nesterov", "rmsprop"):
+        raise ValueError(f"momentum applies to sgd, momentum, nesterov and rmsprop, not {o.optimizer!r}")
+
+
+def _optimizer(o: TrainOptions):
+    kwargs: dict[str, Any] = {"lr": o.lr}
+    if o.momentum is not None:
+        kwargs["momentum"] = o.momentum
+    if o.weight_decay:
+        kwargs["weight_decay"] = o.weight_decay
+    return get_optimizer(o.optimizer, **kwargs)
+
+
+def _steps_per_epoch(o: TrainOptions, m: int) -> int:
+    k = {"batch": m, "stochastic": 1}.get(o.mode, min(o.batch_size, m))
+    return -(-m // k)
+
+
+def _schedule(o: TrainOptions, steps: int):
+    name = o.schedule.lower().replace("-", "_")
+    warm = {"warmup_steps": o.warmup * steps}
+    if name == "constant":
+        return get_schedule("constant", lr=o.lr, **warm) if o.warmup else None
+    if name == "step":
+        return get_schedule("step", lr=o.lr, step_size=o.decay_every * steps, gamma=o.decay, **warm)
+    if name == "exponential":
+        return get_schedule("exponential", lr=o.lr, gamma=o.decay, decay_steps=steps, **warm)
+    if name == "inverse_time":
+        return get_schedule("inverse_time", lr=o.lr, decay_rate=o.decay, decay_steps=steps, **warm)
+    if name == "cosine":
+        horizon = max(1, (o.epochs - o.warmup) * steps)
+        return get_schedule("cosine", lr=o.lr, decay_steps=horizon, min_lr=o.decay * o.lr if o.decay < 1 else 0.0, **warm)
+    raise ValueError(f"unknown schedule {o.schedule!r}; choose one of: constant, step, exponential, inverse_time, cosine")
+
+
+def _prepare_out(out: str | None) -> Path | None:
+    if out is None:
+        return None
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--out {out!r} is a file; give a folder for model.npz, history.json and summary.json")
+    path.mkdir(parents=True, exist_ok=True)
+    if not os.access(path, os.W_OK):
+        raise ValueError(f"--out {out!r} is not writable")
+    return path
+
+
+def _summary(o: TrainOptions, model: MLP, data, history: History) -> dict:
+    def accuracy(X, y):
+        return None if X is None else evaluate(model, X, y)[1]
+
+    return _json_safe({
+        "data": data.name,
+        "model": repr(model),
+        "num_params": model.num_params,
+        "train_accuracy": accuracy(data.X_train, data.y_train),
+        "val_accuracy": accuracy(data.X_val, data.y_val),
+        "test_accuracy": accuracy(data.X_test, data.y_test),
+        "epochs": history.n_epochs,
+        "best_epoch": history.best_epoch,
+        "seconds": history.seconds,
+        "seed": o.seed,
+        "stopped_reason": history.stopped_reason,
+        "diverged": history.diverged,
+        "n_train": len(data.y_train),
+        "n_val": 0 if data.y_val is None else len(data.y_val),
+        "n_test": 0 if data.y_test is None else len(data.y_test),
+        "options": o.to_dict(),
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    })
+
+
+def _write(out: Path, model: MLP, data, history: History, summary: dict) -> None:
+    from .io import save_model
+
+    save_model(out / "model.npz", model, class_names=data.class_names, preprocessing=data.preprocessor(),
+               image_shape=data.image_shape, summary=summary)
+    history.save(out / "history.json")
+    _atomic_write_text(out / "summary.json", json.dumps(summary, indent=1))
+    try:
+        from .plot import plot_history
+    except ImportError:  # matplotlib is missing: the curves stay in history.json
+        return
+    plot_history(history, out / "curves.png", title=f"{data.name}: {summary['model']}")
