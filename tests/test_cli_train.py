@@ -107,14 +107,17 @@ def test_predict_image_files(tmp_path, capsys):
         (["info", "/etc/hostname"], "not a readable ranvier model file"),
     ],
 )
-def test_mistakes_are_one_line_and_exit_2(capsys, argv, message):
+def test_mistakes_are_one_line_and_exit_2(capsys, tmp_path, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)  # the default --out is runs/... under the working folder
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
     assert err[0].startswith("ranvier: error: ") and message in err[0], err[0]
+    assert list(tmp_path.iterdir()) == []  # a failed run leaves nothing behind
 
 
-def test_bad_config_contents(tmp_path, capsys):
+def test_bad_config_contents(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     bad_key = tmp_path / "a.toml"
     bad_key.write_text("epoch = 3\n")
     assert main(["train", "--config", str(bad_key)]) == 2

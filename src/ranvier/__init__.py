@@ -2,7 +2,8 @@
 
 The lecture's math, exact and vectorised: losses that return ``(loss, dscores)``,
 activations with derivatives, multilayer perceptrons with a backward pass,
-gradient checking and the generic ``gd`` minimiser.
+gradient checking and the generic ``gd`` minimiser; optimisers, a training loop,
+data sets and model files to train on real data.
 """
 
 from importlib.metadata import PackageNotFoundError, version as _version
@@ -20,7 +21,23 @@ from .losses import (
     squared_error,
 )
 from .minimize import OBJECTIVES, DivergenceWarning, GDResult, Objective, gd, get_objective
-from .models import MLP, LinearClassifier
+from .models import MLP, LinearClassifier, Workspace
+from .optim import (
+    OPTIMIZERS,
+    SCHEDULES,
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    Optimizer,
+    RMSprop,
+    Schedule,
+    get_optimizer,
+    get_schedule,
+)
+from .training import Callback, History, Trainer, evaluate
+from .io import ModelFileError, SavedModel, load_model, save_model
+from .datasets import DATASETS, Dataset, load_dataset
 from .xor import hand_network, least_squares_fit, train_xor, xor_data
 
 try:
@@ -30,28 +47,51 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "ACTIVATIONS",
+    "DATASETS",
     "LOSSES",
     "MLP",
     "OBJECTIVES",
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "SGD",
     "Activation",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Callback",
+    "Dataset",
     "DivergenceWarning",
     "GDResult",
     "GradcheckResult",
+    "History",
     "LinearClassifier",
+    "ModelFileError",
     "Objective",
+    "Optimizer",
+    "RMSprop",
+    "SavedModel",
+    "Schedule",
+    "Trainer",
+    "Workspace",
     "__version__",
+    "evaluate",
     "gd",
     "get_activation",
     "get_loss",
     "get_objective",
+    "get_optimizer",
+    "get_schedule",
     "gradcheck",
     "hand_network",
     "init_weight",
     "least_squares_fit",
+    "load_dataset",
+    "load_model",
     "log_softmax",
     "multiclass_hinge",
     "numerical_gradient",
     "rel_error",
+    "save_model",
     "softmax",
     "softmax_cross_entropy",
     "sparse_numerical_gradient",

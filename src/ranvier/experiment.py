@@ -166,7 +166,7 @@ def run(options: TrainOptions, *, callbacks=()) -> RunResult:
     from .datasets import load_dataset
 
     _check(options)
-    out = _prepare_out(options.out)
+    out = _check_out(options.out)
     data = load_dataset(options.data, options.data_dir, val_split=options.val_split,
                         preprocess=options.preprocess, seed=options.seed, n_train=options.n_train)
     model = build_model(options, data.n_features, data.n_classes)
@@ -271,15 +271,18 @@ def _schedule(o: TrainOptions, steps: int):
     raise ValueError(f"unknown schedule {o.schedule!r}; choose one of: constant, step, exponential, inverse_time, cosine")
 
 
-def _prepare_out(out: str | None) -> Path | None:
+def _check_out(out: str | None) -> Path | None:
+    """Check the output folder can be made, without making it (a failed run leaves nothing)."""
     if out is None:
         return None
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise ValueError(f"--out {out!r} is a file; give a folder for model.npz, history.json and summary.json")
-    path.mkdir(parents=True, exist_ok=True)
-    if not os.access(path, os.W_OK):
-        raise ValueError(f"--out {out!r} is not writable")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK):
+        raise ValueError(f"--out {out!r} cannot be written: {str(existing)!r} is not a writable folder")
     return path
 
 
@@ -311,6 +314,7 @@ def _summary(o: TrainOptions, model: MLP, data, history: History) -> dict:
 def _write(out: Path, model: MLP, data, history: History, summary: dict) -> None:
     from .io import save_model
 
+    out.mkdir(parents=True, exist_ok=True)
     save_model(out / "model.npz", model, class_names=data.class_names, preprocessing=data.preprocessor(),
                image_shape=data.image_shape, summary=summary)
     history.save(out / "history.json")
