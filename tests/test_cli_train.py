@@ -78,6 +78,14 @@ def test_evaluate_info_and_predict(trained, tmp_path, capsys):
     assert len(lines) == 4 and lines[0].startswith(f"{tmp_path / 'x.npy'}[0]: ")
 
 
+def test_gradcheck_of_a_saved_model(trained, capsys):
+    capsys.readouterr()
+    assert main(["gradcheck", str(trained / "model.npz"), "--num-checks", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "MLP(layer_sizes=(64, 32, 10)" in out and "5 random coordinates per parameter" in out
+    assert "OK: the backward pass matches" in out
+
+
 def test_predict_image_files(tmp_path, capsys):
     from PIL import Image
 

@@ -119,9 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     gc = sub.add_parser(
         "gradcheck",
         help="check a network's backward pass against numerical gradients",
-        description="Build a network, draw random data and compare every parameter's analytic "
-        "gradient with centred differences in float64.",
+        description="Compare every parameter's analytic gradient with centred differences in float64, "
+        "on random data: for a saved model (MODEL) or for a network built from --layers.",
     )
+    gc.add_argument("model", metavar="MODEL", nargs="?", help="a model.npz to check (default: build one from --layers)")
     gc.add_argument("--layers", type=_int_list, default=(5, 8, 6, 3), help="layer sizes, e.g. 3072,100,10 (default 5,8,6,3)")
     gc.add_argument("--activation", default="tanh", help="hidden activation (default tanh)")
     gc.add_argument("--loss", choices=("softmax", "svm", "squared"), default="softmax", help="loss (default softmax)")
@@ -171,9 +172,13 @@ def _add_train_parser(sub) -> None:
     g.add_argument("--epochs", type=_positive_int, metavar="E", help="default 20")
     g.add_argument("--early-stopping", type=_positive_int, metavar="PATIENCE", help="stop after PATIENCE epochs without a better validation loss")
     g.add_argument("--seed", type=int, help="seed of the weights, the split and the shuffling (default 0)")
+    g.add_argument("--dtype", choices=("float32", "float64"), help="precision of the model and the training (default float32)")
     g = tr.add_argument_group("output")
     g.add_argument("--out", metavar="DIR", help="output folder (default runs/DATA-MODEL-TIME)")
     g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file")
+    g.add_argument("--checkpoint-every", type=_positive_int, metavar="E",
+                   help="write DIR/checkpoint.npz every E epochs (atomically)")
+    g.add_argument("--resume", metavar="CHECKPOINT", help="continue a killed run from its checkpoint.npz (its options are in it)")
     g.add_argument("--quiet", action="store_true", default=None, help="no progress bar or report")
     tr.set_defaults(handler=_cmd_train)
 
@@ -202,13 +207,22 @@ def _add_model_parsers(sub) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .experiment import TrainOptions, run
+    from .experiment import resume, run
 
-    options = _train_options(args)
-    if options.out is None:
-        options.out = os.path.join("runs", f"{options.data}-{options.model}-{time.strftime('%Y%m%d-%H%M%S')}")
-    result = run(options)
-    if options.verbose:
+    if args.resume:
+        others = [k for k, v in vars(args).items()
+                  if v is not None and k not in ("resume", "quiet", "handler", "command", "debug")]
+        if others:
+            raise UsageError(f"--resume takes no other options (the run's options are in the checkpoint), got --{others[0].replace('_', '-')}")
+        result = resume(args.resume, verbose=0 if args.quiet else None)
+        options = result.summary["options"]
+    else:
+        options = _train_options(args)
+        if options.out is None:
+            options.out = os.path.join("runs", f"{options.data}-{options.model}-{time.strftime('%Y%m%d-%H%M%S')}")
+        result = run(options)
+        options = options.to_dict()
+    if options["verbose"]:
         s = result.summary
         print(result.dataset.summary())
         print(f"model: {s['model']}, {s['num_params']:,} parameters")
@@ -216,6 +230,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         print(f"accuracy: {accs}")
         print(f"{s['epochs']} epochs in {s['seconds']:.1f} s: {s['stopped_reason']}")
         print(f"wrote {result.out}/model.npz, history.json, summary.json, curves.png")
+    if result.history.stopped_reason.startswith("interrupted"):
+        print(f"ranvier: interrupted; the best model so far is in {result.out}", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -225,7 +242,8 @@ def _train_options(args: argparse.Namespace):
     values: dict = {}
     if args.config:
         values.update(_read_config(args.config))
-    given = {k: v for k, v in vars(args).items() if v is not None and k not in ("config", "handler", "command", "debug", "quiet")}
+    given = {k: v for k, v in vars(args).items()
+             if v is not None and k not in ("config", "handler", "command", "debug", "quiet", "resume")}
     if "schedule" in given:
         given["schedule"] = given["schedule"].replace("-", "_")
     values.update(given)
@@ -411,18 +429,24 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
     from .gradcheck import gradcheck
     from .models import MLP
 
-    if len(args.layers) < 2:
-        raise UsageError("--layers needs at least the input and output sizes, e.g. 4,3")
-    try:
-        net = MLP(args.layers, activation=args.activation, loss=args.loss, reg=args.reg,
-                  seed=args.seed, dtype=np.float64)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    if args.model is not None:
+        net = _load_saved(args.model).model
+        if args.num_checks is None and net.num_params > 20_000:
+            args.num_checks = 20  # every coordinate of a big model would take minutes
+    else:
+        if len(args.layers) < 2:
+            raise UsageError("--layers needs at least the input and output sizes, e.g. 4,3")
+        try:
+            net = MLP(args.layers, activation=args.activation, loss=args.loss, reg=args.reg,
+                      seed=args.seed, dtype=np.float64)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     rng = np.random.default_rng(args.seed)
-    X = rng.normal(size=(args.batch, args.layers[0]))
-    y = rng.integers(0, args.layers[-1], size=args.batch)
+    X = rng.normal(size=(args.batch, net.n_features))
+    y = rng.integers(0, net.n_outputs, size=args.batch)
     result = gradcheck(net, X, y, num_checks=args.num_checks, seed=args.seed)
-    print(f"gradcheck of {net!r} on {args.batch} random examples (float64, centred differences, h=1e-5)")
+    where = "every coordinate" if args.num_checks is None else f"{args.num_checks} random coordinates per parameter"
+    print(f"gradcheck of {net!r} on {args.batch} random examples (float64, centred differences, h=1e-5, {where})")
     print(result)
     ok = result.worst < 1e-6
     print("OK: the backward pass matches" if ok else "MISMATCH: the backward pass disagrees")

@@ -23,9 +23,9 @@ from typing import Any
 
 from .models import MLP
 from .optim import get_optimizer, get_schedule
-from .training import History, Trainer, _atomic_write_text, _json_safe, evaluate
+from .training import Checkpoint, History, Trainer, _atomic_write_text, _json_safe, evaluate
 
-__all__ = ["RunResult", "TrainOptions", "run"]
+__all__ = ["RunResult", "TrainOptions", "resume", "run"]
 
 MODELS = ("linear", "mlp")
 
@@ -73,6 +73,11 @@ class TrainOptions:
         Preprocessing steps, or ``default`` for the data set's own.
     n_train : int or None
         Train on a subset of this many examples.
+    dtype : {'float32', 'float64'}
+        Precision of the model and the training.
+    checkpoint_every : int or None
+        Write ``checkpoint.npz`` to ``out`` every this many epochs; a killed
+        run continues with :func:`resume`.
     out : str or None
         Output folder; nothing is written when None.
     verbose : int
@@ -103,6 +108,8 @@ class TrainOptions:
     early_stopping: int | None = None
     preprocess: str = "default"
     n_train: int | None = None
+    dtype: str = "float32"
+    checkpoint_every: int | None = None
     out: str | None = None
     verbose: int = 1
 
@@ -151,8 +158,15 @@ class RunResult:
     out: Path | None = None
 
 
-def run(options: TrainOptions, *, callbacks=()) -> RunResult:
+def run(options: TrainOptions, *, callbacks=(), resume_from: str | os.PathLike | None = None) -> RunResult:
     """Load the data, train, measure and (given ``options.out``) save.
+
+    Parameters
+    ----------
+    options : TrainOptions
+    callbacks : sequence of Callback, optional
+    resume_from : path-like, optional
+        A checkpoint of this run (same options) to continue from; see :func:`resume`.
 
     Returns
     -------
@@ -167,41 +181,72 @@ def run(options: TrainOptions, *, callbacks=()) -> RunResult:
 
     _check(options)
     out = _check_out(options.out)
+    if out is not None and options.checkpoint_every:
+        out.mkdir(parents=True, exist_ok=True)
     data = load_dataset(options.data, options.data_dir, val_split=options.val_split,
                         preprocess=options.preprocess, seed=options.seed, n_train=options.n_train)
     model = build_model(options, data.n_features, data.n_classes)
     steps_per_epoch = _steps_per_epoch(options, len(data.X_train))
+    callbacks = list(callbacks)
+    if options.checkpoint_every:
+        callbacks.append(Checkpoint(out / "checkpoint.npz", options.checkpoint_every, {"options": options.to_dict()}))
     trainer = Trainer(
         model, _optimizer(options), schedule=_schedule(options, steps_per_epoch),
         batch_size=options.batch_size, mode=options.mode, epochs=options.epochs, seed=options.seed,
         early_stopping=options.early_stopping, verbose=options.verbose, callbacks=callbacks,
     )
+    if resume_from is not None:
+        trainer.load_checkpoint(resume_from)
     validation = None if data.X_val is None else (data.X_val, data.y_val)
     history = trainer.fit(data.X_train, data.y_train, validation_data=validation)
     summary = _summary(options, model, data, history)
     if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
         _write(out, model, data, history, summary)
     return RunResult(model=model, history=history, summary=summary, dataset=data, out=out)
+
+
+def resume(checkpoint: str | os.PathLike, *, verbose: int | None = None, callbacks=()) -> RunResult:
+    """Continue a run of :func:`run` from its ``checkpoint.npz``.
+
+    The options are read from the checkpoint; the run ends with exactly the
+    parameters an uninterrupted run would have (the data, the shuffling, the
+    optimiser state and the schedule continue where they stopped).
+    """
+    from .checkpoint import read_metadata
+
+    meta = read_metadata(checkpoint)
+    try:
+        options = TrainOptions.from_dict(meta["extra"]["options"])
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"{checkpoint}: this checkpoint does not hold the options of a 'ranvier train' run ({exc})") from None
+    if verbose is not None:
+        options.verbose = verbose
+    return run(options, callbacks=callbacks, resume_from=checkpoint)
 
 
 def build_model(options: TrainOptions, n_features: int, n_classes: int) -> MLP:
     """The model the options describe, for data of this shape."""
     hidden = () if options.model == "linear" else tuple(options.hidden)
     return MLP((n_features, *hidden, n_classes), activation=options.activation, loss=options.loss,
-               reg=options.reg, init=options.init, seed=options.seed)
+               reg=options.reg, init=options.init, seed=options.seed, dtype=options.dtype)
 
 
 # ---------------------------------------------------------------- internals
 _INT_OPTIONS = {"decay_every", "warmup", "batch_size", "epochs", "seed", "verbose"}
-_OPTIONAL_INT = {"early_stopping", "n_train"}
+_OPTIONAL_INT = {"early_stopping", "n_train", "checkpoint_every"}
 _FLOAT_OPTIONS = {"lr", "weight_decay", "decay", "reg", "val_split"}
-_STR_OPTIONS = {"data", "model", "activation", "loss", "init", "optimizer", "schedule", "mode", "preprocess"}
+_OPTIONAL = {"data_dir", "out", "momentum"} | _OPTIONAL_INT
+_STR_OPTIONS = {"data", "model", "activation", "loss", "init", "optimizer", "schedule", "mode", "preprocess", "dtype"}
 
 
 def _coerce(name: str, value: Any) -> Any:
     """Check the type of one option read from a config file."""
     def bad(kind: str) -> ValueError:
         return ValueError(f"option {name!r} must be {kind}, got {value!r}")
+
+    if value is None and name in _OPTIONAL:
+        return None
 
     if name in _INT_OPTIONS or name in _OPTIONAL_INT:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -234,6 +279,10 @@ def _check(o: TrainOptions) -> None:
         raise ValueError("an mlp needs at least one hidden layer (--hidden 100); use --model linear for none")
     if not 0 <= o.val_split < 1:
         raise ValueError(f"val_split must be a fraction in [0, 1), got {o.val_split}")
+    if o.dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype must be float32 or float64, got {o.dtype!r}")
+    if o.checkpoint_every is not None and o.out is None:
+        raise ValueError("checkpoint_every needs an output folder (--out) for checkpoint.npz")
     if o.early_stopping is not None and o.val_split == 0:
         raise ValueError("early_stopping watches the validation loss: give a val_split > 0")
     if o.momentum is not None and o.optimizer not in ("sgd", "momentum", "nesterov", "rmsprop"):
@@ -314,7 +363,6 @@ def _summary(o: TrainOptions, model: MLP, data, history: History) -> dict:
 def _write(out: Path, model: MLP, data, history: History, summary: dict) -> None:
     from .io import save_model
 
-    out.mkdir(parents=True, exist_ok=True)
     save_model(out / "model.npz", model, class_names=data.class_names, preprocessing=data.preprocessor(),
                image_shape=data.image_shape, summary=summary)
     history.save(out / "history.json")

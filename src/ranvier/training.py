@@ -40,7 +40,7 @@ from ._validation import check_int, check_positive
 from .minimize import DivergenceWarning
 from .optim import Optimizer, Schedule, get_optimizer
 
-__all__ = ["Callback", "History", "Trainer", "evaluate"]
+__all__ = ["Callback", "Checkpoint", "History", "Trainer", "evaluate"]
 
 MODES = ("batch", "minibatch", "stochastic")
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
@@ -225,6 +225,8 @@ class Trainer:
         self.stop_training = False
         self.state: dict | None = None
         self.history = History()
+        self._progress: _Progress_State | None = None  # what a checkpoint saves
+        self._resume = False
 
     # ---------------------------------------------------------------- public
     def fit(
@@ -263,6 +265,48 @@ class Trainer:
         """Loss (with the L2 term) and accuracy of the model on ``X, y``."""
         X, y = self._check_data(X, y, "X", "y")
         return evaluate(self.model, X, y)
+
+    # ------------------------------------------------------------ checkpoints
+    def save_checkpoint(self, path: str | os.PathLike, *, extra: dict | None = None) -> None:
+        """Write everything needed to continue this run, atomically.
+
+        The file (an ``.npz``, no pickle) holds the parameters, the optimiser
+        state (and so the schedule position, ``state["step"]``), the shuffling
+        generator's state, the history, the best parameters so far and the
+        number of epochs done.  Call it between epochs (a :class:`Checkpoint`
+        callback does); :meth:`load_checkpoint` then :meth:`fit` on the same
+        data continue exactly where the run stopped.
+
+        Parameters
+        ----------
+        path : path-like
+        extra : dict, optional
+            JSON-friendly data stored alongside (``ranvier train`` keeps its
+            options there).
+        """
+        from .checkpoint import write_checkpoint
+
+        if self._progress is None or self.state is None:
+            raise ValueError("nothing to checkpoint yet: call save_checkpoint during or after fit()")
+        write_checkpoint(path, self, self._progress, extra or {})
+
+    def load_checkpoint(self, path: str | os.PathLike) -> dict:
+        """Load a checkpoint into this trainer and its model; the next :meth:`fit` resumes.
+
+        The model must have the architecture of the checkpointed one and the
+        optimiser its kind; ``fit`` must be given the same training data.
+
+        Returns
+        -------
+        dict
+            The ``extra`` data stored by :meth:`save_checkpoint`.
+        """
+        from .checkpoint import read_checkpoint
+
+        self._progress, extra = read_checkpoint(path, self)
+        self.history = self._progress.history
+        self._resume = True
+        return extra
 
     # --------------------------------------------------------------- helpers
     def _check_data(self, X, y, x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -328,6 +372,18 @@ def evaluate(model, X: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> tup
 
 
 # ----------------------------------------------------------------- the loop
+@dataclass
+class _Progress_State:
+    """What carries from one epoch to the next, and what a checkpoint saves."""
+
+    epoch: int  # epochs completed
+    rng: np.random.Generator  # the shuffling generator
+    history: History
+    best_params: dict[str, np.ndarray]
+    best_value: float | None = None
+    limit: float | None = None  # divergence threshold, fixed by the first loss
+
+
 class _Loop:
     """One call of :meth:`Trainer.fit`: buffers, the epoch loop, bookkeeping."""
 
@@ -338,16 +394,22 @@ class _Loop:
         self.val = validation_data
         self.m = len(X)
         self.k = trainer._batch_size_for(self.m)
-        self.rng = np.random.default_rng(trainer.seed)
         self.monitor = trainer._monitor_name(self.val is not None)
-        self.history = trainer.history = History()
+        if trainer._resume and trainer._progress is not None:
+            self.p = trainer._progress
+        else:
+            self.p = _Progress_State(
+                epoch=0, rng=np.random.default_rng(trainer.seed), history=History(),
+                best_params={k: v.copy() for k, v in self.model.params.items()},
+            )
+            trainer._progress = self.p
+        trainer._resume = False
+        self.history = trainer.history = self.p.history
         if trainer.state is None:
             trainer.state = trainer.optimizer.init(self.model.params)
-        self.best_value: float | None = None
-        self.best_params = {k: v.copy() for k, v in self.model.params.items()}
-        self.limit: float | None = None
         self.classify = y.ndim == 1
         self.progress = _Progress(trainer.verbose, trainer.epochs, math.ceil(self.m / self.k), self.k)
+        self.interrupted = False
 
     def run(self) -> History:
         t = self.t
@@ -356,16 +418,20 @@ class _Loop:
             cb.on_train_begin(t)
         start = time.perf_counter()
         reason = f"finished {t.epochs} epochs"
-        try:
-            for epoch in range(1, t.epochs + 1):
-                reason = self._epoch(epoch) or reason
-                if t.stop_training:
-                    break
-        except KeyboardInterrupt:
-            reason = f"interrupted (Ctrl-C) during epoch {self.history.n_epochs + 1}; kept the best parameters so far"
-        finally:
-            self.progress.close()
-        self.history.seconds = time.perf_counter() - start
+        with _StopOnInterrupt(self):
+            try:
+                for epoch in range(self.p.epoch + 1, t.epochs + 1):
+                    reason = self._epoch(epoch) or reason
+                    if t.stop_training:
+                        break
+            except KeyboardInterrupt:  # a second Ctrl-C, or one outside the main thread
+                self.interrupted = True
+                reason = f"interrupted (Ctrl-C) during epoch {self.p.epoch + 1}"
+            finally:
+                self.progress.close()
+        if self.interrupted and not reason.startswith("interrupted"):
+            reason = f"interrupted (Ctrl-C) after epoch {self.p.epoch}"
+        self.history.seconds += time.perf_counter() - start
         self._finish(reason)
         for cb in t.callbacks:
             cb.on_train_end(t, self.history)
@@ -398,9 +464,12 @@ class _Loop:
             self.progress.step(loss, len(xb))
             for cb in t.callbacks:
                 cb.on_step_end(t, step + 1, {"loss": loss, "lr": lr})
+            if self.interrupted:
+                return f"interrupted (Ctrl-C) after step {step + 1}, in epoch {epoch}"
             if t.stop_training:
                 return f"stopped by a callback at step {step + 1}"
         logs = self._end_epoch(epoch, sum_loss / self.m, correct / self.m if self.classify else None, lr, tic)
+        self.p.epoch = epoch
         for cb in t.callbacks:
             cb.on_epoch_end(t, epoch, logs)
         return self._early_stop(epoch)
@@ -411,7 +480,7 @@ class _Loop:
             ws = self._workspace(m)
             yield self.X, self.y, ws
             return
-        order = self.rng.permutation(m)
+        order = self.p.rng.permutation(m)
         for start in range(0, m, k):
             idx = order[start : start + k]
             ws = self._workspace(len(idx))
@@ -431,9 +500,9 @@ class _Loop:
     def _diverged(self, loss: float) -> bool:
         if not math.isfinite(loss):
             return True
-        if self.limit is None:
-            self.limit = self.t.divergence_factor * max(1.0, loss)
-        return loss > self.limit
+        if self.p.limit is None:
+            self.p.limit = self.t.divergence_factor * max(1.0, loss)
+        return loss > self.p.limit
 
     def _end_epoch(self, epoch: int, loss: float, accuracy, lr: float, tic: float) -> dict:
         h = self.history
@@ -447,18 +516,19 @@ class _Loop:
         self.progress.end_epoch(epoch, logs)
         value = logs[self.monitor]
         if value is not None and self._better(value):
-            self.best_value = value
+            self.p.best_value = value
             h.best_epoch = epoch
             for name, p in self.model.params.items():
-                np.copyto(self.best_params[name], p)
+                np.copyto(self.p.best_params[name], p)
         return logs
 
     def _better(self, value: float) -> bool:
         if not math.isfinite(value):
             return False
-        if self.best_value is None:
+        if self.p.best_value is None:
             return True
-        return value > self.best_value if self.monitor.endswith("accuracy") else value < self.best_value
+        best = self.p.best_value
+        return value > best if self.monitor.endswith("accuracy") else value < best
 
     def _early_stop(self, epoch: int) -> str | None:
         patience = self.t.early_stopping
@@ -473,13 +543,74 @@ class _Loop:
         restore = self.t.restore_best or h.diverged
         if restore and (h.best_epoch is not None or h.diverged):
             for name, p in self.model.params.items():
-                np.copyto(p, self.best_params[name])
+                np.copyto(p, self.p.best_params[name])
             where = f"epoch {h.best_epoch}" if h.best_epoch else "the start (no epoch finished)"
             reason += f"; restored the parameters of {where}"
         elif not restore:
             h.best_epoch = None
         h.stopped_reason = reason
         self.progress.message(reason)
+
+
+class _StopOnInterrupt:
+    """While training, a first Ctrl-C ends the run after the current step.
+
+    The step in progress finishes (so no parameter is left half updated),
+    the best parameters are restored and ``fit`` returns normally; a second
+    Ctrl-C interrupts at once.  Only the main thread can handle signals:
+    elsewhere a Ctrl-C arrives as KeyboardInterrupt, caught by the loop.
+    """
+
+    def __init__(self, loop: "_Loop") -> None:
+        self.loop = loop
+        self.previous = None
+
+    def __enter__(self) -> "_StopOnInterrupt":
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.getsignal(signal.SIGINT)
+            signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        import signal
+
+        if self.loop.interrupted:
+            raise KeyboardInterrupt
+        self.loop.interrupted = True
+        self.loop.t.stop_training = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+class Checkpoint(Callback):
+    """Write a checkpoint every ``every`` epochs (see :meth:`Trainer.save_checkpoint`).
+
+    Parameters
+    ----------
+    path : path-like
+        The checkpoint file, rewritten atomically each time.
+    every : int, default 1
+        Epochs between checkpoints.
+    extra : dict, optional
+        JSON-friendly data stored with it.
+    """
+
+    def __init__(self, path: str | os.PathLike, every: int = 1, extra: dict | None = None) -> None:
+        self.path = path
+        self.every = check_int(every, "every")
+        self.extra = extra or {}
+
+    def on_epoch_end(self, trainer: "Trainer", epoch: int, logs: dict) -> None:
+        if epoch % self.every == 0:
+            trainer.save_checkpoint(self.path, extra=self.extra)
 
 
 def _lr(trainer: Trainer, step: int) -> float:

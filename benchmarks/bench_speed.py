@@ -1,0 +1,268 @@
+"""Seconds per epoch: ranvier's Trainer beside PyTorch and scikit-learn, and the BLAS bound.
+
+Workload: CIFAR-10-shaped float32 data (49000 x 3072; the real CIFAR-10 when
+``--data-dir`` holds it, else random numbers of that shape), batch 200, one
+epoch of SGD, for a linear softmax classifier, a linear SVM and ReLU MLPs
+3072-100-10, 3072-500-10 and 3072-500-500-10; then 3072-500-10 again with
+momentum, with Adam and with L2 regularisation.  Each is timed for ``--epochs``
+epochs after a warm-up epoch; the table gives the median (min-max).
+
+* ranvier: the real :class:`ranvier.Trainer` with its progress output on
+  (``verbose=1``) and no validation.
+* PyTorch: ``nn.Sequential`` of ``nn.Linear``/``nn.ReLU``, ``torch.optim``, a
+  shuffled index per epoch, ``torch.set_num_threads(cores)``.
+* scikit-learn: ``SGDClassifier`` (log loss / hinge, ``n_jobs=cores``) for the
+  linear models, ``MLPClassifier(solver='sgd')`` for the MLPs, one
+  ``partial_fit`` pass per epoch.
+* bound: the epoch's matrix products alone at the shapes used (forward
+  products, weight-gradient products, input-gradient products of the hidden
+  layers), into preallocated outputs.
+
+This machine sets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which force a slow
+OpenBLAS kernel; the script restarts itself without them and prints the kernel
+in use.  Run:
+
+    python benchmarks/bench_speed.py --data-dir ../shared/data --out docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_SLOW = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+if any(v in os.environ for v in _SLOW):  # must happen before NumPy loads OpenBLAS
+    env = {k: v for k, v in os.environ.items() if k not in _SLOW}
+    print(f"restarting without {', '.join(v for v in _SLOW if v in os.environ)}", flush=True)
+    os.execve(sys.executable, [sys.executable, *sys.argv], env)
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+M, N, C, BATCH = 49_000, 3072, 10, 200
+
+WORKLOADS = [
+    # name, hidden, loss, optimizer, reg
+    ("linear softmax", (), "softmax", "sgd", 0.0),
+    ("linear SVM", (), "svm", "sgd", 0.0),
+    ("MLP 3072-100-10", (100,), "softmax", "sgd", 0.0),
+    ("MLP 3072-500-10", (500,), "softmax", "sgd", 0.0),
+    ("MLP 3072-500-500-10", (500, 500), "softmax", "sgd", 0.0),
+    ("MLP 3072-500-10, momentum", (500,), "softmax", "momentum", 0.0),
+    ("MLP 3072-500-10, Adam", (500,), "softmax", "adam", 0.0),
+    ("MLP 3072-500-10, L2", (500,), "softmax", "sgd", 1e-3),
+]
+LR = {"sgd": 1e-3, "momentum": 1e-3, "adam": 1e-4}
+
+
+def load_data(data_dir: str | None) -> tuple[np.ndarray, np.ndarray, str]:
+    if data_dir and Path(data_dir, "cifar-10-batches-bin").is_dir():
+        from ranvier import load_dataset
+
+        d = load_dataset("cifar10", data_dir, val_split=1000, seed=0)
+        return d.X_train, d.y_train, f"CIFAR-10 from {data_dir} (49000 training images, scale+center)"
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((M, N), dtype=np.float32)
+    y = rng.integers(0, C, size=M)
+    return X, y, "random float32 data of CIFAR-10's shape (CIFAR-10 not found)"
+
+
+def summarise(times: list[float]) -> tuple[float, float, float]:
+    return statistics.median(times), min(times), max(times)
+
+
+# --------------------------------------------------------------------- ranvier
+def time_ranvier(X, y, hidden, loss, opt, reg, epochs) -> list[float]:
+    from ranvier import MLP, Trainer
+
+    net = MLP((N, *hidden, C), loss=loss, reg=reg, seed=0)
+    trainer = Trainer(net, opt, lr=LR[opt], batch_size=BATCH, epochs=epochs + 1, seed=0, verbose=1,
+                      restore_best=False)
+    history = trainer.fit(X, y)
+    return history.epoch["seconds"][1:]
+
+
+# ---------------------------------------------------------------------- torch
+def time_torch(X, y, hidden, loss, opt, reg, epochs, threads) -> list[float] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    sizes = (N, *hidden, C)
+    layers: list = []
+    for k in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[k], sizes[k + 1]))
+        if k < len(sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    criterion = torch.nn.CrossEntropyLoss() if loss == "softmax" else torch.nn.MultiMarginLoss()
+    if opt == "adam":
+        optimizer = torch.optim.Adam(model.parameters(), lr=LR[opt], weight_decay=reg)
+    else:
+        optimizer = torch.optim.SGD(model.parameters(), lr=LR[opt], momentum=0.9 if opt == "momentum" else 0.0,
+                                    weight_decay=reg)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    gen = torch.Generator().manual_seed(0)
+    times = []
+    for _ in range(epochs + 1):
+        tic = time.perf_counter()
+        order = torch.randperm(len(Xt), generator=gen)
+        for start in range(0, len(Xt), BATCH):
+            idx = order[start : start + BATCH]
+            optimizer.zero_grad(set_to_none=True)
+            out = criterion(model(Xt[idx]), yt[idx])
+            out.backward()
+            optimizer.step()
+        times.append(time.perf_counter() - tic)
+    return times[1:]
+
+
+# --------------------------------------------------------------- scikit-learn
+def time_sklearn(X, y, hidden, loss, opt, reg, epochs, threads) -> list[float] | None:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.neural_network import MLPClassifier
+
+    classes = np.arange(C)
+    if not hidden:
+        if opt != "sgd" or reg:
+            return None
+        est = SGDClassifier(loss="log_loss" if loss == "softmax" else "hinge", alpha=1e-4, learning_rate="constant",
+                            eta0=LR[opt], n_jobs=threads, random_state=0)
+    else:
+        est = MLPClassifier(hidden_layer_sizes=hidden, solver="adam" if opt == "adam" else "sgd", batch_size=BATCH,
+                            learning_rate_init=LR[opt], momentum=0.9 if opt == "momentum" else 0.0,
+                            nesterovs_momentum=False, alpha=reg, random_state=0)
+    times = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _ in range(epochs + 1):
+            tic = time.perf_counter()
+            est.partial_fit(X, y, classes=classes)
+            times.append(time.perf_counter() - tic)
+    return times[1:]
+
+
+# ---------------------------------------------------------------------- bound
+def time_bound(hidden, epochs) -> list[float]:
+    """The epoch's matrix products alone, into preallocated outputs."""
+    rng = np.random.default_rng(0)
+    sizes = (N, *hidden, C)
+    Ws = [rng.standard_normal((sizes[k + 1], sizes[k]), dtype=np.float32) * 0.01 for k in range(len(sizes) - 1)]
+    xb = rng.standard_normal((BATCH, N), dtype=np.float32)
+    outs = [np.empty((BATCH, s), np.float32) for s in sizes[1:]]
+    deltas = [np.empty((BATCH, s), np.float32) for s in sizes[1:]]
+    dWs = [np.empty_like(W) for W in Ws]
+    steps = -(-M // BATCH)
+    times = []
+    for _ in range(epochs + 1):
+        tic = time.perf_counter()
+        for _ in range(steps):
+            h = xb
+            for W, out in zip(Ws, outs):
+                np.matmul(h, W.T, out=out)
+                h = out
+            for k in range(len(Ws) - 1, -1, -1):
+                prev = xb if k == 0 else outs[k - 1]
+                np.matmul(deltas[k].T, prev, out=dWs[k])
+                if k > 0:
+                    np.matmul(deltas[k], Ws[k], out=deltas[k - 1])
+        times.append(time.perf_counter() - tic)
+    return times[1:]
+
+
+# ---------------------------------------------------------------------- report
+def machine() -> list[str]:
+    from threadpoolctl import threadpool_info
+
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    blas = [f"{i['internal_api']} {i.get('version', '')} ({i.get('architecture', '?')} kernel, {i['num_threads']} threads)"
+            for i in threadpool_info() if i["user_api"] == "blas"]
+    lines = [f"- CPU: {cpu}, {os.cpu_count()} cores", f"- Python {platform.python_version()}, NumPy {np.__version__}",
+             f"- NumPy BLAS: {'; '.join(blas) or 'unknown'}"]
+    try:
+        import torch
+
+        lines.append(f"- PyTorch {torch.__version__} ({torch.get_num_threads()} threads)")
+    except ImportError:
+        lines.append("- PyTorch: not installed")
+    import sklearn
+
+    lines.append(f"- scikit-learn {sklearn.__version__}")
+    return lines
+
+
+def fmt(t: list[float] | None) -> str:
+    if not t:
+        return "-"
+    med, lo, hi = summarise(t)
+    return f"{med:.2f} ({lo:.2f}-{hi:.2f})"
+
+
+def ratio(a: list[float] | None, b: list[float] | None) -> str:
+    if not a or not b:
+        return "-"
+    return f"{statistics.median(a) / statistics.median(b):.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs after the warm-up (default 3)")
+    parser.add_argument("--only", help="comma-separated workload numbers (1-8) to run")
+    parser.add_argument("--out", help="write the markdown report here (e.g. docs/benchmarks.md)")
+    args = parser.parse_args()
+    threads = os.cpu_count() or 1
+    X, y, source = load_data(args.data_dir)
+    chosen = WORKLOADS if not args.only else [WORKLOADS[int(i) - 1] for i in args.only.split(",")]
+    print("\n".join(machine()))
+    print(f"data: {source}; batch {BATCH}; {args.epochs} timed epochs after one warm-up")
+    rows = []
+    for name, hidden, loss, opt, reg in chosen:
+        r = time_ranvier(X, y, hidden, loss, opt, reg, args.epochs)
+        t = time_torch(X, y, hidden, loss, opt, reg, args.epochs, threads)
+        s = time_sklearn(X, y, hidden, loss, opt, reg, args.epochs, threads)
+        b = time_bound(hidden, args.epochs)
+        row = (name, fmt(r), fmt(t), fmt(s), fmt(b), ratio(r, t), ratio(r, s), ratio(r, b))
+        rows.append(row)
+        print(" | ".join(row), flush=True)
+    header = ("workload", "ranvier s/epoch", "PyTorch", "scikit-learn", "matmul bound",
+              "ranvier / PyTorch", "ranvier / sklearn", "ranvier / bound")
+    table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    table += ["| " + " | ".join(row) + " |" for row in rows]
+    report = [
+        "# Speed: seconds per epoch",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/bench_speed.py` (OpenBLAS variables unset).",
+        "",
+        *machine(),
+        f"- data: {source}; batch {BATCH}; median (min-max) of {args.epochs} epochs after a warm-up epoch",
+        "",
+        *table,
+        "",
+        "Ratios below 1 mean ranvier is faster. The bound is the time of the epoch's matrix products "
+        "alone; everything else (batch gathering, activations, the loss, the update, Python) is the rest.",
+        "scikit-learn's MLPClassifier is run with the same solver (sgd, sgd with momentum 0.9, adam) and "
+        "its alpha as the L2 strength; SGDClassifier is plain per-example SGD, one-vs-rest.",
+    ]
+    print("\n".join(table))
+    if args.out:
+        Path(args.out).write_text("\n".join(report) + "\n")
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

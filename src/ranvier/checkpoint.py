@@ -1,0 +1,139 @@
+"""Training checkpoints: everything needed to continue a run exactly.
+
+A checkpoint is an ``.npz`` (read with ``allow_pickle=False``) holding
+
+* ``param/<name>``: the model's parameters;
+* ``best/<name>``: the best parameters so far;
+* ``opt/<key>``: the optimiser's state arrays (``opt/step`` is the step count,
+  which is also the position of the learning-rate schedule);
+* ``metadata``: UTF-8 JSON as a ``uint8`` array: the epochs done, the state
+  of the shuffling generator, the history, the best value and epoch, the
+  divergence threshold, the architecture and optimiser (to check that the
+  checkpoint fits), and the caller's ``extra`` data.
+
+It is written beside its destination and renamed into place, so a run killed
+while writing leaves the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .io import ModelFileError, _atomic_savez
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .training import Trainer, _Progress_State
+
+__all__ = ["read_checkpoint", "write_checkpoint"]
+
+FORMAT_NAME = "ranvier-checkpoint"
+FORMAT_VERSION = 1
+
+
+def write_checkpoint(path: str | os.PathLike, trainer: "Trainer", progress: "_Progress_State", extra: dict) -> None:
+    """Write ``trainer``'s run state to ``path`` (see the module docstring)."""
+    from .training import _json_safe
+
+    model = trainer.model
+    arrays = {f"param/{k}": v for k, v in model.params.items()}
+    arrays.update({f"best/{k}": v for k, v in progress.best_params.items()})
+    for key, value in trainer.state.items():
+        if key.startswith("scratch/"):
+            continue
+        arrays[f"opt/{key}"] = np.asarray(value)
+    metadata = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "architecture": model.get_config(),
+        "optimizer": trainer.optimizer.get_config(),
+        "epoch": progress.epoch,
+        "rng": progress.rng.bit_generator.state,
+        "best_value": progress.best_value,
+        "limit": progress.limit,
+        "history": progress.history.to_dict(),
+        "extra": _json_safe(extra),
+    }
+    arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode("utf-8"), dtype=np.uint8)
+    _atomic_savez(path, arrays)
+
+
+def read_metadata(path: str | os.PathLike) -> dict:
+    """The JSON metadata of a checkpoint (its ``extra`` holds the caller's data)."""
+    return _read(path)[1]
+
+
+def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Progress_State", dict]:
+    """Load a checkpoint into ``trainer`` (model parameters and optimiser state).
+
+    Returns
+    -------
+    progress : the run state to continue from
+    extra : dict
+        The caller's data stored with the checkpoint.
+    """
+    from .training import History, _Progress_State
+
+    arrays, meta = _read(path)
+    if meta.get("architecture") != trainer.model.get_config():
+        raise ModelFileError(
+            f"{path}: the checkpoint is of {meta.get('architecture')}, not of this model {trainer.model.get_config()}"
+        )
+    if meta.get("optimizer", {}).get("name") != trainer.optimizer.get_config()["name"]:
+        raise ModelFileError(f"{path}: the checkpoint was made with optimizer {meta.get('optimizer')}, not {trainer.optimizer!r}")
+    params = {k[6:]: v for k, v in arrays.items() if k.startswith("param/")}
+    best = {k[5:]: v for k, v in arrays.items() if k.startswith("best/")}
+    try:
+        trainer.model.set_params(params)
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+    if set(best) != set(params):
+        raise ModelFileError(f"{path}: the best parameters are incomplete")
+    state = {k[4:]: v for k, v in arrays.items() if k.startswith("opt/")}
+    if "step" not in state:
+        raise ModelFileError(f"{path}: the optimiser state has no step count")
+    state["step"] = int(state["step"])
+    trainer.state = state
+    rng = np.random.default_rng()
+    try:
+        rng.bit_generator.state = meta["rng"]
+        history = History.from_dict(meta["history"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: the run state is damaged ({exc})") from None
+    progress = _Progress_State(
+        epoch=int(meta["epoch"]), rng=rng, history=history,
+        best_params={k: v.astype(trainer.model.dtype) for k, v in best.items()},
+        best_value=meta.get("best_value"), limit=meta.get("limit"),
+    )
+    return progress, meta.get("extra") or {}
+
+
+def _read(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
+    import zipfile
+
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no checkpoint at {path!r}")
+    try:
+        with open(path, "rb") as f:
+            data = np.load(f, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ModelFileError(f"{path}: not a ranvier checkpoint")
+            with data:
+                arrays = {name: data[name] for name in data.files}
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+        raise ModelFileError(f"{path}: not a readable checkpoint (damaged or truncated?): {exc}") from None
+    try:
+        meta = json.loads(arrays.pop("metadata").tobytes().decode("utf-8"))
+    except (KeyError, UnicodeDecodeError, json.JSONDecodeError):
+        raise ModelFileError(f"{path}: not a ranvier checkpoint (no readable metadata)") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        raise ModelFileError(f"{path}: not a ranvier checkpoint")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(f"{path}: checkpoint format version {meta.get('format_version')!r} is not supported")
+    return arrays, meta
