@@ -78,11 +78,12 @@ def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Prog
     from .training import History, _Progress_State
 
     arrays, meta = _read(path)
+    _check_meta(meta, path)
     if meta.get("architecture") != trainer.model.get_config():
         raise ModelFileError(
             f"{path}: the checkpoint is of {meta.get('architecture')}, not of this model {trainer.model.get_config()}"
         )
-    if meta.get("optimizer", {}).get("name") != trainer.optimizer.get_config()["name"]:
+    if meta["optimizer"].get("name") != trainer.optimizer.get_config()["name"]:
         raise ModelFileError(f"{path}: the checkpoint was made with optimizer {meta.get('optimizer')}, not {trainer.optimizer!r}")
     params = {k[6:]: v for k, v in arrays.items() if k.startswith("param/")}
     best = {k[5:]: v for k, v in arrays.items() if k.startswith("best/")}
@@ -101,14 +102,32 @@ def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Prog
     try:
         rng.bit_generator.state = meta["rng"]
         history = History.from_dict(meta["history"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{path}: the run state is damaged ({exc})") from None
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise ModelFileError(f"{path}: the run state is damaged ({type(exc).__name__}: {exc})") from None
     progress = _Progress_State(
         epoch=int(meta["epoch"]), rng=rng, history=history,
         best_params={k: v.astype(trainer.model.dtype) for k, v in best.items()},
         best_value=meta.get("best_value"), limit=meta.get("limit"),
     )
     return progress, meta.get("extra") or {}
+
+
+def _check_meta(meta: dict, path) -> None:
+    def number(v) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    checks = {
+        "optimizer": isinstance(meta.get("optimizer"), dict),
+        "epoch": isinstance(meta.get("epoch"), int) and not isinstance(meta.get("epoch"), bool) and meta["epoch"] >= 0,
+        "rng": isinstance(meta.get("rng"), dict),
+        "history": isinstance(meta.get("history"), dict),
+        "best_value": meta.get("best_value") is None or number(meta.get("best_value")),
+        "limit": meta.get("limit") is None or number(meta.get("limit")),
+        "extra": meta.get("extra") is None or isinstance(meta.get("extra"), dict),
+    }
+    bad = [k for k, ok in checks.items() if not ok]
+    if bad:
+        raise ModelFileError(f"{path}: the checkpoint's {bad[0]!r} entry is damaged ({meta.get(bad[0])!r})")
 
 
 def _read(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:

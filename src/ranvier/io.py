@@ -144,12 +144,14 @@ def load_model(path: str | os.PathLike) -> SavedModel:
     arch = metadata.get("architecture")
     if not isinstance(arch, dict):
         raise ModelFileError(f"{path}: the metadata has no architecture")
+    if metadata.get("preprocessing") is not None and not isinstance(metadata["preprocessing"], dict):
+        raise ModelFileError(f"{path}: the preprocessing entry is not a JSON object")
     try:
         model = MLP(
             arch["layer_sizes"], activation=arch["activation"] or (), loss=arch["loss"],
             reg=arch.get("reg", 0.0), margin=arch.get("margin", 1.0), dtype=arch.get("dtype", "float32"), seed=0,
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFileError(f"{path}: the architecture in the metadata is not valid ({exc})") from None
     params = {k[len(_PARAM):]: v for k, v in arrays.items() if k.startswith(_PARAM)}
     try:
@@ -165,17 +167,41 @@ def load_model(path: str | os.PathLike) -> SavedModel:
         prep_arrays = {k[len(_PREP):]: v for k, v in arrays.items() if k.startswith(_PREP)}
         try:
             preprocessing = Preprocessor.from_dict(metadata["preprocessing"], prep_arrays)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ModelFileError(f"{path}: the preprocessing in the file is not valid ({exc})") from None
-    shape = metadata.get("image_shape")
     return SavedModel(
         model=model,
-        class_names=metadata.get("class_names"),
+        class_names=_class_names(metadata.get("class_names"), model, path),
         preprocessing=preprocessing,
-        image_shape=None if shape is None else tuple(shape),
-        summary=metadata.get("summary") or {},
+        image_shape=_image_shape(metadata.get("image_shape"), model, path),
+        summary=_summary(metadata.get("summary"), path),
         metadata=metadata,
     )
+
+
+def _class_names(names, model: MLP, path: str) -> list[str] | None:
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or len(names) != model.n_outputs:
+        raise ModelFileError(f"{path}: class_names must be {model.n_outputs} strings, got {names!r}")
+    return names
+
+
+def _image_shape(shape, model: MLP, path: str) -> tuple[int, ...] | None:
+    if shape is None:
+        return None
+    ok = isinstance(shape, list) and all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape)
+    if not ok or int(np.prod(shape)) != model.n_features:
+        raise ModelFileError(f"{path}: image_shape {shape!r} does not match the model's {model.n_features} inputs")
+    return tuple(shape)
+
+
+def _summary(summary, path: str) -> dict:
+    if summary is None:
+        return {}
+    if not isinstance(summary, dict):
+        raise ModelFileError(f"{path}: the training summary is not a JSON object")
+    return summary
 
 
 def _read(path: str) -> tuple[dict[str, np.ndarray], dict]:
