@@ -132,7 +132,7 @@ def checkpoint_bytes(tmp_path_factory):
     path = tmp_path_factory.mktemp("ckpt") / "c.npz"
     X = np.random.default_rng(0).normal(size=(20, 4))
     y = np.arange(20) % 2
-    Trainer(MLP((4, 3, 2), seed=0), "adam", epochs=1, verbose=0, callbacks=[Checkpoint(path)]).fit(X, y)
+    Trainer(MLP((4, 3, 2), seed=0), "adam", batch_size=8, epochs=1, verbose=0, callbacks=[Checkpoint(path)]).fit(X, y)
     return path.read_bytes()
 
 

@@ -93,10 +93,10 @@ def test_validation_and_restoring_the_best_epoch():
 
 def test_validation_split_is_seeded():
     X, y = _blobs(m=200)
-    h1 = Trainer(MLP((5, 3), seed=0), epochs=1, verbose=0, seed=3).fit(X, y, validation_split=0.25)
-    h2 = Trainer(MLP((5, 3), seed=0), epochs=1, verbose=0, seed=3).fit(X, y, validation_split=0.25)
+    h1 = Trainer(MLP((5, 3), seed=0), batch_size=50, epochs=1, verbose=0, seed=3).fit(X, y, validation_split=0.25)
+    h2 = Trainer(MLP((5, 3), seed=0), batch_size=50, epochs=1, verbose=0, seed=3).fit(X, y, validation_split=0.25)
     assert h1.epoch["val_loss"] == h2.epoch["val_loss"]
-    assert len(h1.step_loss) == math.ceil(150 / 200)
+    assert len(h1.step_loss) == 150 // 50
 
 
 def test_early_stopping_stops_and_restores_the_best_parameters():
@@ -109,7 +109,7 @@ def test_early_stopping_stops_and_restores_the_best_parameters():
             snapshots.append(trainer.model.get_flat_params().copy())
 
     # an absurdly small rate: the val loss keeps falling, so stop by monitoring accuracy
-    h = Trainer(net, "sgd", lr=1e-9, epochs=50, early_stopping=3, monitor="val_accuracy", verbose=0,
+    h = Trainer(net, "sgd", lr=1e-9, batch_size=50, epochs=50, early_stopping=3, monitor="val_accuracy", verbose=0,
                 callbacks=[Snap()]).fit(X[:150], y[:150], validation_data=(X[150:], y[150:]))
     assert h.n_epochs == 4  # best at epoch 1, then 3 epochs without improvement
     assert h.best_epoch == 1
@@ -178,23 +178,23 @@ def test_regression_targets_with_squared_loss():
 
 def test_verbose_line_per_epoch(capsys):
     X, y = _blobs(m=100)
-    Trainer(MLP((5, 3), seed=0), epochs=2, verbose=2).fit(X, y, validation_split=0.2)
+    Trainer(MLP((5, 3), seed=0), batch_size=20, epochs=2, verbose=2).fit(X, y, validation_split=0.2)
     err = capsys.readouterr().err
     assert "epoch 1/2: loss" in err and "val_acc" in err and "ex/s" in err
     assert "finished 2 epochs" in err
-    Trainer(MLP((5, 3), seed=0), epochs=2, verbose=0).fit(X, y)
+    Trainer(MLP((5, 3), seed=0), batch_size=20, epochs=2, verbose=0).fit(X, y)
     assert capsys.readouterr().err == ""
 
 
 def test_progress_bar_falls_back_to_lines_when_not_a_terminal(capsys):
     X, y = _blobs(m=100)
-    Trainer(MLP((5, 3), seed=0), epochs=1, verbose=1).fit(X, y)
+    Trainer(MLP((5, 3), seed=0), batch_size=20, epochs=1, verbose=1).fit(X, y)
     assert "epoch 1/1: loss" in capsys.readouterr().err
 
 
 def test_history_round_trip(tmp_path):
     X, y = _blobs(m=100)
-    h = Trainer(MLP((5, 3), seed=0), epochs=2, verbose=0).fit(X, y, validation_split=0.2)
+    h = Trainer(MLP((5, 3), seed=0), batch_size=20, epochs=2, verbose=0).fit(X, y, validation_split=0.2)
     h.step_loss.append(math.nan)
     path = tmp_path / "history.json"
     h.save(path)
@@ -249,7 +249,7 @@ def test_bad_data(X, y, error, match):
 def test_monitor_on_validation_needs_validation_data():
     X, y = _blobs(m=50)
     with pytest.raises(ValueError, match="needs validation data"):
-        Trainer(MLP((5, 3)), monitor="val_loss", verbose=0).fit(X, y)
+        Trainer(MLP((5, 3)), monitor="val_loss", batch_size=10, verbose=0).fit(X, y)
 
 
 def test_optimizer_instance_with_lr_override():

@@ -98,6 +98,11 @@ class MLP:
         self.activations = _resolve_activations(activation, len(self.layer_sizes) - 2)
         self.loss_name = loss_name(loss)
         self._loss_fn = get_loss(self.loss_name)
+        if self.loss_name != "squared" and self.layer_sizes[-1] < 2:
+            raise ValueError(
+                f"loss {self.loss_name!r} needs at least 2 outputs (one score per class), got {self.layer_sizes[-1]}; "
+                "use loss='squared' for a single real-valued output"
+            )
         self.reg = check_positive(reg, "reg", allow_zero=True)
         self.margin = check_positive(margin, "margin", allow_zero=True)
         self.dtype = _check_dtype(dtype)
@@ -399,25 +404,25 @@ class MLP:
             "dtype": np.dtype(self.dtype).name,
         }
 
-    def _check_X(self, X: np.ndarray) -> np.ndarray:
+    def _check_X(self, X: np.ndarray, name: str = "X") -> np.ndarray:
         arr = np.asarray(X)
         if arr.ndim != 2:
             raise ValueError(
-                f"X must be a 2-D array of shape (m, {self.n_features}), one row per example, "
-                f"got shape {arr.shape}; flatten images with X.reshape(len(X), -1)"
+                f"{name} must be a 2-D array of shape (m, {self.n_features}), one row per example, "
+                f"got shape {arr.shape}; flatten images with {name}.reshape(len({name}), -1)"
             )
         if arr.shape[1] != self.n_features:
             raise ValueError(
-                f"X has {arr.shape[1]} features per row but this model takes {self.n_features}; "
+                f"{name} has {arr.shape[1]} features per row but this model takes {self.n_features}; "
                 "pass data of the width the model was built for"
             )
         if arr.shape[0] == 0:
-            raise ValueError("X is empty; pass at least one example")
+            raise ValueError(f"{name} is empty; pass at least one example")
         if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_) or np.iscomplexobj(arr):
-            raise TypeError(f"X must be a real numeric array, got dtype {arr.dtype}")
+            raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
         arr = arr.astype(self.dtype, copy=False)
         if not np.isfinite(arr).all():
-            raise ValueError("X contains NaN or infinity; clean or impute the data first")
+            raise ValueError(f"{name} contains NaN or infinity; clean or impute the data first")
         return arr
 
     def __repr__(self) -> str:

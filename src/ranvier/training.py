@@ -256,6 +256,7 @@ class Trainer:
             if validation_data is not None:
                 raise ValueError("pass validation_data or validation_split, not both")
             X, y, validation_data = _split(X, y, validation_split, self.seed)
+        self._check_training_set(y)
         if validation_data is not None:
             validation_data = self._check_data(*validation_data, "X_val", "y_val")
         loop = _Loop(self, X, y, validation_data)
@@ -310,10 +311,7 @@ class Trainer:
 
     # --------------------------------------------------------------- helpers
     def _check_data(self, X, y, x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:
-        try:
-            X = self.model._check_X(X)
-        except (ValueError, TypeError) as exc:
-            raise type(exc)(str(exc).replace("X ", f"{x_name} ", 1)) from None
+        X = self.model._check_X(X, name=x_name)
         y = np.asarray(y)
         if len(y) != len(X):
             raise ValueError(f"{x_name} has {len(X)} rows but {y_name} has {len(y)} labels; pass one label per row")
@@ -333,6 +331,19 @@ class Trainer:
         if y.shape != (len(X), self.model.n_outputs) or not np.isfinite(y).all():
             raise ValueError(f"{y_name} must be finite targets of shape ({len(X)}, {self.model.n_outputs})")
         return X, y
+
+    def _check_training_set(self, y: np.ndarray) -> None:
+        if y.ndim == 1:
+            classes = np.unique(y)
+            if len(classes) < 2:
+                raise ValueError(
+                    f"y holds a single class ({classes[0]}); a classifier needs examples of at least two classes"
+                )
+        if self.mode == "minibatch" and self.batch_size > len(y):
+            raise ValueError(
+                f"batch_size={self.batch_size} is larger than the {len(y)} training examples; "
+                f"use a batch_size <= {len(y)}, or mode='batch' to take them all at once"
+            )
 
     def _batch_size_for(self, m: int) -> int:
         if self.mode == "batch":
