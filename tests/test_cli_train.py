@@ -67,6 +67,9 @@ def test_evaluate_info_and_predict(trained, tmp_path, capsys):
     summary = json.loads((trained / "summary.json").read_text())
     assert f"accuracy {100 * summary['test_accuracy']:.2f}%" in out
     assert "confusion matrix" in out and "per-class accuracy" in out
+    for split in ("val", "train"):  # carved again exactly as in training
+        assert main(["evaluate", str(trained / "model.npz"), "--split", split]) == 0
+        assert f"accuracy {100 * summary[split + '_accuracy']:.2f}%" in capsys.readouterr().out
     assert main(["info", str(trained / "model.npz")]) == 0
     assert "MLP(layer_sizes=(64, 32, 10)" in capsys.readouterr().out
     from sklearn.datasets import load_digits

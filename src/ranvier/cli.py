@@ -295,9 +295,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if name is None:
         raise UsageError("the model file does not say which data set it was trained on: pass --data")
     data_dir = args.data_dir or opts.get("data_dir")
-    data = load_dataset(name, data_dir, val_split=opts.get("val_split", 0.1) if args.split == "val" else
-                        (opts.get("val_split", 0.1) if args.split == "train" else 0), preprocess="none",
-                        seed=opts.get("seed", 0), n_train=opts.get("n_train") if args.split != "test" else None)
+    # the test split never depends on the training options; train and val are carved as in training
+    same_split = {} if args.split == "test" else {
+        "val_split": opts.get("val_split", 0.1), "seed": opts.get("seed", 0), "n_train": opts.get("n_train")}
+    data = load_dataset(name, data_dir, preprocess="none", **{"val_split": 0, **same_split})
     X, y = {"test": (data.X_test, data.y_test), "val": (data.X_val, data.y_val),
             "train": (data.X_train, data.y_train)}[args.split]
     if X is None:
@@ -308,9 +309,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     _, acc = evaluate(saved.model, X, y)
     pred = saved.model.predict(X)
     names = saved.class_names or [str(k) for k in range(saved.model.n_outputs)]
+    from sklearn.metrics import confusion_matrix
+
     c = len(names)
-    confusion = np.zeros((c, c), dtype=np.int64)
-    np.add.at(confusion, (y, pred), 1)
+    confusion = confusion_matrix(y, pred, labels=np.arange(c))
     print(f"{args.model} on {name} ({args.split} split, {len(y)} examples): accuracy {_pct(acc)}")
     print("per-class accuracy:")
     width = max(len(n) for n in names)
