@@ -150,6 +150,38 @@ def _add_train_parser(sub) -> None:
         "options on the command line win.",
         argument_default=None,
     )
+    _add_run_options(tr)
+    g = tr.add_argument_group("output")
+    g.add_argument("--out", metavar="DIR", help="output folder (default runs/DATA-MODEL-TIME)")
+    g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file")
+    g.add_argument("--checkpoint-every", type=_positive_int, metavar="E",
+                   help="write DIR/checkpoint.npz every E epochs (atomically)")
+    g.add_argument("--resume", metavar="CHECKPOINT", help="continue a killed run from its checkpoint.npz (its options are in it)")
+    g.add_argument("--quiet", action="store_true", default=None, help="no progress bar or report")
+    tr.set_defaults(handler=_cmd_train)
+
+    lf = sub.add_parser(
+        "lr-find",
+        help="the learning-rate range test: sweep the rate up until the loss explodes, suggest one",
+        description="Train for a few hundred steps while the learning rate grows exponentially from "
+        "--start-lr to --end-lr; record the loss, stop when it explodes, suggest the rate where the loss "
+        "falls fastest (Smith, 2017). Takes the data and model options of 'ranvier train'.",
+        argument_default=None,
+    )
+    _add_run_options(lf)
+    g = lf.add_argument_group("range test")
+    g.add_argument("--start-lr", type=_positive_float, default=1e-6, help="default 1e-6")
+    g.add_argument("--end-lr", type=_positive_float, default=10.0, help="default 10")
+    g.add_argument("--steps", type=_positive_int, default=200, help="the most steps (default 200)")
+    g.add_argument("--out", metavar="DIR", help="write lr_find.json (and lr_find.png) here")
+    g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file")
+    lf.set_defaults(handler=_cmd_lr_find, quiet=None, resume=None)
+
+
+def _add_run_options(tr) -> None:
+    """The data, model and optimisation options shared by train, lr-find and sweep."""
+    from .datasets import DATASETS
+
     g = tr.add_argument_group("data")
     g.add_argument("--data", metavar="NAME", help=f"data set: {', '.join(DATASETS)} (default digits)")
     g.add_argument("--data-dir", metavar="PATH", help="folder of the data files (cifar10, mnist, fashion-mnist)")
@@ -178,14 +210,6 @@ def _add_train_parser(sub) -> None:
     g.add_argument("--early-stopping", type=_positive_int, metavar="PATIENCE", help="stop after PATIENCE epochs without a better validation loss")
     g.add_argument("--seed", type=int, help="seed of the weights, the split and the shuffling (default 0)")
     g.add_argument("--dtype", choices=("float32", "float64"), help="precision of the model and the training (default float32)")
-    g = tr.add_argument_group("output")
-    g.add_argument("--out", metavar="DIR", help="output folder (default runs/DATA-MODEL-TIME)")
-    g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file")
-    g.add_argument("--checkpoint-every", type=_positive_int, metavar="E",
-                   help="write DIR/checkpoint.npz every E epochs (atomically)")
-    g.add_argument("--resume", metavar="CHECKPOINT", help="continue a killed run from its checkpoint.npz (its options are in it)")
-    g.add_argument("--quiet", action="store_true", default=None, help="no progress bar or report")
-    tr.set_defaults(handler=_cmd_train)
 
 
 def _add_model_parsers(sub) -> None:
@@ -241,14 +265,33 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_options(args: argparse.Namespace):
+def _cmd_lr_find(args: argparse.Namespace) -> int:
+    from .experiment import find_lr
+
+    options = _train_options(args, exclude=("start_lr", "end_lr", "steps"))
+    result = find_lr(options, start_lr=args.start_lr, end_lr=args.end_lr, steps=args.steps)
+    print(f"learning-rate range test: {len(result.lrs)} steps from {result.lrs[0]:.3g} to {result.lrs[-1]:.3g} "
+          f"({options.optimizer}, batch {options.batch_size}); {result.stopped_reason}")
+    marks = np.unique(np.linspace(0, len(result.lrs) - 1, 12).astype(int))
+    print(f"  {'lr':>10}  {'loss':>8}  {'smoothed':>8}")
+    for i in marks:
+        print(f"  {result.lrs[i]:>10.3g}  {result.losses[i]:>8.4f}  {result.smoothed[i]:>8.4f}")
+    print(f"suggested learning rate: {result.suggestion:.3g} (steepest descent of the loss); "
+          f"lowest loss at {result.min_loss_lr:.3g}")
+    print(f"  try: ranvier train --data {options.data} --optimizer {options.optimizer} --lr {result.suggestion:.3g}")
+    if options.out:
+        print(f"wrote {options.out}/lr_find.json")
+    return 0
+
+
+def _train_options(args: argparse.Namespace, exclude: tuple[str, ...] = ()):
     from .experiment import TrainOptions
 
     values: dict = {}
     if args.config:
         values.update(_read_config(args.config))
     given = {k: v for k, v in vars(args).items()
-             if v is not None and k not in ("config", "handler", "command", "debug", "quiet", "resume")}
+             if v is not None and k not in ("config", "handler", "command", "debug", "quiet", "resume", *exclude)}
     if "schedule" in given:
         given["schedule"] = given["schedule"].replace("-", "_")
     values.update(given)

@@ -25,7 +25,7 @@ from .models import MLP
 from .optim import get_optimizer, get_schedule
 from .training import Checkpoint, History, Trainer, _atomic_write_text, _json_safe, evaluate
 
-__all__ = ["RunResult", "TrainOptions", "resume", "run"]
+__all__ = ["RunResult", "TrainOptions", "find_lr", "resume", "run"]
 
 MODELS = ("linear", "mlp")
 
@@ -223,6 +223,34 @@ def resume(checkpoint: str | os.PathLike, *, verbose: int | None = None, callbac
     if verbose is not None:
         options.verbose = verbose
     return run(options, callbacks=callbacks, resume_from=checkpoint)
+
+
+def find_lr(options: TrainOptions, *, start_lr: float = 1e-6, end_lr: float = 10.0, steps: int = 200):
+    """The learning-rate range test on the data and model the options describe.
+
+    Writes ``lr_find.json`` to ``options.out`` when it is set.
+
+    Returns
+    -------
+    LRFinderResult
+    """
+    from .datasets import load_dataset
+    from .lr_finder import lr_range_test
+
+    _check(options)
+    out = _check_out(options.out)
+    data = load_dataset(options.data, options.data_dir, val_split=options.val_split,
+                        preprocess=options.preprocess, seed=options.seed, n_train=options.n_train)
+    model = build_model(options, data.n_features, data.n_classes)
+    kwargs = {} if options.momentum is None else {"momentum": options.momentum}
+    if options.weight_decay:
+        kwargs["weight_decay"] = options.weight_decay
+    result = lr_range_test(model, data.X_train, data.y_train, optimizer=options.optimizer, start_lr=start_lr,
+                           end_lr=end_lr, steps=steps, batch_size=options.batch_size, seed=options.seed, **kwargs)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        _atomic_write_text(out / "lr_find.json", json.dumps({**result.to_dict(), "options": options.to_dict()}, indent=1))
+    return result
 
 
 def build_model(options: TrainOptions, n_features: int, n_classes: int) -> MLP:

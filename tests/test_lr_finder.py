@@ -1,0 +1,65 @@
+import json
+
+import numpy as np
+import pytest
+
+from ranvier import MLP
+from ranvier.cli import main
+from ranvier.lr_finder import _ExponentialRamp, lr_range_test
+
+
+def _blobs(m=400, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=2, size=(4, 8))
+    y = rng.integers(0, 4, size=m)
+    return (centres[y] + rng.normal(size=(m, 8))).astype(np.float32), y
+
+
+def test_ramp_is_exponential_from_start_to_end():
+    ramp = _ExponentialRamp(1e-4, 1.0, 5)
+    np.testing.assert_allclose([ramp(k) for k in range(5)], [1e-4, 1e-3, 1e-2, 1e-1, 1.0], rtol=1e-12)
+
+
+def test_range_test_records_stops_on_explosion_and_leaves_the_model_alone():
+    X, y = _blobs()
+    net = MLP((8, 16, 4), seed=0)
+    before = net.get_flat_params().copy()
+    r = lr_range_test(net, X, y, start_lr=1e-5, end_lr=1e3, steps=200, batch_size=32)
+    np.testing.assert_array_equal(net.get_flat_params(), before)
+    assert r.stopped_reason.startswith("the loss exploded") or "NaN" in r.stopped_reason
+    assert len(r.lrs) < 200
+    assert r.lrs[0] == pytest.approx(1e-5)
+    assert np.all(np.diff(r.lrs) > 0)
+    assert len(r.losses) == len(r.smoothed) == len(r.lrs)
+    assert 1e-5 < r.suggestion < r.lrs[-1]
+    assert r.smoothed[np.argmin(np.abs(r.lrs - r.min_loss_lr))] == pytest.approx(np.nanmin(r.smoothed))
+
+
+def test_suggested_rate_trains_well():
+    X, y = _blobs(m=600)
+    r = lr_range_test(MLP((8, 4), seed=0), X, y, steps=150, batch_size=32)
+    from ranvier import Trainer
+
+    net = MLP((8, 4), seed=0)
+    Trainer(net, "sgd", lr=r.suggestion, batch_size=32, epochs=5, verbose=0).fit(X, y)
+    assert (net.predict(X) == y).mean() > 0.9
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"start_lr": 1.0, "end_lr": 0.1}, "end_lr must be larger than start_lr"),
+     ({"steps": 2}, "steps must be >= 3"), ({"beta": 1.0}, "beta must be in"), ({"optimizer": "ada"}, "unknown optimizer")],
+)
+def test_bad_arguments(kwargs, match):
+    X, y = _blobs(m=50)
+    with pytest.raises(ValueError, match=match):
+        lr_range_test(MLP((8, 4)), X, y, **kwargs)
+
+
+def test_cli_lr_find(tmp_path, capsys):
+    assert main(["lr-find", "--data", "blobs", "--model", "linear", "--steps", "60", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "suggested learning rate:" in out and "try: ranvier train --data blobs" in out
+    data = json.loads((tmp_path / "lr_find.json").read_text())
+    assert len(data["lrs"]) == len(data["losses"]) and data["suggestion"] > 0
+    assert data["options"]["data"] == "blobs"
