@@ -165,6 +165,17 @@ def test_training_continues_from_the_optimiser_state():
     np.testing.assert_array_equal(a.get_flat_params(), b.get_flat_params())
 
 
+def test_two_fits_train_like_one_fit_of_both_lengths():
+    X, y = _blobs(m=120, dtype=np.float64)
+    a = MLP((5, 6, 3), seed=0, dtype=np.float64)
+    b = MLP((5, 6, 3), seed=0, dtype=np.float64)
+    Trainer(a, "momentum", lr=0.01, batch_size=16, epochs=4, seed=2, verbose=0, restore_best=False).fit(X, y)
+    tb = Trainer(b, "momentum", lr=0.01, batch_size=16, epochs=2, seed=2, verbose=0, restore_best=False)
+    tb.fit(X, y)
+    tb.fit(X, y)  # the shuffling and the momentum continue
+    np.testing.assert_array_equal(a.get_flat_params(), b.get_flat_params())
+
+
 def test_regression_targets_with_squared_loss():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 3))

@@ -163,6 +163,9 @@ class Trainer:
     epochs : int, default 10
     seed : int, default 0
         Seed of the shuffling (and of a validation split made by :meth:`fit`).
+        The shuffling continues from one :meth:`fit` call to the next, as
+        does the optimiser state: two calls of ``n`` epochs train like one
+        of ``2 n``.
     early_stopping : int, optional
         Patience: stop when the monitored quantity has not improved for this
         many epochs.
@@ -227,6 +230,7 @@ class Trainer:
         self.history = History()
         self._progress: _Progress_State | None = None  # what a checkpoint saves
         self._resume = False
+        self._rng = np.random.default_rng(seed)  # the shuffling, continued by every fit()
 
     # ---------------------------------------------------------------- public
     def fit(
@@ -306,6 +310,7 @@ class Trainer:
 
         self._progress, extra = read_checkpoint(path, self)
         self.history = self._progress.history
+        self._rng = self._progress.rng
         self._resume = True
         return extra
 
@@ -410,7 +415,7 @@ class _Loop:
             self.p = trainer._progress
         else:
             self.p = _Progress_State(
-                epoch=0, rng=np.random.default_rng(trainer.seed), history=History(),
+                epoch=0, rng=trainer._rng, history=History(),
                 best_params={k: v.copy() for k, v in self.model.params.items()},
             )
             trainer._progress = self.p
