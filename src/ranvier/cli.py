@@ -136,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     gc.add_argument("--num-checks", type=_positive_int, default=None, help="random coordinates per parameter (default: all)")
     gc.add_argument("--seed", type=int, default=0, help="seed of weights and data (default 0)")
     gc.set_defaults(handler=_cmd_gradcheck)
+
+    from .cli_plot import add_parsers as add_plot_parsers
+
+    add_plot_parsers(sub, _Parser)
     return parser
 
 

@@ -1,27 +1,90 @@
-"""Pictures (matplotlib, imported only when a picture is drawn, headless).
+"""Pictures of the lecture: optimiser paths and their animation, learning-rate
+curves, training curves, decision boundaries with the hidden units as features,
+learned templates, activation functions and confusion matrices.
 
-Every function writes an image file and returns the matplotlib figure; no
-display is needed (the Agg backend is used when none is set up).
+matplotlib is imported only when a picture is drawn (``import ranvier`` does not
+import it), and without pyplot: every function builds its own
+:class:`matplotlib.figure.Figure` on the Agg canvas, so no display is needed and
+no global figure list grows.  Every function returns that figure and, given a
+``path``, writes it there (PNG, PDF, SVG, ... by the suffix) at the figure's own
+``dpi`` and without cropping, so a point's pixel in the file is
+``fig.dpi``-exact: ``ax.transData.transform(point)`` after ``fig.canvas.draw()``
+gives its position, measured from the bottom left.
+
+* :func:`plot_paths`: optimiser paths on a 2-D function over log-spaced filled
+  contours, start, end and minimum marked; optionally the 3-D surface beside
+  them and the direction of steepest descent as arrows;
+* :func:`animate_paths`: the same drawn step by step as a GIF (Pillow) or MP4
+  (ffmpeg), a frame per recorded iteration or an even subset of them
+  (:func:`frame_steps`);
+* :func:`plot_costs`: cost against iteration for several runs, e.g. learning
+  rates, a diverging run shown as such (:func:`growing`);
+* :func:`plot_history`: training curves, loss per step and accuracy per epoch;
+* :func:`plot_boundary`: decision regions of a classifier of 2-D points beside a
+  heat map of each hidden unit's output over the plane;
+* :func:`plot_templates`: rows of the first weight matrix as images (class
+  templates, or what each first-layer unit looks for);
+* :func:`plot_activations`: activations and their derivatives, saturation shaded;
+* :func:`plot_confusion`: a confusion matrix (:func:`confusion_matrix`) with class names.
+
+The recorded runs come from :func:`ranvier.gd` or :mod:`ranvier.paths`.
 """
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_history"]
+__all__ = [
+    "MINIMUM_COLOR",
+    "animate_paths",
+    "confusion_matrix",
+    "frame_steps",
+    "growing",
+    "plot_activations",
+    "plot_boundary",
+    "plot_confusion",
+    "plot_costs",
+    "plot_history",
+    "plot_paths",
+    "plot_templates",
+]
+
+# Path colours that stand out on viridis (dark purple at the minimum, yellow far away),
+# and a minimum marker of a colour neither viridis nor a path has.
+_PATH_COLORS = ("#ff3b30", "#ffffff", "#ff9f0a", "#00e5ff", "#c7a0ff", "#a0a0a0", "#ffb3ba", "#000000")
+MINIMUM_COLOR = "#ff00ff"
+"""Face colour of the star that marks a function's minimum in :func:`plot_paths`."""
+_CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22")
 
 
-def _pyplot():
-    import matplotlib
+# ---------------------------------------------------------------- plumbing
+def _figure(figsize: tuple[float, float], dpi: float, *, layout: str | None = "constrained"):
+    """A new figure on the Agg canvas: headless, outside pyplot's figure list."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    if not os.environ.get("DISPLAY") and matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "ps"):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=figsize, dpi=dpi, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig
 
-    return plt
+
+def _save(fig, path) -> Any:
+    """Write ``fig`` at its own dpi, uncropped, so data coordinates map to known pixels."""
+    if path is not None:
+        fig.savefig(path, dpi=fig.dpi)
+    return fig
+
+
+def _check_dpi(dpi: float) -> float:
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not (10 <= dpi <= 1000):
+        raise ValueError(f"dpi must be a number between 10 and 1000, got {dpi!r}")
+    return float(dpi)
 
 
 def _smooth(values: np.ndarray, window: int) -> np.ndarray:
@@ -31,46 +94,913 @@ def _smooth(values: np.ndarray, window: int) -> np.ndarray:
     return np.convolve(values, kernel, mode="valid")
 
 
-def plot_history(history: Any, path: str | os.PathLike | None = None, *, title: str | None = None):
-    """Learning curves: loss per step (raw and smoothed) and accuracy per epoch.
+# ------------------------------------------------------- optimiser paths
+def _as_runs(runs) -> dict:
+    from .minimize import GDResult
+
+    if isinstance(runs, GDResult):
+        return {"gd": runs}
+    if not isinstance(runs, Mapping) or not runs:
+        raise TypeError("runs must be a GDResult or a non-empty dict of label -> GDResult "
+                        "(e.g. from ranvier.paths.compare)")
+    for label, r in runs.items():
+        if not isinstance(r, GDResult):
+            raise TypeError(f"runs[{label!r}] must be a GDResult, got {type(r).__name__}")
+        if r.path.ndim != 2 or r.path.shape[1] != 2:
+            raise ValueError(f"runs[{label!r}] is not a 2-D path: its points have shape {r.path.shape[1:]}")
+    return dict(runs)
+
+
+def _window(objective, runs: dict, bounds) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The plotting window: ``bounds`` or the function's, widened to show every start."""
+    (x0, x1), (y0, y1) = objective.bounds if bounds is None else bounds
+    if not (x0 < x1 and y0 < y1):
+        raise ValueError(f"bounds must be ((xmin, xmax), (ymin, ymax)) with min < max, got {bounds}")
+    if bounds is None:
+        starts = np.array([r.path[0] for r in runs.values()])
+        pad_x, pad_y = 0.05 * (x1 - x0), 0.05 * (y1 - y0)
+        x0, x1 = min(x0, starts[:, 0].min() - pad_x), max(x1, starts[:, 0].max() + pad_x)
+        y0, y1 = min(y0, starts[:, 1].min() - pad_y), max(y1, starts[:, 1].max() + pad_y)
+    return (float(x0), float(x1)), (float(y0), float(y1))
+
+
+def _grid(objective, window, n: int):
+    (x0, x1), (y0, y1) = window
+    X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = np.asarray(objective.value(X, Y), dtype=np.float64)
+    finite = np.isfinite(Z)
+    if not finite.all():  # an overflow far out: draw it at the highest level
+        Z = np.where(finite, Z, Z[finite].max() if finite.any() else 0.0)
+    return X, Y, Z
+
+
+def _levels(Z: np.ndarray, n: int, log: bool) -> np.ndarray:
+    """``n + 1`` contour levels from ``Z.min()`` to ``Z.max()``: log-spaced above the
+    minimum (``log``), else evenly spaced."""
+    lo, hi = float(np.nanmin(Z)), float(np.nanmax(Z))
+    span = hi - lo
+    if not span > 0:
+        return np.array([lo - 0.5, lo + 0.5])
+    if not log:
+        return np.linspace(lo, hi, n + 1)
+    return lo + np.concatenate([[0.0], np.geomspace(span * 1e-4, span, n)])
+
+
+def _level_ticks(levels: np.ndarray, log: bool) -> np.ndarray:
+    """A few round colour-bar ticks: ``min + 10**k`` on a log scale."""
+    lo, hi = levels[0], levels[-1]
+    if not log:
+        from matplotlib.ticker import MaxNLocator
+
+        ticks = MaxNLocator(6).tick_values(lo, hi)
+        return ticks[(ticks >= lo) & (ticks <= hi)]
+    k = np.arange(math.ceil(math.log10(levels[1] - lo)), math.floor(math.log10(hi - lo)) + 1)
+    k = k[:: max(1, math.ceil(len(k) / 6))]
+    return np.concatenate([[lo], lo + 10.0 ** k])
+
+
+def _paths_figsize(window, surface: bool) -> tuple[float, float]:
+    """Contours at equal aspect, about 5 inches wide, with room for the colour bar and legend."""
+    (x0, x1), (y0, y1) = window
+    h = min(max(5.0 * (y1 - y0) / (x1 - x0), 2.4), 6.0)
+    w = 5.0 * min(1.0, 6.0 / (5.0 * (y1 - y0) / (x1 - x0)))
+    width = w + 1.6 + (5.0 if surface else 0.0)
+    return (round(width, 1), round(max(h, 3.6 if surface else 0) + 1.6, 1))
+
+
+def _visible(points: np.ndarray, window) -> np.ndarray:
+    """The points up to the first non-finite one or the first far outside the window
+    (that one included, so the line runs off the edge)."""
+    (x0, x1), (y0, y1) = window
+    w, h = x1 - x0, y1 - y0
+    far = ~np.isfinite(points).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        far |= (points[:, 0] < x0 - 10 * w) | (points[:, 0] > x1 + 10 * w)
+        far |= (points[:, 1] < y0 - 10 * h) | (points[:, 1] > y1 + 10 * h)
+    bad = np.flatnonzero(far)
+    if bad.size == 0:
+        return points
+    k = bad[0]
+    keep = points[: k + (1 if np.isfinite(points[k]).all() else 0)]
+    return keep if len(keep) else points[:1]
+
+
+def _inside(point: np.ndarray, window) -> bool:
+    (x0, x1), (y0, y1) = window
+    return bool(x0 <= point[0] <= x1 and y0 <= point[1] <= y1)
+
+
+def growing(r) -> bool:
+    """True when a run diverged, or ended with a higher cost than it started with
+    (it is diverging, but had not crossed gd's blow-up threshold when it stopped)."""
+    return bool(r.diverged or not r.costs[-1] <= r.costs[0])
+
+
+def _run_label(label: str, r, window) -> str:
+    if r.diverged:
+        return f"{label} (diverged at step {r.n_iters})"
+    if growing(r):
+        return f"{label} (diverging: cost up {r.costs[-1] / r.costs[0]:.2g}x)" if r.costs[0] > 0 else \
+            f"{label} (diverging)"
+    end = r.path[-1]
+    if not _inside(end, window):
+        return f"{label} (ran off)"
+    return f"{label} ({r.n_iters} steps)"
+
+
+class _PathsFigure:
+    """The paths picture, redrawable at any iteration (for the animation)."""
+
+    def __init__(self, objective, runs, *, surface, arrows, bounds, levels, figsize, dpi, title):
+        from matplotlib import colormaps
+        from matplotlib.colors import BoundaryNorm
+        from matplotlib.lines import Line2D
+
+        self.objective, self.runs = objective, runs
+        self.window = _window(objective, runs, bounds)
+        self.title = title if title is not None else f"{objective.name}: " + (
+            "gradient descent" if len(runs) == 1 else f"{len(runs)} runs")
+        self.n_max = max(r.n_iters for r in runs.values())
+        self.fig = fig = _figure(figsize or _paths_figsize(self.window, surface), dpi)
+        X, Y, Z = _grid(objective, self.window, 200)
+        log = objective.min_value is not None  # a function unbounded below gets even levels
+        lv = _levels(Z, levels, log)
+        cmap = colormaps["viridis"]
+        norm = BoundaryNorm(lv, cmap.N)
+        if surface:
+            self.ax = ax = fig.add_subplot(1, 2, 1)
+            self.ax3 = fig.add_subplot(1, 2, 2, projection="3d")
+        else:
+            self.ax, self.ax3 = fig.add_subplot(1, 1, 1), None
+            ax = self.ax
+        filled = ax.contourf(X, Y, Z, levels=lv, cmap=cmap, norm=norm)
+        ax.contour(X, Y, Z, levels=lv[1::2], colors="k", linewidths=0.3, alpha=0.35)
+        cbar = fig.colorbar(filled, ax=ax, shrink=0.85, pad=0.02)
+        ticks = _level_ticks(lv, log)
+        cbar.set_ticks(ticks, labels=[f"{t:.3g}" for t in ticks])
+        cbar.set_label(f"{objective.name}(x, y)" + (", log-spaced levels" if log else ""))
+        (x0, x1), (y0, y1) = self.window
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_aspect("equal")
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        if arrows:
+            self._arrows(ax)
+        if surface:
+            self._surface(X, Y, Z, cmap)
+        self.lines, self.heads, self.lines3, self.heads3 = [], [], [], []
+        handles = []
+        for i, (label, r) in enumerate(runs.items()):
+            c = _PATH_COLORS[i % len(_PATH_COLORS)]
+            pts = _visible(r.path, self.window)
+            ax.plot(*pts[0], marker="o", ms=8, mfc=c, mec="k", mew=1.0, ls="none", zorder=5)
+            line, = ax.plot([], [], color=c, lw=1.6, marker=".", ms=3, zorder=4)
+            head, = ax.plot([], [], marker="o", ms=7, mfc=c, mec="k", mew=1.0, ls="none", zorder=6, clip_on=False)
+            self.lines.append(line)
+            self.heads.append(head)
+            if self.ax3 is not None:
+                line3, = self.ax3.plot([], [], [], color=c, lw=1.6, zorder=10)
+                head3, = self.ax3.plot([], [], [], marker="o", ms=5, mfc=c, mec="k", ls="none", zorder=11)
+                self.lines3.append(line3)
+                self.heads3.append(head3)
+            handles.append(Line2D([], [], color=c, lw=2, marker="o", mec="k", label=_run_label(label, r, self.window)))
+        for m in np.asarray(objective.minima).reshape(-1, 2):
+            ax.plot(*m, marker="*", ms=17, mfc=MINIMUM_COLOR, mec="k", mew=0.8, ls="none", zorder=7)
+        handles += [
+            Line2D([], [], color="0.3", marker="o", ms=7, mec="k", ls="none", label="start"),
+            Line2D([], [], color="0.3", marker="X", ms=8, mec="k", ls="none", label="end (X: diverging or ran off)"),
+        ]
+        if len(objective.minima):
+            handles.append(Line2D([], [], marker="*", ms=13, mfc=MINIMUM_COLOR, mec="k", ls="none", label="minimum"))
+        wide = fig.get_figwidth() >= 9
+        fig.legend(handles=handles, loc="outside lower center", ncol=3 if wide and len(handles) > 6 else 2,
+                   fontsize="small", frameon=False)
+        self.update(None)
+
+    def _arrows(self, ax) -> None:
+        """Unit arrows along the negative gradient on a coarse grid (perpendicular to the
+        contours, as the axes have equal aspect)."""
+        (x0, x1), (y0, y1) = self.window
+        k = 15
+        gx_, gy_ = np.linspace(x0, x1, k + 2)[1:-1], np.linspace(y0, y1, k + 2)[1:-1]
+        X, Y = np.meshgrid(gx_, gy_)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            gx, gy = self.objective.gradient(X, Y)
+            gx, gy = np.broadcast_to(gx, X.shape), np.broadcast_to(gy, X.shape)
+            norm = np.hypot(gx, gy)
+            ok = np.isfinite(norm) & (norm > 0)
+            step = 0.4 * min(gx_[1] - gx_[0], gy_[1] - gy_[0])
+            U = np.where(ok, -gx / np.where(ok, norm, 1.0), 0.0) * step
+            V = np.where(ok, -gy / np.where(ok, norm, 1.0), 0.0) * step
+        ax.quiver(X[ok], Y[ok], U[ok], V[ok], angles="xy", scale_units="xy", scale=1, pivot="mid",
+                  color="white", alpha=0.55, width=0.004, zorder=3)
+
+    def _surface(self, X, Y, Z, cmap) -> None:
+        ax3 = self.ax3
+        lo = float(np.nanmin(Z))
+        self._zmin = lo
+        s = slice(None, None, 4)
+        ax3.plot_surface(X[s, s], Y[s, s], self._z(Z[s, s]), cmap=cmap, linewidth=0, antialiased=False,
+                         alpha=0.75, rcount=50, ccount=50)
+        ax3.set_xlabel("x")
+        ax3.set_ylabel("y")
+        ax3.set_title("surface: height log10(1 + f - min)", fontsize="medium")
+        ax3.view_init(elev=40, azim=-120)
+
+    def _z(self, f: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return np.log10(1.0 + np.maximum(np.asarray(f, dtype=np.float64) - self._zmin, 0.0))
+
+    def update(self, step: int | None) -> None:
+        """Show every path up to iteration ``step`` (all of it when None)."""
+        for i, r in enumerate(self.runs.values()):
+            k = r.n_iters if step is None else min(step, r.n_iters)
+            pts = _visible(r.path[: k + 1], self.window)
+            self.lines[i].set_data(pts[:, 0], pts[:, 1])
+            finished = k == r.n_iters
+            end = pts[-1]
+            (x0, x1), (y0, y1) = self.window
+            shown = np.array([np.clip(end[0], x0, x1), np.clip(end[1], y0, y1)])
+            self.heads[i].set_data([shown[0]], [shown[1]])
+            self.heads[i].set_marker("X" if finished and (growing(r) or not _inside(end, self.window)) else "o")
+            self.heads[i].set_markersize(9 if finished else 7)
+            if self.ax3 is not None:
+                inside = np.array([_inside(p, self.window) for p in pts])
+                p3 = pts[inside] if inside.any() else pts[:1]
+                with np.errstate(over="ignore", invalid="ignore"):
+                    z = self._z(self.objective.value(p3[:, 0], p3[:, 1]))
+                self.lines3[i].set_data_3d(p3[:, 0], p3[:, 1], z)
+                self.heads3[i].set_data_3d(p3[-1:, 0], p3[-1:, 1], z[-1:])
+        shown_step = self.n_max if step is None else min(step, self.n_max)
+        suffix = "" if step is None else f", step {shown_step} of {self.n_max}"
+        self.ax.set_title(self.title + suffix)
+
+
+def plot_paths(
+    objective,
+    runs,
+    path: str | os.PathLike | None = None,
+    *,
+    surface: bool = False,
+    arrows: bool = False,
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    levels: int = 24,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 100,
+):
+    """Optimiser paths on a 2-D function, over its filled contours.
 
     Parameters
     ----------
-    history : History
+    objective : Objective or str
+        The function, e.g. ``"rosenbrock"`` (see :data:`ranvier.OBJECTIVES`).
+    runs : GDResult or dict of str to GDResult
+        Recorded runs by label, e.g. from :func:`ranvier.paths.compare`,
+        :func:`ranvier.paths.run_optimizer` or :func:`ranvier.gd`.  Each path is
+        drawn with its start (a circle), its end (a circle; an X when it
+        diverged or ran off the window, drawn at the window's edge) and every
+        iterate; the minima are magenta stars (:data:`MINIMUM_COLOR`).
     path : path-like, optional
-        Where to write the picture (PNG, PDF or SVG by its suffix).
+        Where to write the picture.
+    surface : bool, default False
+        Draw the 3-D surface (height ``log10(1 + f - min)``) with the paths beside the contours.
+    arrows : bool, default False
+        Draw the direction of steepest descent ``-grad f / |grad f|`` on a grid.
+    bounds : ((xmin, xmax), (ymin, ymax)), optional
+        The window; default the function's own, widened to show every start.
+    levels : int, default 24
+        Number of log-spaced contour levels above the minimum of the window.
+    title : str, optional
+    figsize : (width, height) in inches, optional
+    dpi : float, default 100
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The contour axes is ``fig.axes[0]``.
+    """
+    from .minimize import get_objective
+
+    objective = get_objective(objective)
+    runs = _as_runs(runs)
+    levels = _check_levels(levels)
+    pf = _PathsFigure(objective, runs, surface=surface, arrows=arrows, bounds=bounds, levels=levels,
+                      figsize=figsize, dpi=_check_dpi(dpi), title=title)
+    return _save(pf.fig, path)
+
+
+def _check_levels(levels: int) -> int:
+    if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 2:
+        raise ValueError(f"levels must be an integer >= 2, got {levels!r}")
+    return int(levels)
+
+
+def frame_steps(n_iters: int, frames: int | None) -> np.ndarray:
+    """The iterations an animation shows: every one of ``0 .. n_iters`` when ``frames``
+    is None or large enough, else ``frames`` of them evenly spread (first and last included)."""
+    if frames is None or frames >= n_iters + 1:
+        return np.arange(n_iters + 1)
+    if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or frames < 2:
+        raise ValueError(f"frames must be an integer >= 2, got {frames!r}")
+    return np.round(np.linspace(0, n_iters, int(frames))).astype(int)
+
+
+def animate_paths(
+    objective,
+    runs,
+    path: str | os.PathLike,
+    *,
+    frames: int | None = 40,
+    fps: float = 10,
+    surface: bool = False,
+    arrows: bool = False,
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    levels: int = 16,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: float = 60,
+):
+    """The paths of :func:`plot_paths` drawn step by step: the lecture's movies.
+
+    Frame ``j`` shows every run up to iteration ``frame_steps(n, frames)[j]``,
+    ``n`` the longest run's number of steps (a run that stopped earlier stays at
+    its end); so the frames are in step with the recorded iterations, and there
+    are ``min(frames, n + 1)`` of them.
+
+    Parameters
+    ----------
+    objective, runs, surface, arrows, bounds, levels, title, figsize
+        As for :func:`plot_paths`.
+    path : path-like
+        ``.gif`` (written with Pillow through matplotlib's ``PillowWriter``) or
+        ``.mp4`` (needs ``ffmpeg`` on the ``PATH``).
+    frames : int or None, default 40
+        Number of frames; None for one per iteration.
+    fps : float, default 10
+        Frames per second.
+    dpi : float, default 60
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Showing the last frame.
+    """
+    from matplotlib import animation
+
+    from .minimize import get_objective
+
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if suffix == ".gif":
+        writer_class = animation.PillowWriter
+    elif suffix == ".mp4":
+        if not animation.writers.is_available("ffmpeg"):
+            raise ValueError(f"writing {os.fspath(path)!r} needs ffmpeg on the PATH; install it or ask for a .gif")
+        writer_class = animation.FFMpegWriter
+    else:
+        raise ValueError(f"an animation is written as .gif or .mp4, got {os.fspath(path)!r}")
+    if not (isinstance(fps, (int, float)) and not isinstance(fps, bool) and 0 < fps <= 100):
+        raise ValueError(f"fps must be a number in (0, 100], got {fps!r}")
+    objective = get_objective(objective)
+    runs = _as_runs(runs)
+    pf = _PathsFigure(objective, runs, surface=surface, arrows=arrows, bounds=bounds, levels=_check_levels(levels),
+                      figsize=figsize, dpi=_check_dpi(dpi), title=title)
+    steps = frame_steps(pf.n_max, frames)
+    pf.fig.canvas.draw()
+    pf.fig.set_layout_engine("none")  # freeze the layout: every frame the same size and place
+    writer = writer_class(fps=fps)
+    with writer.saving(pf.fig, os.fspath(path), pf.fig.dpi):
+        for k in steps:
+            pf.update(int(k))
+            writer.grab_frame()
+    return pf.fig
+
+
+def plot_costs(
+    runs,
+    path: str | os.PathLike | None = None,
+    *,
+    objective=None,
+    title: str | None = None,
+    figsize: tuple[float, float] = (6.4, 4.4),
+    dpi: float = 100,
+):
+    """Cost against iteration for several runs: the lecture's "varying the learning rate".
+
+    Parameters
+    ----------
+    runs : GDResult or dict of str to GDResult
+        E.g. ``ranvier.paths.compare("bowl", "gd", [0.01, 0.05, 0.15, 0.21])``.
+    path : path-like, optional
+    objective : Objective or str, optional
+        With a known minimum value ``f*``, the curves show ``f - f*`` on a log
+        scale (the distance to the optimum); otherwise ``f`` itself (on a log
+        scale when it stays positive, a symmetric log scale otherwise).
     title : str, optional
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Notes
+    -----
+    A diverging run (one that blew up, or whose cost ended above its start) is
+    drawn until it leaves the top of the plot, gets an X on the top edge where
+    it does, and says so in the legend.
     """
-    plt = _pyplot()
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    from .minimize import get_objective
+
+    runs = _as_runs(runs)
+    obj = None if objective is None else get_objective(objective)
+    f_star = None if obj is None else obj.min_value
+    fig = _figure(figsize, _check_dpi(dpi))
+    ax = fig.add_subplot(1, 1, 1)
+    ys = {}
+    with np.errstate(invalid="ignore", over="ignore"):
+        for label, r in runs.items():
+            y = r.costs - f_star if f_star is not None else r.costs.copy()
+            ys[label] = np.where(np.isfinite(y), y, np.nan)
+    stable = [y for (label, y) in ys.items() if not growing(runs[label])]
+    reference = np.concatenate(stable or [y[:1] for y in ys.values()])
+    finite = reference[np.isfinite(reference)]
+    top = float(finite.max()) if finite.size else 1.0
+    positive = all((y[np.isfinite(y)] > 0).all() for y in ys.values())
+    ceiling = top * 10 if positive else (top * 2 if top > 0 else 1.0)
+    for i, (label, y) in enumerate(ys.items()):
+        r, c = runs[label], f"C{i % 10}"
+        text = f"{label}: diverged at step {r.n_iters}" if r.diverged else (
+            f"{label}: diverging" if growing(r) else label)
+        ax.plot(np.arange(len(y)), y, color=c, lw=1.6, label=text)
+        if growing(r):  # an X where the curve leaves the top of the plot
+            with np.errstate(invalid="ignore"):
+                out = np.flatnonzero(~(y <= ceiling))
+            k = int(out[0]) if out.size else r.n_iters
+            ax.plot([k], [ceiling], marker="X", ms=10, color=c, mec="k", clip_on=False, zorder=5)
+    if positive:
+        ax.set_yscale("log")
+        bottom = min(float(np.nanmin(y[np.isfinite(y)])) for y in ys.values() if np.isfinite(y).any())
+        ax.set_ylim(max(bottom / 2, top * 1e-16), ceiling)
+    else:
+        ax.set_yscale("symlog", linthresh=1e-3)
+        ax.set_ylim(top=ceiling)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("cost - minimum" if f_star is not None else "cost")
+    ax.grid(alpha=0.3, which="major")
+    ax.legend(fontsize="small")
+    if title is None:
+        title = "cost per iteration" + (f" on {obj.name}" if obj is not None else "")
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+# -------------------------------------------------------- training curves
+def plot_history(history: Any, path: str | os.PathLike | None = None, *, title: str | None = None,
+                 dpi: float = 100):
+    """Learning curves: loss per step (raw and smoothed) and accuracy per epoch.
+
+    Parameters
+    ----------
+    history : History or dict
+        A :class:`~ranvier.History` (or its ``to_dict()``).
+    path : path-like, optional
+        Where to write the picture (PNG, PDF or SVG by its suffix).
+    title : str, optional
+    dpi : float, default 100
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if isinstance(history, Mapping):
+        from .training import History
+
+        history = History.from_dict(history)
+    fig = _figure((10, 4), _check_dpi(dpi))
+    ax_loss, ax_acc = fig.subplots(1, 2)
     steps = np.asarray(history.step_loss, dtype=float)
-    ax_loss.plot(np.arange(1, len(steps) + 1), steps, color="0.75", lw=0.8, label="batch loss")
+    finite = steps[np.isfinite(steps)]
+    ax_loss.plot(np.arange(1, len(steps) + 1), steps, color="0.7", lw=0.8, label="batch loss")
     window = max(1, len(steps) // 50)
     smooth = _smooth(steps, window)
     ax_loss.plot(np.arange(window, window + len(smooth)), smooth, color="C0", label=f"mean of {window} steps")
+    n_epochs = history.n_epochs
+    val = [np.nan if v is None else v for v in history.epoch.get("val_loss", [])]
+    if len(steps) and n_epochs and val and not np.all(np.isnan(val)):
+        ends = np.round(np.arange(1, len(val) + 1) * len(steps) / max(n_epochs, len(val)))
+        ax_loss.plot(ends, val, color="C1", marker="o", ms=4, label="validation (end of epoch)")
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("loss")
-    if len(steps) and np.nanmin(steps) > 0:
+    if finite.size and finite.min() > 0:
         ax_loss.set_yscale("log")
-    ax_loss.legend()
-    epochs = np.arange(1, history.n_epochs + 1)
+    if history.diverged and len(steps):
+        ax_loss.axvline(len(steps), color="C3", ls="--", lw=1, label="diverged")
+    ax_loss.legend(fontsize="small")
+    epochs = np.arange(1, n_epochs + 1)
     for key, label in (("accuracy", "train (running)"), ("val_accuracy", "validation")):
-        values = [np.nan if v is None else v for v in history.epoch.get(key, [])]
+        values = [np.nan if v is None else v for v in history.epoch.get(key, [])][:n_epochs]
         if values and not np.all(np.isnan(values)):
-            ax_acc.plot(epochs, values, marker="o", label=label)
+            ax_acc.plot(epochs[: len(values)], values, marker="o", ms=4, label=label)
+    if history.best_epoch is not None and n_epochs:
+        ax_acc.axvline(history.best_epoch, color="0.5", ls=":", lw=1, label=f"best epoch ({history.best_epoch})")
+    from matplotlib.ticker import MaxNLocator
+
+    ax_acc.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_acc.set_xlabel("epoch")
     ax_acc.set_ylabel("accuracy")
     ax_acc.grid(alpha=0.3)
-    if ax_acc.lines:
-        ax_acc.legend()
+    if ax_acc.get_legend_handles_labels()[0]:
+        ax_acc.legend(fontsize="small")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-    return fig
+    return _save(fig, path)
+
+
+# ------------------------------------------------- boundaries and features
+def _unpack_model(model):
+    """``(MLP, transform or None, class names or None)`` from an MLP or a SavedModel."""
+    if hasattr(model, "model") and hasattr(model, "prepare"):
+        return model.model, model.prepare, model.class_names
+    if not hasattr(model, "hidden_outputs"):
+        raise TypeError(f"model must be an MLP, a LinearClassifier or a SavedModel, got {type(model).__name__}")
+    return model, None, None
+
+
+def plot_boundary(
+    model,
+    X: np.ndarray,
+    y: np.ndarray,
+    path: str | os.PathLike | None = None,
+    *,
+    class_names: Sequence[str] | None = None,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    layer: int = 1,
+    max_units: int = 16,
+    resolution: int = 150,
+    title: str | None = None,
+    dpi: float = 100,
+):
+    """Decision regions of a classifier of 2-D points, and beside them what each hidden
+    unit computes: a heat map of its output over the same plane (the lecture's
+    "hidden layers as learned features").
+
+    Parameters
+    ----------
+    model : MLP, LinearClassifier or SavedModel
+        Takes 2 inputs.  A :class:`~ranvier.SavedModel` brings its
+        preprocessing (applied to the plane's points) and class names.
+    X : ndarray of shape (m, 2)
+        Points to show (raw coordinates), coloured by ``y``.
+    y : ndarray of int of shape (m,)
+    path : path-like, optional
+    class_names : sequence of str, optional
+    transform : callable, optional
+        Applied to points before the model (the preprocessing).
+    layer : int, default 1
+        Which hidden layer's units to show.
+    max_units : int, default 16
+        Show at most this many units (those whose output varies most over the plane).
+    resolution : int, default 150
+        Grid points per side.
+    title : str, optional
+    dpi : float, default 100
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The decision-region axes is ``fig.axes[0]``.
+    """
+    from matplotlib.colors import ListedColormap
+
+    net, prep, names = _unpack_model(model)
+    transform = transform or prep
+    class_names = list(class_names or names or [str(k) for k in range(net.n_outputs)])
+    if net.n_features != 2:
+        raise ValueError(f"a decision boundary needs a model of 2 inputs (trained on xor, circles, spirals or "
+                         f"blobs), this one takes {net.n_features}")
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
+        raise ValueError(f"X must have shape (m, 2) and y shape (m,), got {X.shape} and {y.shape}")
+    if len(y) and (y.min() < 0 or y.max() >= net.n_outputs):
+        raise ValueError(f"y must hold class labels in [0, {net.n_outputs}) for this model, "
+                         f"got values in [{y.min()}, {y.max()}]")
+    n_hidden = net.n_layers - 1
+    if n_hidden and not 1 <= layer <= n_hidden:
+        raise ValueError(f"layer must be between 1 and {n_hidden} for this model, got {layer}")
+    if not isinstance(resolution, (int, np.integer)) or not 10 <= resolution <= 1000:
+        raise ValueError(f"resolution must be an integer in [10, 1000], got {resolution!r}")
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    pad = 0.1 * np.maximum(hi - lo, 1e-6)
+    (x0, y0), (x1, y1) = lo - pad, hi + pad
+    gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    G = np.column_stack([gx.ravel(), gy.ravel()]).astype(net.dtype)
+    G = transform(G) if transform is not None else G
+    outputs = net.hidden_outputs(G)
+    pred = np.argmax(outputs[-1], axis=1).reshape(gx.shape)
+    c = net.n_outputs
+    colors = [_CLASS_COLORS[k % len(_CLASS_COLORS)] for k in range(c)]
+    units = _pick_units(outputs[layer - 1], max_units) if n_hidden else []
+    n_side = max(1, math.ceil(math.sqrt(len(units))))
+    fig = _figure((5.2 + (4.6 if units else 0), 4.8), _check_dpi(dpi))
+    if units:
+        left, right = fig.subfigures(1, 2, width_ratios=[5.2, 4.6])
+    else:
+        left, right = fig, None
+    ax = left.add_subplot(1, 1, 1)
+    extent = (x0, x1, y0, y1)
+    ax.imshow(pred, origin="lower", extent=extent, cmap=ListedColormap(colors), vmin=-0.5, vmax=c - 0.5,
+              alpha=0.35, interpolation="nearest", aspect="auto")
+    if c > 1:
+        ax.contour(gx, gy, pred, levels=np.arange(c - 1) + 0.5, colors="k", linewidths=0.8)
+    for k in range(c):
+        pts = X[y == k]
+        if len(pts):
+            ax.scatter(pts[:, 0], pts[:, 1], s=12, color=colors[k], edgecolors="k", linewidths=0.3,
+                       label=class_names[k])
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    inputs = X.astype(net.dtype)
+    inputs = transform(inputs) if transform is not None else inputs
+    acc = float(np.mean(net.predict(inputs) == y)) if len(y) else float("nan")
+    ax.set_title(title if title is not None else f"{_describe(net)}: accuracy {100 * acc:.1f}%", fontsize="medium")
+    ax.legend(fontsize="small", loc="upper right", framealpha=0.8)
+    if units:
+        H = outputs[layer - 1]
+        act = net.activation_names[layer - 1]
+        right.suptitle(f"hidden layer {layer} ({act}): {len(units)} of {H.shape[1]} units", fontsize="medium")
+        axes = right.subplots(n_side, n_side, squeeze=False)
+        for a, j in zip(axes.flat, units):
+            v = H[:, j].reshape(gx.shape)
+            a.imshow(v, origin="lower", extent=extent, cmap="magma", aspect="auto", interpolation="nearest")
+            a.set_title(f"h{layer}[{j}]" + (" (dead)" if np.ptp(v) == 0 else ""), fontsize="x-small", pad=2)
+        for a in axes.flat:
+            a.set_xticks([])
+            a.set_yticks([])
+        for a in axes.flat[len(units):]:
+            a.set_axis_off()
+    return _save(fig, path)
+
+
+def _pick_units(H: np.ndarray, max_units: int) -> list[int]:
+    if isinstance(max_units, bool) or not isinstance(max_units, (int, np.integer)) or max_units < 1:
+        raise ValueError(f"max_units must be an integer >= 1, got {max_units!r}")
+    if H.shape[1] <= max_units:
+        return list(range(H.shape[1]))
+    spread = H.std(axis=0)
+    return sorted(np.argsort(-spread, kind="stable")[:max_units].tolist())
+
+
+def _describe(net) -> str:
+    sizes = "-".join(map(str, net.layer_sizes))
+    acts = "/".join(dict.fromkeys(net.activation_names))
+    return f"{sizes} {acts}".strip() if net.n_layers > 1 else f"linear {sizes}"
+
+
+# ------------------------------------------------------------- templates
+def _image_shape(n: int, image_shape) -> tuple[int, ...] | None:
+    if image_shape is not None:
+        shape = tuple(int(s) for s in image_shape)
+        if math.prod(shape) != n or len(shape) not in (1, 2, 3) or (len(shape) == 3 and shape[2] not in (1, 3, 4)):
+            raise ValueError(f"image_shape {shape} does not fit templates of {n} values "
+                             "(give (H, W) or (H, W, 3) with H * W * 3 == n)")
+        return shape
+    side = math.isqrt(n)
+    if side * side == n:
+        return (side, side)
+    if n % 3 == 0 and math.isqrt(n // 3) ** 2 == n // 3:
+        side = math.isqrt(n // 3)
+        return (side, side, 3)
+    return None
+
+
+def plot_templates(
+    model,
+    path: str | os.PathLike | None = None,
+    *,
+    image_shape: Sequence[int] | None = None,
+    class_names: Sequence[str] | None = None,
+    max_templates: int = 64,
+    ncols: int | None = None,
+    title: str | None = None,
+    dpi: float = 100,
+):
+    """The learned templates: each row of the first weight matrix as an image.
+
+    For a linear classifier row ``j`` of ``W`` is class ``j``'s template (titled
+    with the class name); for an MLP each row of ``W1`` is what one first-layer
+    unit looks for (titled ``unit j``).  Each template is scaled on its own to
+    [0, 1] (its minimum black, its maximum white) for display.
+
+    Parameters
+    ----------
+    model : MLP, LinearClassifier, SavedModel or ndarray of shape (k, n)
+    path : path-like, optional
+    image_shape : (H, W) or (H, W, C), optional
+        How a row is reshaped (rows are in HWC order, as the data sets flatten
+        images: CIFAR-10's 3072 values become 32x32x3).  Default: the saved
+        model's, else a square (``n = s * s``, grey) or square colour image
+        (``n = 3 * s * s``), else the rows are drawn as curves.
+    class_names : sequence of str, optional
+        Titles (default: the saved model's class names for a linear model).
+    max_templates : int, default 64
+        Show the first this many rows.
+    ncols : int, optional
+    title : str, optional
+    dpi : float, default 100
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if isinstance(model, np.ndarray):
+        W, names, linear, saved_shape = model, None, True, None
+    else:
+        saved_shape = getattr(model, "image_shape", None)
+        net, _, names = _unpack_model(model)
+        W, linear = net.params["W1"], net.n_layers == 1
+        if not linear:
+            names = None
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim != 2 or W.size == 0:
+        raise ValueError(f"templates must be a non-empty 2-D array (one per row), got shape {W.shape}")
+    if W.shape[1] < 4:
+        raise ValueError(f"the inputs have {W.shape[1]} values, too few for a picture of templates; "
+                         "for 2-D points draw the decision boundary instead")
+    if isinstance(max_templates, bool) or not isinstance(max_templates, (int, np.integer)) or max_templates < 1:
+        raise ValueError(f"max_templates must be an integer >= 1, got {max_templates!r}")
+    shape = _image_shape(W.shape[1], image_shape if image_shape is not None else saved_shape)
+    k = min(len(W), int(max_templates))
+    if class_names is not None:
+        names = list(class_names)
+    labels = [names[j] if names is not None and j < len(names) else (f"class {j}" if linear else f"unit {j}")
+              for j in range(k)]
+    if ncols is None:
+        ncols = min(k, 5) if k <= 10 else math.ceil(math.sqrt(1.5 * k))
+    nrows = math.ceil(k / ncols)
+    cell = 1.5 if shape is not None else 2.0
+    fig = _figure((cell * ncols + 0.2, cell * nrows + 0.5 + (0.3 if title else 0)), _check_dpi(dpi))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for j, ax in enumerate(axes.flat):
+        if j >= k:
+            ax.set_axis_off()
+            continue
+        t = W[j]
+        lo, hi = t.min(), t.max()
+        t01 = (t - lo) / (hi - lo) if hi > lo else np.full_like(t, 0.5)
+        if shape is None or len(shape) == 1:
+            ax.plot(W[j], color="C0", lw=1)
+            ax.axhline(0, color="0.6", lw=0.5)
+            ax.tick_params(labelsize="x-small")
+        else:
+            img = t01.reshape(shape)
+            if img.ndim == 3 and img.shape[2] == 1:
+                img = img[:, :, 0]
+            ax.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        ax.set_title(labels[j], fontsize="small", pad=2)
+    default = ("class templates: rows of W" if linear else f"first-layer units: rows of W1 ({k} of {len(W)})")
+    fig.suptitle(title if title is not None else default, fontsize="medium")
+    return _save(fig, path)
+
+
+# ------------------------------------------------------------- activations
+def plot_activations(
+    names: Sequence[str] = ("sigmoid", "tanh", "relu"),
+    path: str | os.PathLike | None = None,
+    *,
+    xmax: float = 6.0,
+    title: str | None = None,
+    dpi: float = 100,
+):
+    """Each activation ``f`` beside its derivative ``f'``, where ``f'`` is under a tenth
+    of its peak shaded: the saturated tails of sigmoid and tanh, relu's zero side.
+
+    Parameters
+    ----------
+    names : sequence of str, default ("sigmoid", "tanh", "relu")
+        Names of :data:`ranvier.ACTIVATIONS`.
+    path : path-like, optional
+    xmax : float, default 6
+        The x range is ``[-xmax, xmax]``.
+    title : str, optional
+    dpi : float, default 100
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .activations import get_activation
+
+    if isinstance(names, str):
+        names = [names]
+    acts = [get_activation(n) for n in names]
+    if not acts:
+        raise ValueError("give at least one activation name")
+    if not (isinstance(xmax, (int, float)) and not isinstance(xmax, bool) and 0 < xmax <= 1e3):
+        raise ValueError(f"xmax must be a number in (0, 1000], got {xmax!r}")
+    ncols = min(len(acts), 4)
+    nrows = math.ceil(len(acts) / ncols)
+    fig = _figure((3.4 * ncols, 3.0 * nrows + 0.4), _check_dpi(dpi))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    x = np.linspace(-xmax, xmax, 801)
+    for ax, act in zip(axes.flat, acts):
+        f, d = act.forward(x.copy()), act.derivative(x.copy())
+        ax.plot(x, f, color="C0", lw=2, label="f(x)")
+        ax.plot(x, d, color="C1", lw=2, ls="--", label="f'(x)")
+        peak = float(np.max(np.abs(d)))
+        flat = np.abs(d) < 0.1 * peak
+        if peak > 0 and flat.any():
+            ax.fill_between(x, 0, 1, where=flat, transform=ax.get_xaxis_transform(), color="C3", alpha=0.12,
+                            lw=0, label="f' < 10% of its peak")
+        ax.axhline(0, color="0.6", lw=0.6)
+        ax.axvline(0, color="0.6", lw=0.6)
+        ax.set_title(act.name)
+        ax.set_xlabel("x")
+        ax.grid(alpha=0.25)
+        ax.legend(fontsize="x-small", loc="upper left")
+    for ax in axes.flat[len(acts):]:
+        ax.set_axis_off()
+    fig.suptitle(title if title is not None else "activations and their derivatives", fontsize="medium")
+    return _save(fig, path)
+
+
+# ------------------------------------------------------- confusion matrix
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None) -> np.ndarray:
+    """Counts ``C[i, j]`` of examples of true class ``i`` predicted as ``j``.
+
+    Returns
+    -------
+    ndarray of int64 of shape (n_classes, n_classes)
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be 1-D of the same length, got {y_true.shape} and {y_pred.shape}")
+    if y_true.size and min(y_true.min(), y_pred.min()) < 0:
+        raise ValueError("class labels must be >= 0")
+    c = int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1) if n_classes is None else int(n_classes)
+    cm = np.zeros((c, c), dtype=np.int64)
+    np.add.at(cm, (y_true, y_pred), 1)
+    return cm
+
+
+def plot_confusion(
+    cm: np.ndarray,
+    path: str | os.PathLike | None = None,
+    *,
+    class_names: Sequence[str] | None = None,
+    title: str | None = None,
+    dpi: float = 100,
+):
+    """A confusion matrix: rows are the true classes, columns the predicted ones.
+
+    The colour of a cell is its share of its row (the recall of the class on
+    the diagonal); the numbers are the counts (for up to 20 classes).
+
+    Parameters
+    ----------
+    cm : ndarray of shape (c, c)
+        From :func:`confusion_matrix`.
+    path : path-like, optional
+    class_names : sequence of str, optional
+    title : str, optional
+        Default: the accuracy.
+    dpi : float, default 100
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] == 0:
+        raise ValueError(f"cm must be a square matrix, got shape {cm.shape}")
+    c = cm.shape[0]
+    names = [str(k) for k in range(c)] if class_names is None else [str(n) for n in class_names]
+    if len(names) != c:
+        raise ValueError(f"class_names has {len(names)} names for {c} classes")
+    totals = cm.sum(axis=1, keepdims=True)
+    share = np.divide(cm, totals, out=np.zeros(cm.shape), where=totals > 0)
+    side = min(12.0, 2.6 + 0.34 * c)
+    fig = _figure((side + 1.2, side), _check_dpi(dpi))
+    ax = fig.add_subplot(1, 1, 1)
+    im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="share of the true class")
+    ax.set_xticks(range(c), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right" if
+                  max(map(len, names)) > 2 else "center", fontsize="small")
+    ax.set_yticks(range(c), names, fontsize="small")
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if c <= 20:
+        for i in range(c):
+            for j in range(c):
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize="x-small" if c > 10 else "small",
+                        color="white" if share[i, j] > 0.5 else ("black" if cm[i, j] else "0.65"))
+    total = cm.sum()
+    acc = np.trace(cm) / total if total else float("nan")
+    ax.set_title(title if title is not None else f"confusion matrix: accuracy {100 * acc:.1f}% of {total}",
+                 fontsize="medium")
+    return _save(fig, path)
