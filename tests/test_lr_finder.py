@@ -63,3 +63,8 @@ def test_cli_lr_find(tmp_path, capsys):
     data = json.loads((tmp_path / "lr_find.json").read_text())
     assert len(data["lrs"]) == len(data["losses"]) and data["suggestion"] > 0
     assert data["options"]["data"] == "blobs"
+    from PIL import Image
+
+    with Image.open(tmp_path / "lr_find.png") as img:
+        assert img.size == (640, 440)
+        assert np.asarray(img.convert("L")).std() > 10  # not blank

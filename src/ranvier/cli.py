@@ -284,7 +284,7 @@ def _cmd_lr_find(args: argparse.Namespace) -> int:
           f"lowest loss at {result.min_loss_lr:.3g}")
     print(f"  try: ranvier train --data {options.data} --optimizer {options.optimizer} --lr {result.suggestion:.3g}")
     if options.out:
-        print(f"wrote {options.out}/lr_find.json")
+        print(f"wrote {options.out}/lr_find.json, lr_find.png")
     return 0
 
 

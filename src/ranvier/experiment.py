@@ -250,6 +250,10 @@ def find_lr(options: TrainOptions, *, start_lr: float = 1e-6, end_lr: float = 10
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         _atomic_write_text(out / "lr_find.json", json.dumps({**result.to_dict(), "options": options.to_dict()}, indent=1))
+        from .plot import plot_lr_finder
+
+        plot_lr_finder(result, out / "lr_find.png", title=f"range test: {options.data}, {'-'.join(map(str, model.layer_sizes))} "
+                       f"{model.activation_names[0] if model.activation_names else 'linear'}, {options.optimizer}")
     return result
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "plot_confusion",
     "plot_costs",
     "plot_history",
+    "plot_lr_finder",
     "plot_paths",
     "plot_templates",
 ]
@@ -1003,4 +1004,42 @@ def plot_confusion(
     acc = np.trace(cm) / total if total else float("nan")
     ax.set_title(title if title is not None else f"confusion matrix: accuracy {100 * acc:.1f}% of {total}",
                  fontsize="medium")
+    return _save(fig, path)
+
+
+# ----------------------------------------------------------- learning rates
+def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: float = 100):
+    """The learning-rate range test: loss against learning rate, the suggestion marked.
+
+    Parameters
+    ----------
+    result : LRFinderResult
+        From :func:`ranvier.lr_finder.lr_range_test` (or its ``to_dict()``).
+    path : path-like, optional
+    title : str, optional
+    dpi : float, default 100
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    data = result if isinstance(result, dict) else result.to_dict()
+    lrs = np.asarray(data["lrs"], dtype=float)
+    losses = np.array([np.nan if v is None else v for v in data["losses"]], dtype=float)
+    smoothed = np.array([np.nan if v is None else v for v in data["smoothed"]], dtype=float)
+    fig = _figure((6.4, 4.4), _check_dpi(dpi))
+    ax = fig.add_subplot()
+    ax.plot(lrs, losses, color="0.75", lw=0.8, label="batch loss")
+    ax.plot(lrs, smoothed, color="C0", label="smoothed")
+    ax.set_xscale("log")
+    finite = smoothed[np.isfinite(smoothed)]
+    if finite.size:  # keep the explosion from flattening the useful part
+        low, high = finite.min(), finite[0]
+        ax.set_ylim(low - 0.1 * (high - low + 1e-12), high + 0.5 * (high - low + 1e-12))
+    ax.axvline(data["suggestion"], color="C3", ls="--", label=f"suggested lr {data['suggestion']:.3g}")
+    ax.axvline(data["min_loss_lr"], color="0.4", ls=":", label=f"lowest loss at {data['min_loss_lr']:.3g}")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("loss")
+    ax.set_title(title or "learning-rate range test")
+    ax.legend()
     return _save(fig, path)
