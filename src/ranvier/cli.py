@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_parser(sub)
     _add_model_parsers(sub)
 
+    from .cli_sweep import add_parsers as add_sweep_parsers
+
+    add_sweep_parsers(sub)
+
     gc = sub.add_parser(
         "gradcheck",
         help="check a network's backward pass against numerical gradients",
