@@ -148,3 +148,19 @@ def test_out_that_is_a_file(tmp_path, capsys):
     f.write_text("x")
     assert main(["train", "--epochs", "1", "--out", str(f), "--quiet"]) == 2
     assert "is a file; give a folder" in capsys.readouterr().err
+
+
+def test_monitor_and_restore_best_options(tmp_path):
+    out = tmp_path / "a"
+    assert main(["train", "--data", "blobs", "--model", "linear", "--epochs", "3", "--monitor", "val_accuracy",
+                 "--quiet", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    history = json.loads((out / "history.json").read_text())
+    best = int(np.argmax(history["epoch"]["val_accuracy"])) + 1
+    assert summary["best_epoch"] == best and summary["options"]["monitor"] == "val_accuracy"
+    out = tmp_path / "b"
+    assert main(["train", "--data", "blobs", "--model", "linear", "--epochs", "3", "--no-restore-best",
+                 "--val-split", "0", "--quiet", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["best_epoch"] is None and summary["val_accuracy"] is None
+    assert "restored" not in summary["stopped_reason"]

@@ -215,7 +215,12 @@ def _add_run_options(tr) -> None:
     g.add_argument("--batch-size", type=_positive_int, metavar="K", help="examples per step (default 64)")
     g.add_argument("--mode", choices=("batch", "minibatch", "stochastic"), help="batch: all examples per step; stochastic: one")
     g.add_argument("--epochs", type=_positive_int, metavar="E", help="default 20")
-    g.add_argument("--early-stopping", type=_positive_int, metavar="PATIENCE", help="stop after PATIENCE epochs without a better validation loss")
+    g.add_argument("--early-stopping", type=_positive_int, metavar="PATIENCE",
+                   help="stop after PATIENCE epochs without a better --monitor value")
+    g.add_argument("--monitor", choices=("val_loss", "val_accuracy", "loss", "accuracy"),
+                   help="what the best epoch is, for early stopping and restoring (default val_loss)")
+    g.add_argument("--restore-best", action=argparse.BooleanOptionalAction, default=None,
+                   help="end with the parameters of the best epoch, not the last (default: on)")
     g.add_argument("--seed", type=int, help="seed of the weights, the split and the shuffling (default 0)")
     g.add_argument("--dtype", choices=("float32", "float64"), help="precision of the model and the training (default float32)")
 

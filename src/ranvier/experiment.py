@@ -65,6 +65,12 @@ class TrainOptions:
         Warm-up epochs (linear, from 0).
     batch_size, mode, epochs, seed, early_stopping
         As for :class:`~ranvier.training.Trainer`.
+    monitor : {'val_loss', 'val_accuracy', 'loss', 'accuracy'}
+        What "best epoch" means for early stopping and restoring; the
+        ``val_`` ones fall back to the training ones when ``val_split`` is 0.
+    restore_best : bool
+        End with the parameters of the best epoch (by ``monitor``) rather
+        than those of the last.
     reg : float
         L2 strength, ``0.5 * reg * sum ||W||^2``.
     val_split : float
@@ -106,6 +112,8 @@ class TrainOptions:
     seed: int = 0
     val_split: float = 0.1
     early_stopping: int | None = None
+    monitor: str = "val_loss"
+    restore_best: bool = True
     preprocess: str = "default"
     n_train: int | None = None
     dtype: str = "float32"
@@ -194,6 +202,7 @@ def run(options: TrainOptions, *, callbacks=(), resume_from: str | os.PathLike |
         model, _optimizer(options), schedule=_schedule(options, steps_per_epoch),
         batch_size=options.batch_size, mode=options.mode, epochs=options.epochs, seed=options.seed,
         early_stopping=options.early_stopping, verbose=options.verbose, callbacks=callbacks,
+        monitor=_monitor(options), restore_best=options.restore_best,
     )
     if resume_from is not None:
         trainer.load_checkpoint(resume_from)
@@ -269,7 +278,8 @@ _INT_OPTIONS = {"decay_every", "warmup", "batch_size", "epochs", "seed", "verbos
 _OPTIONAL_INT = {"early_stopping", "n_train", "checkpoint_every"}
 _FLOAT_OPTIONS = {"lr", "weight_decay", "decay", "reg", "val_split"}
 _OPTIONAL = {"data_dir", "out", "momentum"} | _OPTIONAL_INT
-_STR_OPTIONS = {"data", "model", "activation", "loss", "init", "optimizer", "schedule", "mode", "preprocess", "dtype"}
+_STR_OPTIONS = {"data", "model", "activation", "loss", "init", "optimizer", "schedule", "mode", "preprocess", "dtype",
+                "monitor"}
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -288,6 +298,10 @@ def _coerce(name: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise bad("a number")
         return float(value)
+    if name == "restore_best":
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
     if name == "hidden":
         if isinstance(value, str):
             try:
@@ -315,10 +329,16 @@ def _check(o: TrainOptions) -> None:
         raise ValueError(f"dtype must be float32 or float64, got {o.dtype!r}")
     if o.checkpoint_every is not None and o.out is None:
         raise ValueError("checkpoint_every needs an output folder (--out) for checkpoint.npz")
-    if o.early_stopping is not None and o.val_split == 0:
-        raise ValueError("early_stopping watches the validation loss: give a val_split > 0")
     if o.momentum is not None and o.optimizer not in ("sgd", "momentum", "nesterov", "rmsprop"):
         raise ValueError(f"momentum applies to sgd, momentum, nesterov and rmsprop, not {o.optimizer!r}")
+
+
+def _monitor(o: TrainOptions) -> str:
+    if o.monitor not in ("val_loss", "val_accuracy", "loss", "accuracy"):
+        raise ValueError(f"monitor must be one of val_loss, val_accuracy, loss, accuracy, got {o.monitor!r}")
+    if o.val_split == 0 and o.monitor.startswith("val_"):
+        return o.monitor[4:]  # no validation split: watch the training metric
+    return o.monitor
 
 
 def _optimizer(o: TrainOptions):
