@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .augment import get_augment
 from .models import MLP
 from .optim import get_optimizer, get_schedule
 from .training import Checkpoint, History, Trainer, _atomic_write_text, _json_safe, evaluate
@@ -71,6 +72,8 @@ class TrainOptions:
     restore_best : bool
         End with the parameters of the best epoch (by ``monitor``) rather
         than those of the last.
+    augment : {'none', 'flip'}
+        ``flip`` mirrors a random half of each training batch's images.
     reg : float
         L2 strength, ``0.5 * reg * sum ||W||^2``.
     val_split : float
@@ -114,6 +117,7 @@ class TrainOptions:
     early_stopping: int | None = None
     monitor: str = "val_loss"
     restore_best: bool = True
+    augment: str = "none"
     preprocess: str = "default"
     n_train: int | None = None
     dtype: str = "float32"
@@ -203,6 +207,7 @@ def run(options: TrainOptions, *, callbacks=(), resume_from: str | os.PathLike |
         batch_size=options.batch_size, mode=options.mode, epochs=options.epochs, seed=options.seed,
         early_stopping=options.early_stopping, verbose=options.verbose, callbacks=callbacks,
         monitor=_monitor(options), restore_best=options.restore_best,
+        augment=get_augment(options.augment, data.image_shape),
     )
     if resume_from is not None:
         trainer.load_checkpoint(resume_from)
@@ -279,7 +284,7 @@ _OPTIONAL_INT = {"early_stopping", "n_train", "checkpoint_every"}
 _FLOAT_OPTIONS = {"lr", "weight_decay", "decay", "reg", "val_split"}
 _OPTIONAL = {"data_dir", "out", "momentum"} | _OPTIONAL_INT
 _STR_OPTIONS = {"data", "model", "activation", "loss", "init", "optimizer", "schedule", "mode", "preprocess", "dtype",
-                "monitor"}
+                "monitor", "augment"}
 
 
 def _coerce(name: str, value: Any) -> Any:

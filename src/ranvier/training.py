@@ -181,6 +181,9 @@ class Trainer:
     divergence_factor : float, default 1e3
         Training stops as diverged when a batch loss is NaN or infinite, or
         exceeds this factor times ``max(1, first loss)``.
+    augment : callable, optional
+        ``augment(X_batch, rng)`` changes each training batch in place (see
+        :mod:`ranvier.augment`), drawing from the shuffling generator.
     """
 
     def __init__(
@@ -200,6 +203,7 @@ class Trainer:
         verbose: int = 1,
         callbacks: Sequence[Callback] = (),
         divergence_factor: float = 1e3,
+        augment=None,
     ) -> None:
         self.model = model
         if isinstance(optimizer, Optimizer):
@@ -225,6 +229,9 @@ class Trainer:
         self.verbose = verbose
         self.callbacks = list(callbacks)
         self.divergence_factor = check_positive(divergence_factor, "divergence_factor")
+        if augment is not None and not callable(augment):
+            raise TypeError(f"augment must be a callable augment(X_batch, rng), got {type(augment).__name__}")
+        self.augment = augment
         self.stop_training = False
         self.state: dict | None = None
         self.history = History()
@@ -492,7 +499,7 @@ class _Loop:
 
     def _batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, Any]]:
         m, k = self.m, self.k
-        if k == m:  # batch mode: the whole set, no gather needed
+        if k == m and self.t.augment is None:  # batch mode: the whole set, no gather needed
             ws = self._workspace(m)
             yield self.X, self.y, ws
             return
@@ -502,6 +509,8 @@ class _Loop:
             ws = self._workspace(len(idx))
             np.take(self.X, idx, axis=0, out=ws.batch_X)
             np.take(self.y, idx, axis=0, out=ws.batch_y)
+            if self.t.augment is not None:
+                self.t.augment(ws.batch_X, self.p.rng)
             yield ws.batch_X, ws.batch_y, ws
 
     def _workspace(self, size: int):

@@ -1,0 +1,58 @@
+import numpy as np
+import pytest
+
+from ranvier import MLP, Trainer
+from ranvier.augment import HorizontalFlip, get_augment
+
+
+def test_flip_mirrors_the_chosen_images_in_hwc_order():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, size=(6, 4, 5, 3)).astype(np.float32)
+    X = images.reshape(6, -1).copy()
+    HorizontalFlip((4, 5, 3), p=1.0)(X, np.random.default_rng(1))
+    flipped = X.reshape(6, 4, 5, 3)
+    for r in range(4):
+        for c in range(5):
+            np.testing.assert_array_equal(flipped[:, r, c, :], images[:, r, 4 - c, :])
+
+
+def test_flip_picks_a_random_part_and_is_seeded():
+    X0 = np.arange(1000 * 6, dtype=np.float32).reshape(1000, 6)
+    a, b = X0.copy(), X0.copy()
+    HorizontalFlip((2, 3), p=0.5)(a, np.random.default_rng(7))
+    HorizontalFlip((2, 3), p=0.5)(b, np.random.default_rng(7))
+    np.testing.assert_array_equal(a, b)
+    changed = (a != X0).any(axis=1)
+    assert 400 < changed.sum() < 600
+    twice = a.copy()
+    mask = np.random.default_rng(7).random(1000) < 0.5
+    twice[mask] = twice[mask].reshape(-1, 2, 3)[:, :, ::-1].reshape(-1, 6)
+    np.testing.assert_array_equal(twice, X0)  # flipping the same rows again undoes it
+
+
+def test_trainer_with_augmentation_is_reproducible():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 12)).astype(np.float32)
+    y = rng.integers(0, 3, size=120)
+
+    def run():
+        net = MLP((12, 5, 3), seed=0)
+        Trainer(net, "sgd", lr=0.05, batch_size=20, epochs=2, verbose=0, augment=HorizontalFlip((2, 2, 3))).fit(X, y)
+        return net.get_flat_params()
+
+    np.testing.assert_array_equal(run(), run())
+    plain = MLP((12, 5, 3), seed=0)
+    Trainer(plain, "sgd", lr=0.05, batch_size=20, epochs=2, verbose=0).fit(X, y)
+    assert not np.array_equal(run(), plain.get_flat_params())
+    np.testing.assert_array_equal(X, np.random.default_rng(0).normal(size=(120, 12)).astype(np.float32))
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match="not made of images"):
+        get_augment("flip", None)
+    with pytest.raises(ValueError, match="unknown augment 'crop'"):
+        get_augment("crop", (2, 2))
+    with pytest.raises(ValueError, match="p must be a probability"):
+        HorizontalFlip((2, 2), p=2)
+    with pytest.raises(TypeError, match="augment must be a callable"):
+        Trainer(MLP((4, 2)), augment="flip")
