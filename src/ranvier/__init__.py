@@ -73,6 +73,10 @@ __all__ = [
     "Schedule",
     "Trainer",
     "Workspace",
+    "LinearSVMClassifier",
+    "MLPClassifier",
+    "MLPRegressor",
+    "SoftmaxClassifier",
     "__version__",
     "evaluate",
     "gd",
@@ -99,3 +103,14 @@ __all__ = [
     "train_xor",
     "xor_data",
 ]
+
+_ESTIMATORS = ("LinearSVMClassifier", "MLPClassifier", "MLPRegressor", "SoftmaxClassifier")
+
+
+def __getattr__(name: str):
+    # the scikit-learn estimators import scikit-learn (about 1 s): load them on first use
+    if name in _ESTIMATORS:
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'ranvier' has no attribute {name!r}")

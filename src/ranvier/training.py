@@ -247,6 +247,7 @@ class Trainer:
         *,
         validation_data: tuple[np.ndarray, np.ndarray] | None = None,
         validation_split: float | None = None,
+        allow_one_class: bool = False,
     ) -> History:
         """Train the model; returns the :class:`History`.
 
@@ -261,13 +262,16 @@ class Trainer:
         validation_split : float, optional
             Instead of ``validation_data``: hold out this fraction of ``X``
             (a seeded random choice) for validation.
+        allow_one_class : bool, default False
+            Accept training labels of a single class (a batch of an
+            incremental fit may hold one); an error otherwise.
         """
         X, y = self._check_data(X, y, "X", "y")
         if validation_split is not None:
             if validation_data is not None:
                 raise ValueError("pass validation_data or validation_split, not both")
             X, y, validation_data = _split(X, y, validation_split, self.seed)
-        self._check_training_set(y)
+        self._check_training_set(y, allow_one_class=allow_one_class)
         if validation_data is not None:
             validation_data = self._check_data(*validation_data, "X_val", "y_val")
         loop = _Loop(self, X, y, validation_data)
@@ -344,8 +348,8 @@ class Trainer:
             raise ValueError(f"{y_name} must be finite targets of shape ({len(X)}, {self.model.n_outputs})")
         return X, y
 
-    def _check_training_set(self, y: np.ndarray) -> None:
-        if y.ndim == 1:
+    def _check_training_set(self, y: np.ndarray, *, allow_one_class: bool = False) -> None:
+        if y.ndim == 1 and not allow_one_class:
             classes = np.unique(y)
             if len(classes) < 2:
                 raise ValueError(
@@ -495,6 +499,8 @@ class _Loop:
         self.p.epoch = epoch
         for cb in t.callbacks:
             cb.on_epoch_end(t, epoch, logs)
+        if t.stop_training:
+            return f"interrupted (Ctrl-C) after epoch {epoch}" if self.interrupted else f"stopped by a callback after epoch {epoch}"
         return self._early_stop(epoch)
 
     def _batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, Any]]:
@@ -507,8 +513,9 @@ class _Loop:
         for start in range(0, m, k):
             idx = order[start : start + k]
             ws = self._workspace(len(idx))
-            np.take(self.X, idx, axis=0, out=ws.batch_X)
-            np.take(self.y, idx, axis=0, out=ws.batch_y)
+            # mode="clip" lets NumPy write straight into out= (the indices are valid anyway)
+            np.take(self.X, idx, axis=0, out=ws.batch_X, mode="clip")
+            np.take(self.y, idx, axis=0, out=ws.batch_y, mode="clip")
             if self.t.augment is not None:
                 self.t.augment(ws.batch_X, self.p.rng)
             yield ws.batch_X, ws.batch_y, ws
