@@ -164,3 +164,29 @@ def test_monitor_and_restore_best_options(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["best_epoch"] is None and summary["val_accuracy"] is None
     assert "restored" not in summary["stopped_reason"]
+
+
+def test_disk_full_while_saving_is_one_line_and_leaves_no_half_file(tmp_path, capsys, monkeypatch):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full)
+    out = tmp_path / "run"
+    assert main(["train", "--data", "xor", "--model", "linear", "--epochs", "1", "--quiet", "--out", str(out)]) == 1
+    assert capsys.readouterr().err == "ranvier: error: No space left on device\n"
+    assert [p.name for p in out.iterdir()] == []  # no model.npz, no temporary file
+
+
+def test_too_little_disk_space_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 1000, 1000))
+    out = tmp_path / "run"
+    assert main(["train", "--data", "xor", "--epochs", "1", "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "MB free on its disk, but the run will write about" in err
+    assert not out.exists()

@@ -17,6 +17,7 @@ import numpy as np
 from . import __version__
 
 EXIT_USAGE = 2
+EXIT_FAILURE = 1
 
 
 class UsageError(Exception):
@@ -518,7 +519,10 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc) if not isinstance(exc, OSError) or not exc.filename else f"{exc.strerror}: {exc.filename!r}"
+    if isinstance(exc, OSError) and exc.strerror:  # a system error: its words and its file
+        text = exc.strerror + (f": {exc.filename!r}" if exc.filename else "")
+    else:
+        text = str(exc)
     return " ".join(text.split()) or type(exc).__name__
 
 
@@ -544,6 +548,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"ranvier: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:
+        # the machine, not the request: a full disk, a vanished folder; files are written
+        # aside and renamed, so nothing half-written is left behind
+        if debug:
+            raise
+        print(f"ranvier: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print("ranvier: interrupted", file=sys.stderr)
         return 130

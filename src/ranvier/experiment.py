@@ -198,6 +198,8 @@ def run(options: TrainOptions, *, callbacks=(), resume_from: str | os.PathLike |
     data = load_dataset(options.data, options.data_dir, val_split=options.val_split,
                         preprocess=options.preprocess, seed=options.seed, n_train=options.n_train)
     model = build_model(options, data.n_features, data.n_classes)
+    if out is not None:
+        _check_space(out, model, options)
     steps_per_epoch = _steps_per_epoch(options, len(data.X_train))
     callbacks = list(callbacks)
     if options.checkpoint_every:
@@ -390,6 +392,24 @@ def _check_out(out: str | None) -> Path | None:
     if not existing.is_dir() or not os.access(existing, os.W_OK):
         raise ValueError(f"--out {out!r} cannot be written: {str(existing)!r} is not a writable folder")
     return path
+
+
+def _check_space(out: Path, model: MLP, o: TrainOptions) -> None:
+    """Refuse to start a run whose files would not fit on the disk (checked before training)."""
+    import shutil
+
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    param_bytes = sum(p.nbytes for p in model.params.values())
+    # model.npz, and a checkpoint (params, best params, optimiser state) written aside
+    need = 2 * param_bytes + (6 * param_bytes if o.checkpoint_every else 0) + 5_000_000
+    free = shutil.disk_usage(existing).free
+    if free < need:
+        raise ValueError(
+            f"--out {str(out)!r}: {free / 1e6:.1f} MB free on its disk, but the run will write about "
+            f"{need / 1e6:.1f} MB; free some space or choose another folder"
+        )
 
 
 def _summary(o: TrainOptions, model: MLP, data, history: History) -> dict:
