@@ -13,19 +13,14 @@ import os
 import sys
 import time
 
+from . import _cli_types as T
+
 __all__ = ["add_parsers"]
 
 _OWN = ("grid", "random", "range", "n_jobs", "backend", "scheduler", "sweep_seed", "top", "no_retrain", "out")
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
+_count = T.positive_int
 
 
 def _jobs(text: str) -> int:
