@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .io import ModelFileError, _atomic_savez
+from .io import ModelFileError, _atomic_savez, read_archive
 
 if TYPE_CHECKING:  # pragma: no cover
     from .training import Trainer, _Progress_State
@@ -131,28 +131,7 @@ def _check_meta(meta: dict, path) -> None:
 
 
 def _read(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
-    import zipfile
-
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no checkpoint at {path!r}")
-    try:
-        with open(path, "rb") as f:
-            data = np.load(f, allow_pickle=False)
-            if not isinstance(data, np.lib.npyio.NpzFile):
-                raise ModelFileError(f"{path}: not a ranvier checkpoint")
-            with data:
-                arrays = {name: data[name] for name in data.files}
-    except ModelFileError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
-        raise ModelFileError(f"{path}: not a readable checkpoint (damaged or truncated?): {exc}") from None
-    try:
-        meta = json.loads(arrays.pop("metadata").tobytes().decode("utf-8"))
-    except (KeyError, UnicodeDecodeError, json.JSONDecodeError):
-        raise ModelFileError(f"{path}: not a ranvier checkpoint (no readable metadata)") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-        raise ModelFileError(f"{path}: not a ranvier checkpoint")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise ModelFileError(f"{path}: checkpoint format version {meta.get('format_version')!r} is not supported")
-    return arrays, meta
+    return read_archive(path, "checkpoint", FORMAT_NAME, FORMAT_VERSION)

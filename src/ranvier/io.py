@@ -140,7 +140,7 @@ def load_model(path: str | os.PathLike) -> SavedModel:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no model file at {path!r}; train one with 'ranvier train --out DIR'")
-    arrays, metadata = _read(path)
+    arrays, metadata = read_archive(path, "model file", FORMAT_NAME, FORMAT_VERSION)
     arch = metadata.get("architecture")
     if not isinstance(arch, dict):
         raise ModelFileError(f"{path}: the metadata has no architecture")
@@ -204,33 +204,44 @@ def _summary(summary, path: str) -> dict:
     return summary
 
 
-def _read(path: str) -> tuple[dict[str, np.ndarray], dict]:
+def read_archive(path: str, what: str, format_name: str, format_version: int) -> tuple[dict[str, np.ndarray], dict]:
+    """Read an ``.npz`` of arrays plus JSON ``metadata`` (a model file or a checkpoint).
+
+    Never unpickles.  Checks the format name and version in the metadata;
+    ``what`` names the kind of file in the messages.
+
+    Raises
+    ------
+    ModelFileError
+        For anything that is not such a file: damaged, truncated, foreign, newer.
+    """
     try:
         # open the file here so that it is closed even when numpy cannot parse it
         with open(path, "rb") as f:
             data = np.load(f, allow_pickle=False)
             if not isinstance(data, np.lib.npyio.NpzFile):
-                raise ModelFileError(f"{path}: not a ranvier model file (a plain .npy array, not an .npz archive)")
+                raise ModelFileError(f"{path}: not a ranvier {what} (a plain .npy array, not an .npz archive)")
             with data:
                 arrays = {name: data[name] for name in data.files}
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
-        raise ModelFileError(f"{path}: not a readable ranvier model file (damaged or truncated?): {exc}") from None
+        raise ModelFileError(f"{path}: not a readable ranvier {what} (damaged or truncated?): {exc}") from None
     if _META not in arrays:
-        raise ModelFileError(f"{path}: not a ranvier model file (no metadata entry)")
+        raise ModelFileError(f"{path}: not a ranvier {what} (no metadata entry)")
     try:
         metadata = json.loads(arrays.pop(_META).tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{path}: the metadata is not valid JSON ({exc})") from None
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
-        raise ModelFileError(f"{path}: not a ranvier model file (format is {metadata.get('format')!r})"
-                             if isinstance(metadata, dict) else f"{path}: the metadata is not a JSON object")
+    if not isinstance(metadata, dict):
+        raise ModelFileError(f"{path}: the metadata is not a JSON object")
+    if metadata.get("format") != format_name:
+        raise ModelFileError(f"{path}: not a ranvier {what} (format is {metadata.get('format')!r})")
     version = metadata.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= format_version:
         raise ModelFileError(
-            f"{path}: model file format version {version!r} is not supported by this ranvier "
-            f"(it reads version {FORMAT_VERSION}); upgrade ranvier"
+            f"{path}: {what} format version {version!r} is not supported by this ranvier "
+            f"(it reads version {format_version}); upgrade ranvier"
         )
     return arrays, metadata
 
