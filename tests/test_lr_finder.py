@@ -31,7 +31,8 @@ def test_range_test_records_stops_on_explosion_and_leaves_the_model_alone():
     assert r.lrs[0] == pytest.approx(1e-5)
     assert np.all(np.diff(r.lrs) > 0)
     assert len(r.losses) == len(r.smoothed) == len(r.lrs)
-    assert 1e-5 < r.suggestion < r.lrs[-1]
+    assert 1e-5 < r.steepest_lr <= r.suggestion <= r.min_loss_lr < r.lrs[-1]
+    assert r.suggestion == pytest.approx(np.sqrt(r.steepest_lr * r.min_loss_lr), rel=1e-12)
     assert r.smoothed[np.argmin(np.abs(r.lrs - r.min_loss_lr))] == pytest.approx(np.nanmin(r.smoothed))
 
 

@@ -240,8 +240,8 @@ def _cmd_lr_find(args: argparse.Namespace) -> int:
     print(f"  {'lr':>10}  {'loss':>8}  {'smoothed':>8}")
     for i in marks:
         print(f"  {result.lrs[i]:>10.3g}  {result.losses[i]:>8.4f}  {result.smoothed[i]:>8.4f}")
-    print(f"suggested learning rate: {result.suggestion:.3g} (steepest descent of the loss); "
-          f"lowest loss at {result.min_loss_lr:.3g}")
+    print(f"suggested learning rate: {result.suggestion:.3g} (between the steepest descent of the loss, at "
+          f"{result.steepest_lr:.3g}, and its lowest point, at {result.min_loss_lr:.3g})")
     print(f"  try: ranvier train --data {options.data} --optimizer {options.optimizer} --lr {result.suggestion:.3g}")
     if options.out:
         print(f"wrote {options.out}/lr_find.json, lr_find.png")

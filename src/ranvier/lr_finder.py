@@ -4,10 +4,13 @@ Train for a few hundred steps while the learning rate grows exponentially
 from ``start_lr`` to ``end_lr``, record the batch loss at every step, and stop
 when the loss explodes.  Plotted against the rate, the loss first stays flat
 (the rate is too small to move), then falls (the useful range), then shoots
-up (too large).  The suggestion is the rate where the smoothed loss falls
-fastest (the steepest point of the curve in log rate), a choice that
-Smith's paper and fastai's ``lr_find`` popularised; the rate of the lowest
-loss divided by ten is reported too.
+up (too large).  Two rates mark the useful range: where the smoothed loss
+falls fastest against ``log(lr)`` (the steepest point, a cautious choice
+popularised by Smith's paper and fastai's ``lr_find``) and where it is lowest
+(the edge of instability).  The suggestion is the middle of that range on the
+log scale, their geometric mean: on digits with SGD the steepest point alone
+was 2 points of validation accuracy behind the best of a grid, the middle
+within 1 point on digits and on CIFAR-10 (docs/lr_finder.md).
 
 The model given is not modified: the test trains a copy.
 """
@@ -41,6 +44,8 @@ class LRFinderResult:
     smoothed : ndarray
         ``losses`` smoothed by an exponential moving average (bias-corrected).
     suggestion : float
+        ``sqrt(steepest_lr * min_loss_lr)``, the middle of the useful range.
+    steepest_lr : float
         The rate where the smoothed loss falls fastest against ``log(lr)``.
     min_loss_lr : float
         The rate of the lowest smoothed loss.
@@ -51,6 +56,7 @@ class LRFinderResult:
     losses: np.ndarray
     smoothed: np.ndarray
     suggestion: float
+    steepest_lr: float
     min_loss_lr: float
     stopped_reason: str
 
@@ -61,6 +67,7 @@ class LRFinderResult:
             "losses": [float(v) if math.isfinite(v) else None for v in self.losses],
             "smoothed": [float(v) if math.isfinite(v) else None for v in self.smoothed],
             "suggestion": self.suggestion,
+            "steepest_lr": self.steepest_lr,
             "min_loss_lr": self.min_loss_lr,
             "stopped_reason": self.stopped_reason,
         }
@@ -169,8 +176,9 @@ def lr_range_test(
             f"the loss exploded after {len(lrs)} steps, at lr={lrs[-1] if len(lrs) else start_lr:.3g}: "
             "start the range lower (start_lr)"
         )
-    suggestion, min_loss_lr = _suggest(lrs, smoothed)
-    return LRFinderResult(lrs, losses, smoothed, suggestion, min_loss_lr, recorder.reason)
+    steepest, min_loss_lr = _suggest(lrs, smoothed)
+    suggestion = float(np.sqrt(steepest * min_loss_lr))
+    return LRFinderResult(lrs, losses, smoothed, suggestion, steepest, min_loss_lr, recorder.reason)
 
 
 def _suggest(lrs: np.ndarray, smoothed: np.ndarray) -> tuple[float, float]:

@@ -1037,6 +1037,8 @@ def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: flo
         low, high = finite.min(), finite[0]
         ax.set_ylim(low - 0.1 * (high - low + 1e-12), high + 0.5 * (high - low + 1e-12))
     ax.axvline(data["suggestion"], color="C3", ls="--", label=f"suggested lr {data['suggestion']:.3g}")
+    if "steepest_lr" in data:
+        ax.axvline(data["steepest_lr"], color="C1", ls=":", label=f"steepest descent at {data['steepest_lr']:.3g}")
     ax.axvline(data["min_loss_lr"], color="0.4", ls=":", label=f"lowest loss at {data['min_loss_lr']:.3g}")
     ax.set_xlabel("learning rate")
     ax.set_ylabel("loss")
