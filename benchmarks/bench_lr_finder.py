@@ -82,7 +82,7 @@ def main() -> None:
         "",
         f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/bench_lr_finder.py` (seed 0). The grid "
         "trains one model per rate and keeps the best validation accuracy; `ranvier lr-find` sweeps the "
-        "rate up in one short run and suggests where the loss falls fastest; `ranvier train` then trains "
+        "rate up in one short run and suggests a rate in the middle of the useful range (between the steepest descent of the loss and its lowest point); `ranvier train` then trains "
         "with the suggestion. Both are scored on the same validation split.",
         "",
         "| " + " | ".join(header) + " |",
