@@ -84,7 +84,7 @@ def test_api_error_messages(what, call, error, message):
 
 
 CLI_CASES = [
-    (["train", "--epocs", "3"], "unrecognized arguments: --epocs 3 (see 'ranvier --help')"),
+    (["train", "--epocs", "3"], "unrecognized arguments: --epocs 3; did you mean --epochs? (see 'ranvier --help')"),
     (["train", "--lr", "-0.1"], "argument --lr: expected a number > 0, got '-0.1' (see 'ranvier train --help')"),
     (["train", "--batch-size", "0"], "argument --batch-size: expected a whole number >= 1, got '0' (see 'ranvier train --help')"),
     (["train", "--optimizer", "adamm"], "argument --optimizer: invalid choice: 'adamm' (choose from sgd, momentum, "

@@ -29,7 +29,29 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, not the usage block."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+        hint = self._did_you_mean(message)
+        raise UsageError(f"{message}{hint} (see '{self.prog} --help')")
+
+    def _did_you_mean(self, message: str) -> str:
+        """'; did you mean --epochs?' for a mistyped option, from every command's options."""
+        import difflib
+
+        prefix = "unrecognized arguments: "
+        if not message.startswith(prefix):
+            return ""
+        known = set(self._option_string_actions)
+        argv = getattr(self, "argv", [])
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                command = next((a for a in argv if a in action.choices), None)
+                if command is not None:  # the options of the command that was asked for
+                    known.update(action.choices[command]._option_string_actions)
+        for word in message[len(prefix):].split():
+            if word.startswith("--"):
+                close = difflib.get_close_matches(word.split("=")[0], sorted(known), n=1)
+                if close:
+                    return f"; did you mean {close[0]}?"
+        return ""
 
     def _check_value(self, action, value):  # the same words on every Python version
         if action.choices is not None and value not in action.choices:
@@ -479,6 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ranvier`` command; returns the exit status."""
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser.argv = argv  # for "did you mean" hints
     debug = "--debug" in argv
     try:
         args = parser.parse_args(argv)
