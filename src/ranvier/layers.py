@@ -78,7 +78,12 @@ def affine_backward(
     """
     x, W = cache
     dx_out, dW_out, db_out = out
-    dW = np.matmul(dout.T, x, out=dW_out)
+    if dW_out is not None and dW_out.ndim == 2 and dW_out.flags.f_contiguous and not dW_out.flags.c_contiguous:
+        # a transposed buffer: write its C-ordered transpose, x.T @ dout, which BLAS does directly
+        np.matmul(x.T, dout, out=dW_out.T)
+        dW = dW_out
+    else:
+        dW = np.matmul(dout.T, x, out=dW_out)
     db = np.sum(dout, axis=0, out=db_out)
     dx = np.matmul(dout, W, out=dx_out) if need_dx else None
     return dx, dW, db

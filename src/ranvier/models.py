@@ -30,7 +30,7 @@ import numpy as np
 
 from ._validation import check_labels, check_positive
 from .activations import Activation, get_activation
-from .initializers import init_weight
+from .initializers import init_weight, weight_layout
 from .layers import affine_backward, affine_forward
 from .losses import get_loss, loss_name
 
@@ -111,7 +111,7 @@ class MLP:
         self.params: dict[str, np.ndarray] = {}
         for k, (fan_in, fan_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:]), start=1):
             scheme = self._init_scheme(k)
-            self.params[f"W{k}"] = init_weight(scheme, fan_in, fan_out, rng, self.dtype)
+            self.params[f"W{k}"] = weight_layout(init_weight(scheme, fan_in, fan_out, rng, self.dtype))
             self.params[f"b{k}"] = np.zeros(fan_out, dtype=self.dtype)
 
     # ------------------------------------------------------------------ shape
@@ -389,7 +389,7 @@ class MLP:
             arr = np.array(value, dtype=self.dtype)
             if arr.shape != self.params[name].shape:
                 raise ValueError(f"params[{name!r}] must have shape {self.params[name].shape}, got {arr.shape}")
-            new[name] = arr
+            new[name] = weight_layout(arr) if arr.ndim == 2 else arr
         self.params = {name: new[name] for name in self.params}
         return self
 

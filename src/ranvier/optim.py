@@ -213,7 +213,8 @@ class Optimizer:
         for slot in self.slots:
             fill = self._slot_fill(slot)
             for name, p in params.items():
-                state[f"{slot}/{name}"] = np.full(p.shape, fill, dtype=p.dtype)
+                # full_like keeps p's memory layout, so the updates run over both in step
+                state[f"{slot}/{name}"] = np.full_like(p, fill)
         sizes: dict[np.dtype, int] = {}
         for p in params.values():
             sizes[p.dtype] = max(sizes.get(p.dtype, 0), p.size)
@@ -741,6 +742,10 @@ def _scratch(state: dict, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if work is None or work.shape[1] < p.size:  # after load_state, or a parameter that grew
         work = state[key] = np.empty((2, p.size), dtype=p.dtype)
     n = p.size
+    if p.ndim == 2 and p.flags.f_contiguous and not p.flags.c_contiguous:
+        # laid out like p (a transposed view), so elementwise work runs through memory in order
+        shape = p.shape[::-1]
+        return work[0, :n].reshape(shape).T, work[1, :n].reshape(shape).T
     return work[0, :n].reshape(p.shape), work[1, :n].reshape(p.shape)
 
 
