@@ -152,3 +152,30 @@ def test_resume_takes_no_other_options(tmp_path, capsys):
     assert main(["train", "--checkpoint-every", "1", "--epochs", "1", "--quiet", "--out", str(tmp_path / "o")]) == 0
     assert (tmp_path / "o" / "checkpoint.npz").exists()
     os.remove(tmp_path / "o" / "model.npz")
+
+
+@pytest.mark.parametrize(
+    ("damage", "match"),
+    [
+        (lambda a: a.pop("opt/exp_avg/W1"), "does not fit"),
+        (lambda a: a.__setitem__("opt/exp_avg/W1", np.zeros((2, 2), np.float32)), "has shape"),
+        (lambda a: a.__setitem__("opt/step", np.array(-5)), "step count is damaged"),
+        (lambda a: a.__setitem__("opt/step", np.array([1, 2])), "step count is damaged"),
+        (lambda a: a.__setitem__("param/W1", np.full_like(a["param/W1"], np.nan)), "NaN or infinity"),
+    ],
+)
+def test_damaged_checkpoint_arrays_are_refused_and_nothing_is_loaded(tmp_path, damage, match):
+    X, y = _data()
+    ckpt = tmp_path / "c.npz"
+    Trainer(MLP((6, 10, 3), seed=0), "adam", epochs=1, verbose=0, callbacks=[Checkpoint(ckpt)]).fit(X, y)
+    with np.load(ckpt) as data:
+        arrays = {k: data[k] for k in data.files}
+    damage(arrays)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    net = MLP((6, 10, 3), seed=1)
+    before = net.get_flat_params().copy()
+    trainer = Trainer(net, "adam", verbose=0)
+    with pytest.raises(ModelFileError, match=match):
+        trainer.load_checkpoint(tmp_path / "bad.npz")
+    np.testing.assert_array_equal(net.get_flat_params(), before)
+    assert trainer.state is None

@@ -115,7 +115,7 @@ def test_predict_image_files(tmp_path, capsys):
         (["train", "--config", "/nonexistent.toml"], "--config: no such file"),
         (["train", "--model", "mlp", "--hidden", "0"], "expected positive integers"),
         (["evaluate", "/nonexistent/model.npz"], "no model file at '/nonexistent/model.npz'"),
-        (["info", "/etc/hostname"], "not a readable ranvier model file"),
+        (["info", "/etc/hostname"], "not a ranvier model file (not an .npz archive)"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_2(capsys, tmp_path, monkeypatch, argv, message):
@@ -190,3 +190,56 @@ def test_too_little_disk_space_is_refused_before_training(tmp_path, capsys, monk
     err = capsys.readouterr().err
     assert "MB free on its disk, but the run will write about" in err
     assert not out.exists()
+
+
+def test_review_fixes_at_the_command_line(tmp_path, capsys, monkeypatch):
+    # a diverging run is an error: one line, exit 1, the best parameters still written
+    assert main(["train", "--data", "blobs", "--lr", "1e30", "--quiet", "--out", str(tmp_path / "d")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ranvier: error: training diverged at step") and err.count("\n") == 1
+    assert (tmp_path / "d" / "model.npz").exists()
+    # a bad value in a config file is refused before any data is loaded
+    config = tmp_path / "c.toml"
+    config.write_text("batch_size = 0\n")
+    assert main(["train", "--config", str(config)]) == 2
+    assert "option 'batch_size' must be >= 1, got 0" in capsys.readouterr().err
+    # AdamW's weight decay of 0 is honoured
+    assert main(["train", "--data", "blobs", "--optimizer", "adamw", "--weight-decay", "0", "--epochs", "1",
+                 "--quiet", "--out", str(tmp_path / "w")]) == 0
+    # --init takes a standard deviation
+    assert main(["train", "--data", "blobs", "--init", "0.01", "--epochs", "1", "--quiet", "--out", str(tmp_path / "i")]) == 0
+    # evaluating on another data set of the same width is refused
+    assert main(["evaluate", str(tmp_path / "w" / "model.npz"), "--data", "circles"]) == 2
+    assert "are not the ones the model was trained on" in capsys.readouterr().err
+
+
+def test_adamw_zero_weight_decay_is_kept():
+    from ranvier.experiment import TrainOptions, _optimizer
+
+    assert _optimizer(TrainOptions(optimizer="adamw", weight_decay=0.0)).weight_decay == 0.0
+    assert _optimizer(TrainOptions(optimizer="adamw")).weight_decay == 0.01
+
+
+def test_resume_writes_beside_the_checkpoint(tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    assert main(["train", "--data", "xor", "--epochs", "2", "--checkpoint-every", "1", "--quiet", "--out", str(run)]) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["train", "--resume", str(run / "checkpoint.npz"), "--quiet"]) == 0
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_predict_digit_image_on_the_digits_scale(trained, tmp_path, capsys):
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    image = load_digits().images[0]  # 0..16
+    np.save(tmp_path / "one.npy", image)  # a single image of the model's shape
+    Image.fromarray(np.round(image * 255 / 16).astype(np.uint8), mode="L").save(tmp_path / "one.png")
+    capsys.readouterr()
+    assert main(["predict", str(trained / "model.npz"), str(tmp_path / "one.npy")]) == 0
+    from_npy = capsys.readouterr().out.split(": ", 1)[1]
+    assert main(["predict", str(trained / "model.npz"), str(tmp_path / "one.png")]) == 0
+    from_png = capsys.readouterr().out.split(": ", 1)[1]
+    assert from_npy.split()[0] == from_png.split()[0]  # the same class

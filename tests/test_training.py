@@ -266,3 +266,41 @@ def test_monitor_on_validation_needs_validation_data():
 def test_optimizer_instance_with_lr_override():
     t = Trainer(MLP((5, 3)), SGD(lr=0.5, momentum=0.9), lr=0.01)
     assert t.optimizer.lr == 0.01 and t.optimizer.get_config()["momentum"] == 0.9
+
+
+def test_scores_that_blow_up_are_a_divergence_not_a_crash():
+    X, y = _blobs()
+    net = MLP((5, 32, 3), seed=0)
+    start = net.get_flat_params().copy()
+    with pytest.warns(DivergenceWarning, match="diverged at step"):
+        h = Trainer(net, "sgd", lr=1e20, batch_size=50, epochs=2, verbose=0).fit(X, y)
+    assert h.diverged
+    np.testing.assert_array_equal(net.get_flat_params(), start)  # the blown-up weights are gone
+
+
+def test_integer_targets_of_a_one_output_regression_are_values():
+    X = np.arange(40, dtype=np.float64).reshape(20, 2)
+    t = (X @ np.array([1, -1]) * 2).astype(int)  # integers, not class labels
+    net = MLP((2, 1), loss="squared", seed=0, dtype=np.float64)
+    Trainer(net, "sgd", lr=1e-3, mode="batch", epochs=2000, verbose=0).fit(X / 40, t / 1)
+    with pytest.raises(ValueError, match="needs class labels"):
+        Trainer(MLP((2, 1), loss="squared"), monitor="val_accuracy", batch_size=5, verbose=0).fit(
+            X, t, validation_split=0.25)
+    Trainer(MLP((2, 1), loss="squared", seed=0), batch_size=5, epochs=1, verbose=0).fit(X, t)  # accepted
+
+
+def test_reg_loss_copies_nothing():
+    import tracemalloc
+
+    net = MLP((1000, 500, 10), reg=1e-3, seed=0)
+    net.reg_loss()
+    tracemalloc.start()
+    net.reg_loss()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 100_000  # the weights are 2 MB
+
+
+def test_seed_must_be_an_integer():
+    with pytest.raises(TypeError, match="seed must be an integer"):
+        Trainer(MLP((5, 3)), seed=None)

@@ -87,29 +87,49 @@ def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Prog
         raise ModelFileError(f"{path}: the checkpoint was made with optimizer {meta.get('optimizer')}, not {trainer.optimizer!r}")
     params = {k[6:]: v for k, v in arrays.items() if k.startswith("param/")}
     best = {k[5:]: v for k, v in arrays.items() if k.startswith("best/")}
-    try:
-        trainer.model.set_params(params)
-    except ValueError as exc:
-        raise ModelFileError(f"{path}: {exc}") from None
-    if set(best) != set(params):
-        raise ModelFileError(f"{path}: the best parameters are incomplete")
     state = {k[4:]: v for k, v in arrays.items() if k.startswith("opt/")}
-    if "step" not in state:
-        raise ModelFileError(f"{path}: the optimiser state has no step count")
-    state["step"] = int(state["step"])
-    trainer.state = state
+    _check_arrays(path, trainer, params, best, state)
     rng = np.random.default_rng()
     try:
         rng.bit_generator.state = meta["rng"]
         history = History.from_dict(meta["history"])
+        missing = {"loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds"} - set(history.epoch)
+        if missing or len({len(v) for v in history.epoch.values()}) > 1:
+            raise ValueError(f"the history's epochs are incomplete ({sorted(missing)})")
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ModelFileError(f"{path}: the run state is damaged ({type(exc).__name__}: {exc})") from None
+    # everything checked: now load it into the trainer and its model
+    trainer.model.set_params(params)
+    state["step"] = int(state["step"])
+    trainer.state = state
     progress = _Progress_State(
         epoch=int(meta["epoch"]), rng=rng, history=history,
         best_params={k: v.astype(trainer.model.dtype) for k, v in best.items()},
         best_value=meta.get("best_value"), limit=meta.get("limit"),
     )
     return progress, meta.get("extra") or {}
+
+
+def _check_arrays(path, trainer: "Trainer", params: dict, best: dict, state: dict) -> None:
+    """The parameters, best parameters and optimiser state fit the model and optimiser."""
+    model = trainer.model
+    for what, arrays in (("parameters", params), ("best parameters", best)):
+        if set(arrays) != set(model.params):
+            raise ModelFileError(f"{path}: the checkpoint's {what} are not those of this model")
+        for name, value in arrays.items():
+            if value.shape != model.params[name].shape or not np.issubdtype(value.dtype, np.floating):
+                raise ModelFileError(f"{path}: {what} {name!r} has shape {value.shape}, dtype {value.dtype}")
+            if not np.isfinite(value).all():
+                raise ModelFileError(f"{path}: {what} {name!r} contain NaN or infinity")
+    expected = {k: v for k, v in trainer.optimizer.init(model.params).items() if not k.startswith("scratch/")}
+    if set(state) != set(expected):
+        raise ModelFileError(f"{path}: the optimiser state does not fit {trainer.optimizer!r}")
+    step = state["step"]
+    if step.shape != () or not np.issubdtype(step.dtype, np.integer) or int(step) < 0:
+        raise ModelFileError(f"{path}: the optimiser's step count is damaged ({step!r})")
+    for key, value in state.items():
+        if key != "step" and (value.shape != expected[key].shape or value.dtype != expected[key].dtype):
+            raise ModelFileError(f"{path}: optimiser state {key!r} has shape {value.shape}, dtype {value.dtype}")
 
 
 def _check_meta(meta: dict, path) -> None:

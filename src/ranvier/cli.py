@@ -224,19 +224,26 @@ def _add_model_parsers(sub) -> None:
 def _cmd_train(args: argparse.Namespace) -> int:
     from .experiment import resume, run
 
-    if args.resume:
-        others = [k for k, v in vars(args).items()
-                  if v is not None and k not in ("resume", "quiet", "handler", "command", "debug")]
-        if others:
-            raise UsageError(f"--resume takes no other options (the run's options are in the checkpoint), got --{others[0].replace('_', '-')}")
-        result = resume(args.resume, verbose=0 if args.quiet else None)
-        options = result.summary["options"]
-    else:
-        options = _train_options(args)
-        if options.out is None:
-            options.out = os.path.join("runs", f"{options.data}-{options.model}-{time.strftime('%Y%m%d-%H%M%S')}")
-        result = run(options)
-        options = options.to_dict()
+    import warnings
+
+    from .minimize import DivergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)  # said below, in one line
+        if args.resume:
+            others = [k for k, v in vars(args).items()
+                      if v is not None and k not in ("resume", "quiet", "handler", "command", "debug")]
+            if others:
+                raise UsageError(f"--resume takes no other options (the run's options are in the checkpoint), "
+                                 f"got --{others[0].replace('_', '-')}")
+            result = resume(args.resume, verbose=0 if args.quiet else None)
+            options = result.summary["options"]
+        else:
+            options = _train_options(args)
+            if options.out is None:
+                options.out = os.path.join("runs", f"{options.data}-{options.model}-{time.strftime('%Y%m%d-%H%M%S')}")
+            result = run(options)
+            options = options.to_dict()
     if options["verbose"]:
         s = result.summary
         print(result.dataset.summary())
@@ -248,6 +255,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if result.history.stopped_reason.startswith("interrupted"):
         print(f"ranvier: interrupted; the best model so far is in {result.out}", file=sys.stderr)
         return 130
+    if result.history.diverged:
+        print(f"ranvier: error: {result.history.stopped_reason}; wrote {result.out}", file=sys.stderr)
+        return EXIT_FAILURE
     return 0
 
 
@@ -335,6 +345,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     X = saved.prepare(X)
     if X.shape[1] != saved.model.n_features:
         raise UsageError(f"{name} has {X.shape[1]} features but the model takes {saved.model.n_features}")
+    if saved.class_names is not None and list(data.class_names) != list(saved.class_names):
+        raise UsageError(
+            f"{name}'s classes ({', '.join(data.class_names)[:60]}) are not the ones the model was trained on "
+            f"({', '.join(saved.class_names)[:60]}); evaluate it on the data set it was trained on"
+        )
     _, acc = evaluate(saved.model, X, y)
     pred = saved.model.predict(X)
     names = saved.class_names or [str(k) for k in range(saved.model.n_outputs)]
@@ -380,21 +395,29 @@ def _read_inputs(paths: list[str], saved) -> tuple[list[str], np.ndarray]:
     for p in paths:
         if not os.path.isfile(p):
             raise UsageError(f"no such input file: {p!r}")
-    if len(paths) == 1 and paths[0].endswith(".npy"):
+    npy = [p for p in paths if p.endswith(".npy")]
+    if npy:
+        if len(paths) > 1:
+            raise UsageError("pass one .npy file (its rows are the inputs), or image files")
         try:
             X = np.load(paths[0], allow_pickle=False)
         except ValueError as exc:
             raise UsageError(f"{paths[0]}: not a readable .npy file of numbers ({exc})") from None
-        if X.ndim == 1 and X.size == n:
-            X = X[None]
-        X = X.reshape(len(X), -1) if X.ndim > 1 else X
-        if X.ndim != 2 or X.shape[1] != n:
-            raise UsageError(f"{paths[0]}: expected rows of {n} values (or images of shape {saved.image_shape}), got shape {X.shape}")
+        if X.size == n:  # one input: a row, or one image of the model's shape
+            X = X.reshape(1, n)
+        elif X.ndim > 2 or (saved.image_shape and X.shape[1:] == tuple(saved.image_shape)):
+            X = X.reshape(len(X), -1)
+        expected = f"rows of {n} values" + (f" or images of shape {saved.image_shape}" if saved.image_shape else "")
+        if X.ndim != 2 or X.shape[1] != n or len(X) == 0:
+            raise UsageError(f"{paths[0]}: expected {expected}, got shape {X.shape}")
         return [f"{paths[0]}[{i}]" for i in range(len(X))], X
     shape = saved.image_shape
     if shape is None or len(shape) not in (2, 3):
         raise UsageError("this model was not trained on images: pass a .npy file of inputs")
-    return list(paths), np.stack([_read_image(p, shape) for p in paths])
+    images = np.stack([_read_image(p, shape) for p in paths])
+    if saved.pixel_max is not None:  # image files hold 0-255; the training data held 0-pixel_max
+        images *= saved.pixel_max / 255.0
+    return list(paths), images
 
 
 def _read_image(path: str, shape: tuple[int, ...]) -> np.ndarray:

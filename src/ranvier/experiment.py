@@ -52,8 +52,9 @@ class TrainOptions:
         Base learning rate.
     momentum : float or None
         Momentum of ``sgd``/``momentum``/``nesterov`` (their default if None).
-    weight_decay : float
-        The optimiser's own weight decay (AdamW's decoupled decay).
+    weight_decay : float or None
+        The optimiser's own weight decay (AdamW's decoupled decay); None
+        keeps the optimiser's default (0, or 0.01 for AdamW).
     schedule : str
         ``constant``, ``step``, ``exponential``, ``inverse_time``, ``cosine``.
     decay : float
@@ -103,7 +104,7 @@ class TrainOptions:
     optimizer: str = "sgd"
     lr: float = 0.1
     momentum: float | None = None
-    weight_decay: float = 0.0
+    weight_decay: float | None = None
     schedule: str = "constant"
     decay: float = 0.5
     decay_every: int = 10
@@ -238,6 +239,7 @@ def resume(checkpoint: str | os.PathLike, *, verbose: int | None = None, callbac
         raise ValueError(f"{checkpoint}: this checkpoint does not hold the options of a 'ranvier train' run ({exc})") from None
     if verbose is not None:
         options.verbose = verbose
+    options.out = os.path.dirname(os.path.abspath(checkpoint))  # the run's folder, wherever we are
     return run(options, callbacks=callbacks, resume_from=checkpoint)
 
 
@@ -259,7 +261,7 @@ def find_lr(options: TrainOptions, *, start_lr: float = 1e-6, end_lr: float = 10
                         preprocess=options.preprocess, seed=options.seed, n_train=options.n_train)
     model = build_model(options, data.n_features, data.n_classes)
     kwargs = {} if options.momentum is None else {"momentum": options.momentum}
-    if options.weight_decay:
+    if options.weight_decay is not None:
         kwargs["weight_decay"] = options.weight_decay
     result = lr_range_test(model, data.X_train, data.y_train, optimizer=options.optimizer, start_lr=start_lr,
                            end_lr=end_lr, steps=steps, batch_size=options.batch_size, seed=options.seed, **kwargs)
@@ -284,7 +286,7 @@ def build_model(options: TrainOptions, n_features: int, n_classes: int) -> MLP:
 _INT_OPTIONS = {"decay_every", "warmup", "batch_size", "epochs", "seed", "verbose"}
 _OPTIONAL_INT = {"early_stopping", "n_train", "checkpoint_every"}
 _FLOAT_OPTIONS = {"lr", "weight_decay", "decay", "reg", "val_split"}
-_OPTIONAL = {"data_dir", "out", "momentum"} | _OPTIONAL_INT
+_OPTIONAL = {"data_dir", "out", "momentum", "weight_decay"} | _OPTIONAL_INT
 _STR_OPTIONS = {"data", "model", "activation", "loss", "init", "optimizer", "schedule", "mode", "preprocess", "dtype",
                 "monitor", "augment"}
 
@@ -305,6 +307,8 @@ def _coerce(name: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise bad("a number")
         return float(value)
+    if name == "init" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)  # a standard deviation
     if name == "restore_best":
         if not isinstance(value, bool):
             raise bad("true or false")
@@ -325,7 +329,26 @@ def _coerce(name: str, value: Any) -> Any:
     return value
 
 
+_AT_LEAST = {"batch_size": 1, "epochs": 1, "decay_every": 1, "warmup": 0, "seed": 0,
+             "early_stopping": 1, "n_train": 1, "checkpoint_every": 1}
+
+
 def _check(o: TrainOptions) -> None:
+    """Every option in range, before any data is loaded (a config file bypasses argparse)."""
+    for name, low in _AT_LEAST.items():
+        value = getattr(o, name)
+        if value is not None and value < low:
+            raise ValueError(f"option {name!r} must be >= {low}, got {value}")
+    if o.verbose not in (0, 1, 2):
+        raise ValueError(f"option 'verbose' must be 0, 1 or 2, got {o.verbose}")
+    for name in ("lr", "decay"):
+        if not getattr(o, name) > 0:
+            raise ValueError(f"option {name!r} must be > 0, got {getattr(o, name)}")
+    for name in ("reg", "weight_decay"):
+        if getattr(o, name) is not None and not getattr(o, name) >= 0:
+            raise ValueError(f"option {name!r} must be >= 0, got {getattr(o, name)}")
+    if o.momentum is not None and not 0 <= o.momentum < 1:
+        raise ValueError(f"option 'momentum' must be in [0, 1), got {o.momentum}")
     if o.model not in MODELS:
         raise ValueError(f"model must be one of {', '.join(MODELS)}, got {o.model!r}")
     if o.model == "mlp" and not o.hidden:
@@ -352,7 +375,7 @@ def _optimizer(o: TrainOptions):
     kwargs: dict[str, Any] = {"lr": o.lr}
     if o.momentum is not None:
         kwargs["momentum"] = o.momentum
-    if o.weight_decay:
+    if o.weight_decay is not None:
         kwargs["weight_decay"] = o.weight_decay
     return get_optimizer(o.optimizer, **kwargs)
 
@@ -441,7 +464,7 @@ def _write(out: Path, model: MLP, data, history: History, summary: dict) -> None
     from .io import save_model
 
     save_model(out / "model.npz", model, class_names=data.class_names, preprocessing=data.preprocessor(),
-               image_shape=data.image_shape, summary=summary)
+               image_shape=data.image_shape, summary=summary, pixel_max=data.pixel_max)
     history.save(out / "history.json")
     _atomic_write_text(out / "summary.json", json.dumps(summary, indent=1))
     try:

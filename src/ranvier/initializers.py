@@ -29,10 +29,16 @@ def init_std(scheme: str | float, fan_in: int, fan_out: int) -> float:
     Parameters
     ----------
     scheme : {'gaussian', 'xavier', 'glorot', 'he'} or float
-        A float is the standard deviation itself.
+        A float (or a string of one, as a command line gives it) is the
+        standard deviation itself.
     fan_in, fan_out : int
         Inputs and outputs of the layer.
     """
+    if isinstance(scheme, str):
+        try:
+            scheme = float(scheme)
+        except ValueError:
+            pass
     if isinstance(scheme, numbers.Real) and not isinstance(scheme, bool):
         std = float(scheme)
         if not (std >= 0 and np.isfinite(std)):

@@ -53,6 +53,9 @@ class SavedModel:
         Fitted on the training data; apply it to raw inputs before the model.
     image_shape : tuple of int or None
         Shape of one input image, e.g. (32, 32, 3), for pictures of templates.
+    pixel_max : float or None
+        The largest raw pixel value of the training images (255; 16 for
+        digits): an image file, read as 0-255, is rescaled to it.
     summary : dict
         Training summary (accuracies, epochs, seconds, options, ...).
     metadata : dict
@@ -65,6 +68,7 @@ class SavedModel:
     image_shape: tuple[int, ...] | None = None
     summary: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    pixel_max: float | None = None
 
     def prepare(self, X: np.ndarray) -> np.ndarray:
         """Apply the saved preprocessing (if any) to raw inputs, flattening images."""
@@ -88,6 +92,7 @@ def save_model(
     preprocessing: Any = None,
     image_shape: tuple[int, ...] | None = None,
     summary: dict | None = None,
+    pixel_max: float | None = None,
 ) -> None:
     """Write a model file atomically.
 
@@ -103,6 +108,8 @@ def save_model(
     image_shape : tuple of int, optional
     summary : dict, optional
         JSON-friendly training summary.
+    pixel_max : float, optional
+        The largest raw pixel value of image inputs (255, or 16 for digits).
     """
     from . import __version__
 
@@ -117,6 +124,7 @@ def save_model(
         "image_shape": None if image_shape is None else [int(s) for s in image_shape],
         "preprocessing": None if preprocessing is None else preprocessing.to_dict(),
         "summary": summary or {},
+        "pixel_max": None if pixel_max is None else float(pixel_max),
     }
     arrays = {_PARAM + k: v for k, v in model.params.items()}
     if preprocessing is not None:
@@ -176,7 +184,16 @@ def load_model(path: str | os.PathLike) -> SavedModel:
         image_shape=_image_shape(metadata.get("image_shape"), model, path),
         summary=_summary(metadata.get("summary"), path),
         metadata=metadata,
+        pixel_max=_pixel_max(metadata.get("pixel_max"), path),
     )
+
+
+def _pixel_max(value, path: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1e6:
+        raise ModelFileError(f"{path}: pixel_max must be a positive number, got {value!r}")
+    return float(value)
 
 
 def _class_names(names, model: MLP, path: str) -> list[str] | None:
@@ -218,10 +235,10 @@ def read_archive(path: str, what: str, format_name: str, format_version: int) ->
     try:
         # open the file here so that it is closed even when numpy cannot parse it
         with open(path, "rb") as f:
-            data = np.load(f, allow_pickle=False)
-            if not isinstance(data, np.lib.npyio.NpzFile):
-                raise ModelFileError(f"{path}: not a ranvier {what} (a plain .npy array, not an .npz archive)")
-            with data:
+            if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):  # an .npz is a zip archive
+                raise ModelFileError(f"{path}: not a ranvier {what} (not an .npz archive)")
+            f.seek(0)
+            with np.load(f, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in data.files}
     except ModelFileError:
         raise
@@ -246,6 +263,12 @@ def read_archive(path: str, what: str, format_name: str, format_version: int) ->
     return arrays, metadata
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_savez(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -257,6 +280,7 @@ def _atomic_savez(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> Non
             np.savez(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -183,7 +183,8 @@ def squared_error(
     y : ndarray of shape (m,) of int, or ndarray of shape (m, c) of float
         Integer class labels, turned into one-hot targets (the lecture's first
         attempt at classification), or real-valued targets of the same shape
-        as ``scores`` (regression; a 1-D float array is accepted when c == 1).
+        as ``scores`` (regression; a 1-D array, integer or float, is taken as
+        the values themselves when c == 1).
     out : ndarray of shape (m, c), optional
         Where to write ``dscores`` (it may be ``scores`` itself).
 
@@ -194,7 +195,8 @@ def squared_error(
     """
     scores = check_scores(scores)
     y_arr = np.asarray(y)
-    if y_arr.ndim == 1 and np.issubdtype(y_arr.dtype, np.integer):
+    # integer labels become one-hot targets, except for a single output: then they are values
+    if y_arr.ndim == 1 and np.issubdtype(y_arr.dtype, np.integer) and scores.shape[1] > 1:
         y_arr = check_labels(y_arr, scores)
         diff = scores.copy() if out is None else _copy_into(scores, out)
         diff[np.arange(scores.shape[0]), y_arr] -= 1

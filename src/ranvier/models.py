@@ -24,6 +24,7 @@ so that its gradient adds ``reg * W_k`` to each ``dW_k``: the same as PyTorch's
 from __future__ import annotations
 
 import copy
+import math
 from typing import Sequence
 
 import numpy as np
@@ -145,7 +146,7 @@ class MLP:
         return [a.name for a in self.activations]
 
     def _init_scheme(self, k: int) -> str | float:
-        if self.init != "auto":
+        if not (isinstance(self.init, str) and self.init == "auto"):
             return self.init
         if self.n_layers == 1:
             return 1e-3
@@ -204,7 +205,10 @@ class MLP:
         """``0.5 * reg * sum_k ||W_k||^2`` (0 when ``reg`` is 0)."""
         if self.reg == 0:
             return 0.0
-        total = sum(float(np.vdot(W, W)) for W in self.weights())
+        total = 0.0
+        for W in self.weights():
+            w = W.ravel(order="K")  # the weights in memory order: no copy whatever the layout
+            total += float(np.dot(w, w))
         return 0.5 * self.reg * total
 
     def loss(self, X: np.ndarray, y: np.ndarray) -> float:
@@ -245,9 +249,13 @@ class MLP:
         """Buffers for :meth:`loss_and_grads` on batches of ``batch_size`` rows."""
         return Workspace(self, batch_size)
 
-    def _loss_and_grads(self, X: np.ndarray, y: np.ndarray, ws: "Workspace") -> float:
-        # X is already checked and of the model's dtype; fills ws.outputs and ws.grads
+    def _loss_and_grads(self, X: np.ndarray, y: np.ndarray, ws: "Workspace", *, nonfinite: str = "raise") -> float:
+        # X is already checked and of the model's dtype; fills ws.outputs and ws.grads.
+        # nonfinite="nan": scores that blew up give a NaN loss (a training loop's divergence
+        # signal) instead of the losses' ValueError; the gradients are then not computed.
         scores = self._forward_into(X, ws)
+        if nonfinite == "nan" and not np.isfinite(scores).all():
+            return math.nan
         data_loss, _ = self._data_loss(scores, y, out=ws.deltas[-1])
         self._backward_into(X, ws)
         return data_loss + self.reg_loss()

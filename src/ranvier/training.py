@@ -164,8 +164,8 @@ class Trainer:
     seed : int, default 0
         Seed of the shuffling (and of a validation split made by :meth:`fit`).
         The shuffling continues from one :meth:`fit` call to the next, as
-        does the optimiser state: two calls of ``n`` epochs train like one
-        of ``2 n``.
+        does the optimiser state: with ``restore_best=False``, two calls of
+        ``n`` epochs train like one of ``2 n``.
     early_stopping : int, optional
         Patience: stop when the monitored quantity has not improved for this
         many epochs.
@@ -218,7 +218,9 @@ class Trainer:
         self.mode = mode
         self.batch_size = check_int(batch_size, "batch_size")
         self.epochs = check_int(epochs, "epochs")
-        self.seed = seed
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+        self.seed = int(seed)
         self.early_stopping = None if early_stopping is None else check_int(early_stopping, "early_stopping")
         if monitor is not None and monitor not in MONITORS:
             raise ValueError(f"monitor must be one of {', '.join(MONITORS)}, got {monitor!r}")
@@ -331,7 +333,8 @@ class Trainer:
         y = np.asarray(y)
         if len(y) != len(X):
             raise ValueError(f"{x_name} has {len(X)} rows but {y_name} has {len(y)} labels; pass one label per row")
-        if y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
+        regression_values = self.model.loss_name == "squared" and self.model.n_outputs == 1
+        if y.ndim == 1 and np.issubdtype(y.dtype, np.integer) and not regression_values:
             c = self.model.n_outputs
             if y.min() < 0 or y.max() >= c:
                 raise ValueError(
@@ -368,7 +371,9 @@ class Trainer:
             return 1
         return min(self.batch_size, m)
 
-    def _monitor_name(self, has_val: bool) -> str:
+    def _monitor_name(self, has_val: bool, classify: bool = True) -> str:
+        if self.monitor is not None and self.monitor.endswith("accuracy") and not classify:
+            raise ValueError(f"monitor={self.monitor!r} needs class labels; with real-valued targets monitor a loss")
         if self.monitor is not None:
             if self.monitor.startswith("val_") and not has_val:
                 raise ValueError(f"monitor={self.monitor!r} needs validation data; pass validation_data or validation_split")
@@ -390,6 +395,8 @@ def evaluate(model, X: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> tup
         k = len(xb)
         ws = workspaces.get(k) or workspaces.setdefault(k, model.workspace(k))
         scores = model._forward_into(xb, ws)
+        if not np.isfinite(scores).all():  # the parameters blew up: no meaningful loss
+            return math.nan, None if y.ndim != 1 else 0.0
         if yb.ndim == 1:
             correct += int(np.count_nonzero(scores.argmax(axis=1) == yb))
         data_loss, _ = model._data_loss(scores, yb, out=ws.deltas[-1])
@@ -421,7 +428,7 @@ class _Loop:
         self.val = validation_data
         self.m = len(X)
         self.k = trainer._batch_size_for(self.m)
-        self.monitor = trainer._monitor_name(self.val is not None)
+        self.monitor = trainer._monitor_name(self.val is not None, classify=y.ndim == 1)
         if trainer._resume and trainer._progress is not None:
             self.p = trainer._progress
         else:
@@ -445,7 +452,8 @@ class _Loop:
             cb.on_train_begin(t)
         start = time.perf_counter()
         reason = f"finished {t.epochs} epochs"
-        with _StopOnInterrupt(self):
+        # overflow in a blown-up step is detected as divergence (a non-finite loss), not warned about
+        with _StopOnInterrupt(self), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
                 for epoch in range(self.p.epoch + 1, t.epochs + 1):
                     reason = self._epoch(epoch) or reason
@@ -471,7 +479,7 @@ class _Loop:
         self.progress.start_epoch(epoch)
         for xb, yb, ws in self._batches():
             step = t.state["step"]
-            loss = self.model._loss_and_grads(xb, yb, ws)
+            loss = self.model._loss_and_grads(xb, yb, ws, nonfinite="nan")
             if self._diverged(loss):
                 h.diverged = True
                 t.stop_training = True

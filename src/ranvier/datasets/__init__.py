@@ -293,6 +293,7 @@ def load_dataset(
         image_shape=source.image_shape,
         preprocessing=prep.to_dict(),
         preprocessing_arrays=prep.get_arrays(),
+        pixel_max=source.pixel_max,
     )
 
 

@@ -250,6 +250,9 @@ class Dataset:
         (see :meth:`ranvier.datasets.Preprocessor.to_dict`).
     preprocessing_arrays : dict of str to ndarray
         The fitted arrays (e.g. the training mean) that go with it.
+    pixel_max : float or None
+        The largest raw pixel value of image data (255, or 16 for digits),
+        so that an image file read as 0-255 can be put on the data's scale.
     """
 
     X_train: np.ndarray
@@ -263,6 +266,7 @@ class Dataset:
     image_shape: tuple[int, ...] | None = None
     preprocessing: dict[str, Any] = field(default_factory=lambda: {"steps": []})
     preprocessing_arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    pixel_max: float | None = None
 
     def __post_init__(self) -> None:
         _check_split(self.X_train, self.y_train, "train", None)
