@@ -359,19 +359,9 @@ def _trial_options(base: TrainOptions, params: Mapping[str, Any]) -> TrainOption
 
 def _check_trial(o: TrainOptions) -> None:
     """Catch a bad value before any trial trains (names resolve, sizes are sane)."""
-    experiment._check(o)
+    experiment._check(o)  # every option in range
     if o.val_split == 0:
         raise ValueError("a sweep scores trials on the validation split: val_split must be > 0")
-    for name in ("lr", "decay"):
-        if not getattr(o, name) > 0:
-            raise ValueError(f"{name} must be > 0, got {getattr(o, name)}")
-    for name in ("reg", "weight_decay"):
-        if not getattr(o, name) >= 0:
-            raise ValueError(f"{name} must be >= 0, got {getattr(o, name)}")
-    for name in ("batch_size", "epochs", "decay_every", "n_train", "early_stopping"):
-        value = getattr(o, name)
-        if value is not None and value < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}")
     from .datasets import DATASETS
 
     if o.data not in DATASETS:
