@@ -304,3 +304,28 @@ def test_reg_loss_copies_nothing():
 def test_seed_must_be_an_integer():
     with pytest.raises(TypeError, match="seed must be an integer"):
         Trainer(MLP((5, 3)), seed=None)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop"])
+def test_float32_all_the_way_in_the_training_loop(optimizer):
+    """No array the loop keeps is float64: parameters, optimiser state, batch buffers, activations, gradients."""
+    from ranvier.training import _Loop
+
+    X, y = _blobs(m=120, dtype=np.float64)  # float64 data is converted once, at the start
+    net = MLP((5, 8, 6, 3), reg=1e-3, seed=0)
+    dtypes = set()
+
+    class Inspect(Callback):
+        def on_step_end(self, trainer, step, logs):
+            state = [v for v in trainer.state.values() if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
+            dtypes.update(a.dtype for a in [*trainer.model.params.values(), *state])
+
+    t = Trainer(net, optimizer, lr=0.01, batch_size=32, epochs=2, verbose=0, callbacks=[Inspect()])
+    t.fit(X, y, validation_split=0.2)
+    assert dtypes == {np.dtype(np.float32)}
+    loop = _Loop(t, *t._check_data(X[:96], y[:96], "X", "y"), None)
+    assert loop.X.dtype == np.float32  # the data itself, converted once
+    for size in (32, 8):  # a full batch and the last, smaller one
+        ws = loop._workspace(size)
+        arrays = [*ws.outputs, *ws.deltas, *ws.grads.values(), ws.batch_X]
+        assert {a.dtype for a in arrays} == {np.dtype(np.float32)}
