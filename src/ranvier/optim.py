@@ -254,7 +254,8 @@ class Optimizer:
                     "build it with this optimiser's init(params) for these parameters"
                 ) from None
             a, b = _scratch(state, p)
-            halves = _halves(p, grads[name], s, a, b)
+            # plain SGD makes two passes: not worth a second thread; the others make 5 to 13
+            halves = _halves(p, grads[name], s, a, b) if slots else None
             if halves is None:
                 self._update(p, grads[name], s, t, lr, a, b)
             else:  # a big parameter: its two halves on two cores (the rule is elementwise)
