@@ -69,3 +69,8 @@ def test_cli_lr_find(tmp_path, capsys):
     with Image.open(tmp_path / "lr_find.png") as img:
         assert img.size == (640, 440)
         assert np.asarray(img.convert("L")).std() > 10  # not blank
+
+
+def test_cli_lr_find_refuses_training_only_options(capsys):
+    assert main(["lr-find", "--data", "blobs", "--mode", "stochastic"]) == 2
+    assert "--mode is for 'ranvier train'" in capsys.readouterr().err

@@ -264,6 +264,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_lr_find(args: argparse.Namespace) -> int:
     from .experiment import find_lr
 
+    ignored = [k for k in ("mode", "schedule", "decay", "decay_every", "warmup", "epochs", "early_stopping",
+                           "monitor", "restore_best", "augment", "checkpoint_every") if getattr(args, k, None) is not None]
+    if ignored:
+        raise UsageError(f"lr-find sets the rate, the steps and the batches itself: --{ignored[0].replace('_', '-')} "
+                         "is for 'ranvier train'")
     options = _train_options(args, exclude=("start_lr", "end_lr", "steps"))
     result = find_lr(options, start_lr=args.start_lr, end_lr=args.end_lr, steps=args.steps)
     print(f"learning-rate range test: {len(result.lrs)} steps from {result.lrs[0]:.3g} to {result.lrs[-1]:.3g} "
