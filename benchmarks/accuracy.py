@@ -36,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
+from _machine import blas, cpu
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "examples" / "configs"
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
@@ -66,36 +68,12 @@ RECIPES = [
 ]
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
-
-
-def _blas() -> str:
-    try:
-        from threadpoolctl import threadpool_info
-
-        infos = threadpool_info()
-        if infos:
-            return ", ".join(f"{i.get('internal_api')} {i.get('version')} ({i.get('num_threads')} threads)" for i in infos)
-    except Exception:  # threadpoolctl missing or failing: not essential
-        pass
-    threads = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if k in os.environ}
-    return "threads: " + (", ".join(f"{k}={v}" for k, v in threads.items()) or "library default")
-
-
 def machine_lines() -> list[str]:
     import ranvier
 
     return [
-        f"- CPU: {_cpu_model()}, {os.cpu_count()} logical cores",
-        f"- Python {platform.python_version()}, NumPy {np.__version__}, BLAS: {_blas()}",
+        f"- CPU: {cpu()}, {os.cpu_count()} logical cores",
+        f"- Python {platform.python_version()}, NumPy {np.__version__}, BLAS: {blas()}",
         f"- ranvier {ranvier.__version__}, {platform.system()} {platform.release()}",
         f"- load average when written: {', '.join(f'{v:.2f}' for v in os.getloadavg())} "
         "(other processes on a shared machine slow the runs down)",

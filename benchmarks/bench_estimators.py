@@ -116,19 +116,11 @@ def run(w: Workload, data, runs: int) -> dict[str, tuple[list[float], list[float
 
 def machine() -> list[str]:
     import sklearn
-    from threadpoolctl import threadpool_info
 
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    blas = [f"{i['internal_api']} {i.get('version', '')} ({i.get('architecture', '?')} kernel, {i['num_threads']} threads)"
-            for i in threadpool_info() if i["user_api"] == "blas"]
-    return [f"- CPU: {cpu}, {os.cpu_count()} cores",
+    from _machine import blas, cpu
+    return [f"- CPU: {cpu()}, {os.cpu_count()} cores",
             f"- Python {platform.python_version()}, NumPy {np.__version__}, scikit-learn {sklearn.__version__}",
-            f"- NumPy BLAS: {'; '.join(blas) or 'unknown'}"]
+            f"- NumPy BLAS: {blas()}"]
 
 
 def fmt(values: list[float], digits: int) -> str:

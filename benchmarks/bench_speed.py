@@ -181,18 +181,9 @@ def time_bound(hidden, epochs) -> list[float]:
 
 # ---------------------------------------------------------------------- report
 def machine() -> list[str]:
-    from threadpoolctl import threadpool_info
-
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    blas = [f"{i['internal_api']} {i.get('version', '')} ({i.get('architecture', '?')} kernel, {i['num_threads']} threads)"
-            for i in threadpool_info() if i["user_api"] == "blas"]
-    lines = [f"- CPU: {cpu}, {os.cpu_count()} cores", f"- Python {platform.python_version()}, NumPy {np.__version__}",
-             f"- NumPy BLAS: {'; '.join(blas) or 'unknown'}"]
+    from _machine import blas, cpu
+    lines = [f"- CPU: {cpu()}, {os.cpu_count()} cores", f"- Python {platform.python_version()}, NumPy {np.__version__}",
+             f"- NumPy BLAS: {blas()}"]
     try:
         import torch
 

@@ -120,7 +120,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_train_parser(sub) -> None:
-    from .datasets import DATASETS
 
     tr = sub.add_parser(
         "train",

@@ -29,7 +29,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ._validation import check_labels, check_positive
+from ._validation import check_positive
 from .activations import Activation, get_activation
 from .initializers import init_weight, weight_layout
 from .layers import affine_backward, affine_forward
