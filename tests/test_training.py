@@ -329,3 +329,60 @@ def test_float32_all_the_way_in_the_training_loop(optimizer):
         ws = loop._workspace(size)
         arrays = [*ws.outputs, *ws.deltas, *ws.grads.values(), ws.batch_X]
         assert {a.dtype for a in arrays} == {np.dtype(np.float32)}
+
+
+def _trained(X, y, mode="minibatch", **fit):
+    net = MLP((5, 8, 3), seed=1)
+    h = Trainer(net, "momentum", lr=0.05, batch_size=40, mode=mode, epochs=3, verbose=0, seed=2).fit(X, y, **fit)
+    return net, h
+
+
+@pytest.mark.parametrize("mode", ["minibatch", "batch"])
+def test_validation_split_trains_on_the_rows_it_names_without_copying_them(mode):
+    """validation_split is the explicit split, bit for bit: the same rows, in the same order."""
+    from ranvier.training import _split
+
+    X, y = _blobs(m=230)
+    train, val = _split(len(X), 0.2, seed=2)
+    assert len(val) == 46 and len(np.union1d(train, val)) == 230
+    a, ha = _trained(X, y, mode=mode, validation_split=0.2)
+    b, hb = _trained(X[train], y[train], mode=mode, validation_data=(X[val], y[val]))
+    assert ha.step_loss == hb.step_loss and ha.epoch["val_loss"] == hb.epoch["val_loss"]
+    assert ha.epoch["val_accuracy"] == hb.epoch["val_accuracy"]
+    for name in a.params:
+        np.testing.assert_array_equal(a.params[name], b.params[name])
+
+
+def test_training_streams_a_memory_mapped_file(tmp_path):
+    """A .npy opened with mmap_mode='r' trains like the array in memory, and is never written."""
+    X, y = _blobs(m=230)
+    np.save(tmp_path / "X.npy", X)
+    X_map = np.load(tmp_path / "X.npy", mmap_mode="r")
+    assert isinstance(X_map, np.memmap) and not X_map.flags.writeable
+    a, ha = _trained(X, y, validation_split=0.2)
+    b, hb = _trained(X_map, y, validation_split=0.2)
+    assert ha.step_loss == hb.step_loss and ha.epoch["val_loss"] == hb.epoch["val_loss"]
+    for name in a.params:
+        np.testing.assert_array_equal(a.params[name], b.params[name])
+    np.testing.assert_array_equal(np.load(tmp_path / "X.npy"), X)
+
+
+def test_a_memory_mapped_file_of_another_dtype_is_refused_not_loaded(tmp_path):
+    X, y = _blobs(m=50)
+    np.save(tmp_path / "X64.npy", X.astype(np.float64))
+    X_map = np.load(tmp_path / "X64.npy", mmap_mode="r")
+    with pytest.raises(TypeError, match=r"X is a memory-mapped float64 array; a float32 model streams only float32 "
+                                        r"files\. Convert it once"):
+        Trainer(MLP((5, 3)), verbose=0).fit(X_map, y)
+
+
+def test_all_finite_finds_a_nan_in_the_last_block_of_a_large_array():
+    from ranvier._validation import _FINITE_BLOCK, all_finite
+
+    X = np.zeros((3 * _FINITE_BLOCK // 64 + 7, 64), dtype=np.float32)
+    assert all_finite(X)
+    X[-1, -1] = np.nan
+    assert not all_finite(X)
+    X[-1, -1] = -np.inf
+    assert not all_finite(X)
+    assert all_finite(np.arange(10)) and all_finite(np.zeros((0, 3)))

@@ -12,6 +12,23 @@ import numbers
 import numpy as np
 
 
+_FINITE_BLOCK = 1 << 18  # elements checked at a time by all_finite (a 256 KiB bool temporary)
+
+
+def all_finite(X: np.ndarray) -> bool:
+    """True when ``X`` holds no NaN or infinity; integer and bool arrays always are.
+
+    The check runs over blocks of rows, so that a large (or memory-mapped)
+    data set never needs a bool temporary of its own size.
+    """
+    if not np.issubdtype(X.dtype, np.inexact):
+        return True
+    if X.ndim == 0 or X.size <= _FINITE_BLOCK:
+        return bool(np.isfinite(X).all())
+    rows = max(1, _FINITE_BLOCK // (X.size // X.shape[0] or 1))
+    return all(np.isfinite(X[start:start + rows]).all() for start in range(0, X.shape[0], rows))
+
+
 def check_scores(scores: np.ndarray, name: str = "scores") -> np.ndarray:
     """Return ``scores`` as a finite floating 2-D array (int input becomes float64)."""
     arr = np.asarray(scores)
@@ -27,7 +44,7 @@ def check_scores(scores: np.ndarray, name: str = "scores") -> np.ndarray:
             arr = arr.astype(np.float64)
         else:
             raise TypeError(f"{name} must be a real floating-point array, got dtype {arr.dtype}")
-    if not np.isfinite(arr).all():
+    if not all_finite(arr):
         raise ValueError(f"{name} contains NaN or infinity; check the inputs and the learning rate")
     return arr
 

@@ -29,7 +29,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ._validation import check_positive
+from ._validation import all_finite, check_positive
 from .activations import Activation, get_activation
 from .initializers import init_weight, weight_layout
 from .layers import affine_backward, affine_forward
@@ -413,6 +413,13 @@ class MLP:
         }
 
     def _check_X(self, X: np.ndarray, name: str = "X") -> np.ndarray:
+        if isinstance(X, np.memmap) and X.dtype != np.dtype(self.dtype):
+            # converting would read the whole file into memory: say so instead
+            raise TypeError(
+                f"{name} is a memory-mapped {X.dtype} array; a {np.dtype(self.dtype).name} model streams only "
+                f"{np.dtype(self.dtype).name} files. Convert it once, chunk by chunk, into a "
+                f"{np.dtype(self.dtype).name} .npy (numpy.lib.format.open_memmap) and load that with mmap_mode='r'"
+            )
         arr = np.asarray(X)
         if arr.ndim != 2:
             raise ValueError(
@@ -429,7 +436,7 @@ class MLP:
         if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_) or np.iscomplexobj(arr):
             raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
         arr = arr.astype(self.dtype, copy=False)
-        if not np.isfinite(arr).all():
+        if not all_finite(arr):
             raise ValueError(f"{name} contains NaN or infinity; clean or impute the data first")
         return arr
 

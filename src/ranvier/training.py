@@ -36,7 +36,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from ._validation import check_int, check_positive
+from ._validation import all_finite, check_int, check_positive
 from .minimize import DivergenceWarning
 from .optim import Optimizer, Schedule, get_optimizer
 
@@ -269,14 +269,18 @@ class Trainer:
             incremental fit may hold one); an error otherwise.
         """
         X, y = self._check_data(X, y, "X", "y")
+        rows = None
         if validation_split is not None:
             if validation_data is not None:
                 raise ValueError("pass validation_data or validation_split, not both")
-            X, y, validation_data = _split(X, y, validation_split, self.seed)
+            # the two parts are index arrays into X: the data are never copied
+            rows, val_rows = _split(len(X), validation_split, self.seed)
+            validation_data = (_Rows(X, val_rows), y[val_rows])
+            y = y[rows]
         self._check_training_set(y, allow_one_class=allow_one_class)
-        if validation_data is not None:
+        if validation_data is not None and not isinstance(validation_data[0], _Rows):
             validation_data = self._check_data(*validation_data, "X_val", "y_val")
-        loop = _Loop(self, X, y, validation_data)
+        loop = _Loop(self, X, y, validation_data, rows=rows)
         return loop.run()
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float | None]:
@@ -347,7 +351,7 @@ class Trainer:
         y = y.astype(self.model.dtype, copy=False)
         if y.ndim == 1:
             y = y[:, None]
-        if y.shape != (len(X), self.model.n_outputs) or not np.isfinite(y).all():
+        if y.shape != (len(X), self.model.n_outputs) or not all_finite(y):
             raise ValueError(f"{y_name} must be finite targets of shape ({len(X)}, {self.model.n_outputs})")
         return X, y
 
@@ -391,9 +395,10 @@ def evaluate(model, X: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> tup
     total_loss, correct = 0.0, 0
     workspaces: dict[int, Any] = {}
     for start in range(0, m, batch_size):
-        xb, yb = X[start : start + batch_size], y[start : start + batch_size]
-        k = len(xb)
+        yb = y[start : start + batch_size]
+        k = len(yb)
         ws = workspaces.get(k) or workspaces.setdefault(k, model.workspace(k))
+        xb = X.take(start, k, ws) if isinstance(X, _Rows) else X[start : start + batch_size]
         scores = model._forward_into(xb, ws)
         if not np.isfinite(scores).all():  # the parameters blew up: no meaningful loss
             return math.nan, None if y.ndim != 1 else 0.0
@@ -418,15 +423,38 @@ class _Progress_State:
     limit: float | None = None  # divergence threshold, fixed by the first loss
 
 
-class _Loop:
-    """One call of :meth:`Trainer.fit`: buffers, the epoch loop, bookkeeping."""
+class _Rows:
+    """Some rows of a data matrix, by index, gathered a chunk at a time (never copied whole)."""
 
-    def __init__(self, trainer: Trainer, X, y, validation_data) -> None:
+    def __init__(self, X: np.ndarray, rows: np.ndarray) -> None:
+        self.X, self.rows = X, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def take(self, start: int, k: int, ws) -> np.ndarray:
+        """Rows ``start:start + k`` gathered into the workspace's input buffer."""
+        buffer = getattr(ws, "batch_X", None)
+        if buffer is None or len(buffer) != k:
+            buffer = ws.batch_X = np.empty((k, self.X.shape[1]), dtype=self.X.dtype)
+        np.take(self.X, self.rows[start : start + k], axis=0, out=buffer, mode="clip")
+        return buffer
+
+
+class _Loop:
+    """One call of :meth:`Trainer.fit`: buffers, the epoch loop, bookkeeping.
+
+    ``X`` is the whole input matrix and ``rows`` (when given) the indices of
+    its training rows, ``y`` their labels: a validation split is never copied
+    out of ``X``, which may be a memory-mapped file.
+    """
+
+    def __init__(self, trainer: Trainer, X, y, validation_data, rows: np.ndarray | None = None) -> None:
         self.t = trainer
         self.model = trainer.model
-        self.X, self.y = X, y
+        self.X, self.y, self.rows = X, y, rows
         self.val = validation_data
-        self.m = len(X)
+        self.m = len(y)
         self.k = trainer._batch_size_for(self.m)
         self.monitor = trainer._monitor_name(self.val is not None, classify=y.ndim == 1)
         if trainer._resume and trainer._progress is not None:
@@ -513,16 +541,23 @@ class _Loop:
 
     def _batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, Any]]:
         m, k = self.m, self.k
-        if k == m and self.t.augment is None:  # batch mode: the whole set, no gather needed
+        if k == m and self.t.augment is None:  # batch mode: the whole set in its order, no shuffling
             ws = self._workspace(m)
-            yield self.X, self.y, ws
+            if self.rows is None:
+                yield self.X, self.y, ws
+                return
+            if not getattr(ws, "gathered", False):  # the training rows of a split, gathered once
+                np.take(self.X, self.rows, axis=0, out=ws.batch_X, mode="clip")
+                np.copyto(ws.batch_y, self.y)
+                ws.gathered = True
+            yield ws.batch_X, ws.batch_y, ws
             return
         order = self.p.rng.permutation(m)
         for start in range(0, m, k):
             idx = order[start : start + k]
             ws = self._workspace(len(idx))
             # mode="clip" lets NumPy write straight into out= (the indices are valid anyway)
-            np.take(self.X, idx, axis=0, out=ws.batch_X, mode="clip")
+            np.take(self.X, idx if self.rows is None else self.rows[idx], axis=0, out=ws.batch_X, mode="clip")
             np.take(self.y, idx, axis=0, out=ws.batch_y, mode="clip")
             if self.t.augment is not None:
                 self.t.augment(ws.batch_X, self.p.rng)
@@ -721,16 +756,16 @@ def _epoch_line(epoch: int, epochs: int, logs: dict, seen: int) -> str:
 
 
 # ------------------------------------------------------------------ helpers
-def _split(X: np.ndarray, y: np.ndarray, fraction: float, seed: int):
+def _split(m: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the training and the validation rows of ``m`` (a seeded random choice)."""
     fraction = float(fraction)
     if not 0 < fraction < 1:
         raise ValueError(f"validation_split must be a fraction in (0, 1), got {fraction}")
-    n_val = int(round(len(X) * fraction))
-    if n_val < 1 or n_val >= len(X):
-        raise ValueError(f"validation_split={fraction} leaves no data for training or validation with {len(X)} rows")
-    order = np.random.default_rng([seed, 1]).permutation(len(X))
-    val, train = order[:n_val], order[n_val:]
-    return X[train], y[train], (X[val], y[val])
+    n_val = int(round(m * fraction))
+    if n_val < 1 or n_val >= m:
+        raise ValueError(f"validation_split={fraction} leaves no data for training or validation with {m} rows")
+    order = np.random.default_rng([seed, 1]).permutation(m)
+    return order[n_val:], order[:n_val]
 
 
 def _json_safe(value):

@@ -179,3 +179,36 @@ def test_generators_are_re_exported_lazily():
     assert rd.make_xor is toy.make_xor
     with pytest.raises(AttributeError, match="no attribute 'make_nothing'"):
         rd.make_nothing  # noqa: B018
+
+
+@pytest.mark.parametrize("version", ["binary", "python"])
+@pytest.mark.parametrize(("val_split", "n_train"), [(0.1, None), (0, None), (23, 70)])
+def test_file_by_file_loading_equals_loading_the_whole_set(make_cifar, monkeypatch, version, val_split, n_train):
+    """CIFAR-10 is converted one batch file at a time; the result is that of converting the whole pool."""
+    root, _ = make_cifar(version, n_per_batch=30)
+    by_file = load_dataset("cifar10", root, val_split=val_split, n_train=n_train, seed=3)
+    whole = dict(rd._REGISTRY)
+    whole["cifar10"] = rd._REGISTRY["cifar10"].__class__(**{**vars(rd._REGISTRY["cifar10"]), "files": None})
+    monkeypatch.setattr(rd, "_REGISTRY", whole)
+    at_once = load_dataset("cifar10", root, val_split=val_split, n_train=n_train, seed=3)
+    for split in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
+        a, b = getattr(by_file, split), getattr(at_once, split)
+        if val_split == 0 and split in ("X_val", "y_val"):
+            assert a is None and b is None
+            continue
+        assert a.dtype == b.dtype and a.flags.c_contiguous
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(by_file.preprocessing_arrays["mean"], at_once.preprocessing_arrays["mean"])
+
+
+def test_a_batch_file_that_changes_between_the_two_reads_is_refused(make_cifar):
+    from ranvier.datasets import DataFormatError
+    from ranvier.datasets.cifar10 import cifar10_files
+
+    root, _ = make_cifar("binary", n_per_batch=20)
+    train, _, _ = cifar10_files(root)
+    files = rd._Files(train, "cifar10 training")
+    path = root / "cifar-10-batches-bin" / "data_batch_3.bin"
+    path.write_bytes(path.read_bytes()[: 3073 * 19])  # one record shorter than when the labels were read
+    with pytest.raises(DataFormatError, match="a cifar10 training file changed while it was being read"):
+        files.rows_float32([np.arange(100)])

@@ -44,6 +44,7 @@ from .base import (
 )
 from .cifar10 import (
     CIFAR10_CLASSES,
+    cifar10_files,
     load_cifar10,
     read_cifar10_binary,
     read_cifar10_pickle,
@@ -106,6 +107,9 @@ class _Source:
     pixel_max: float | None = None
     layout: str | None = None  # what data_dir must hold; None: no files needed
     generated: bool = False  # accepts n_samples
+    # readers of the training files, of the test files, and the class names: data big enough to be
+    # converted to float32 one file at a time (see _load_files); None: load() gives the whole set
+    files: Callable[[Path], tuple[list, list, list[str]]] | None = None
 
 
 def _load_mnist1d(data_dir: Path | None, n_samples: int | None) -> ImageData:
@@ -131,7 +135,8 @@ def _toy_loader(maker: str, n_classes: int) -> Callable[[Path | None, int | None
 _REGISTRY: dict[str, _Source] = {
     "digits": _Source(lambda d, n: load_digits(), "scale", (8, 8), 16.0),
     "mnist1d": _Source(_load_mnist1d, "none"),
-    "cifar10": _Source(lambda d, n: load_cifar10(d), "scale+center", (32, 32, 3), 255.0, _CIFAR_LAYOUT),
+    "cifar10": _Source(lambda d, n: load_cifar10(d), "scale+center", (32, 32, 3), 255.0, _CIFAR_LAYOUT,
+                       files=cifar10_files),
     "mnist": _Source(lambda d, n: load_mnist(d), "scale", (28, 28), 255.0, _IDX_LAYOUT),
     "fashion-mnist": _Source(lambda d, n: load_fashion_mnist(d), "scale", (28, 28), 255.0, _IDX_LAYOUT),
     "xor": _Source(_toy_loader("make_xor", 2), "none", generated=True),
@@ -210,6 +215,78 @@ def _rows_float32(X: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(X[idx], dtype=np.float32)
 
 
+_FILL_ROWS = 1024  # rows converted to float32 at a time when filling from files
+
+
+class _Files:
+    """A data set split over files, read one file at a time (CIFAR-10's six batches).
+
+    The raw images are never all in memory beside their float32 copy: the
+    labels are read first (to draw the split), then each file is read again
+    and its rows are converted straight into the float32 arrays of the
+    splits.  Peak memory is the float32 data plus one file.
+    """
+
+    def __init__(self, readers: list, name: str) -> None:
+        self.readers, self.name = readers, name
+        labels, widths = [], set()
+        for read in readers:
+            X, y = read()
+            labels.append(y)
+            widths.add(int(np.prod(X.shape[1:])))
+        if len(widths) != 1:
+            raise DataFormatError(f"the {name} files hold images of different sizes")
+        self.y = labels[0] if len(labels) == 1 else np.concatenate(labels)
+        self.counts = [len(y) for y in labels]
+        self.n_features = widths.pop()
+
+    def rows_float32(self, index_sets: list[np.ndarray]) -> list[np.ndarray]:
+        """New float32 arrays of the rows of each index set, in the order given."""
+        outs = [np.empty((len(ix), self.n_features), dtype=np.float32) for ix in index_sets]
+        where = np.full(len(self.y), -1, dtype=np.int64)  # which index set each row goes to
+        slot = np.zeros(len(self.y), dtype=np.int64)  # and its row there
+        for s, ix in enumerate(index_sets):
+            where[ix], slot[ix] = s, np.arange(len(ix))
+        start = 0
+        for read, count in zip(self.readers, self.counts):
+            X, _ = read()
+            if len(X) != count:
+                raise DataFormatError(f"a {self.name} file changed while it was being read; load it again")
+            X = flatten_images(X)
+            for s, out in enumerate(outs):
+                rows = np.flatnonzero(where[start:start + count] == s)
+                for c in range(0, len(rows), _FILL_ROWS):
+                    chunk = rows[c:c + _FILL_ROWS]
+                    out[slot[start + chunk]] = X[chunk]  # uint8 -> float32 as it is stored
+            start += count
+            del X
+        return outs
+
+
+def _load_raw(key: str, source: _Source, data_dir, n_samples):
+    """The training pool and the test set: arrays, or :class:`_Files` read file by file."""
+    if source.files is not None:
+        train, test, class_names = source.files(Path(data_dir))
+        pool, test = _Files(train, f"{key} training"), _Files(test, f"{key} test")
+        if pool.n_features != test.n_features:
+            raise DataFormatError(f"{key}: the training images have {pool.n_features} values, the test images "
+                                  f"{test.n_features}")
+        check_Xy(np.empty((len(pool.y), 0)), pool.y, x_name="X_train", y_name="y_train")
+        check_Xy(np.empty((len(test.y), 0)), test.y, x_name="X_test", y_name="y_test")
+        return pool, pool.y, test, test.y, class_names
+    raw = source.load(None if data_dir is None else Path(data_dir), n_samples)
+    X_pool, y_pool = check_Xy(flatten_images(raw.X_train), raw.y_train, x_name="X_train", y_name="y_train")
+    X_test, y_test = check_Xy(flatten_images(raw.X_test), raw.y_test, x_name="X_test", y_name="y_test")
+    return X_pool, y_pool, X_test, y_test, raw.class_names
+
+
+def _float32_rows(X, index_sets: list[np.ndarray]) -> list[np.ndarray]:
+    """New C-contiguous float32 arrays of the rows of each index set of ``X`` (never edited)."""
+    if isinstance(X, _Files):
+        return X.rows_float32(index_sets)
+    return [_rows_float32(X, ix) for ix in index_sets]
+
+
 def load_dataset(
     name: str,
     data_dir: str | os.PathLike | None = None,
@@ -271,16 +348,18 @@ def load_dataset(
     source = _REGISTRY[key]
     _check_request(key, source, data_dir, _check_count(n_samples, "n_samples"), seed)
     prep = _make_preprocessor(preprocess, key, source)
-    raw = source.load(None if data_dir is None else Path(data_dir), n_samples)
-    X_pool, y_pool = check_Xy(flatten_images(raw.X_train), raw.y_train, x_name="X_train", y_name="y_train")
-    X_test, y_test = check_Xy(flatten_images(raw.X_test), raw.y_test, x_name="X_test", y_name="y_test")
+    X_pool, y_pool, X_test, y_test, class_names = _load_raw(key, source, data_dir, n_samples)
     top = max(y_pool.max(), y_test.max())
-    if top >= len(raw.class_names):
-        raise DataFormatError(f"{key}: labels reach {top} but there are only {len(raw.class_names)} classes")
+    if top >= len(class_names):
+        raise DataFormatError(f"{key}: labels reach {top} but there are only {len(class_names)} classes")
     train_idx, val_idx = _split_pool(y_pool, val_split, _check_count(n_train, "n_train"), np.random.default_rng(seed))
-    X_train = prep.fit_transform(_rows_float32(X_pool, train_idx), copy=False)
-    X_val = prep.transform(_rows_float32(X_pool, val_idx), copy=False) if val_idx.size else None
-    X_test = prep.transform(np.array(X_test, dtype=np.float32, order="C"), copy=False)  # a copy: never edit the source
+    # float32 copies of the rows (the source is never edited), each split converted in place
+    [X_test] = _float32_rows(X_test, [np.arange(len(y_test))])
+    X_train, X_val = _float32_rows(X_pool, [train_idx, val_idx])
+    del X_pool
+    X_train = prep.fit_transform(X_train, copy=False)
+    X_val = prep.transform(X_val, copy=False) if val_idx.size else None
+    X_test = prep.transform(X_test, copy=False)
     return Dataset(
         X_train=X_train,
         y_train=y_pool[train_idx].astype(np.int64),
@@ -288,7 +367,7 @@ def load_dataset(
         y_val=y_pool[val_idx].astype(np.int64) if val_idx.size else None,
         X_test=X_test,
         y_test=y_test.astype(np.int64),
-        class_names=list(raw.class_names),
+        class_names=list(class_names),
         name=key,
         image_shape=source.image_shape,
         preprocessing=prep.to_dict(),

@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._validation import all_finite
+
 __all__ = [
     "DataFormatError",
     "Dataset",
@@ -90,7 +92,7 @@ def check_Xy(X: np.ndarray, y: np.ndarray, *, x_name: str = "X", y_name: str = "
         raise ValueError(f"{x_name} is empty (shape {X.shape}); pass at least one example")
     if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)):
         raise TypeError(f"{x_name} must be a real numeric array, got dtype {X.dtype}")
-    if np.issubdtype(X.dtype, np.floating) and not np.isfinite(X).all():
+    if not all_finite(X):
         raise ValueError(f"{x_name} contains NaN or infinity; clean or impute the data first")
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
         raise ValueError(

@@ -23,8 +23,10 @@ Images come back as uint8 in HWC order, shape ``(m, 32, 32, 3)``.
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,7 @@ from .base import DataFormatError, ImageData, flatten_images
 
 __all__ = [
     "CIFAR10_CLASSES",
+    "cifar10_files",
     "find_cifar10",
     "load_cifar10",
     "read_cifar10_binary",
@@ -245,8 +248,33 @@ def _class_names(folder: Path, version: str) -> list[str]:
     return names
 
 
-def _read_many(paths: list[Path], reader) -> tuple[np.ndarray, np.ndarray]:
-    parts = [reader(p) for p in paths]
+Reader = Callable[[], tuple[np.ndarray, np.ndarray]]
+
+
+def cifar10_files(data_dir: str | os.PathLike) -> tuple[list[Reader], list[Reader], list[str]]:
+    """Readers of CIFAR-10's batch files, for loading one file at a time.
+
+    Each reader takes no argument and returns one file's ``(X, y)`` as
+    :func:`read_cifar10_binary` or :func:`read_cifar10_pickle` do, so that a
+    caller can convert the images file by file and never hold all 60000
+    uint8 images beside their float32 copy.
+
+    Returns
+    -------
+    train : list of callables
+        The five training batches, in order.
+    test : list of callables
+        The test batch.
+    class_names : list of str
+    """
+    folder, version = find_cifar10(data_dir)
+    suffix, reader = (".bin", read_cifar10_binary) if version == "binary" else ("", read_cifar10_pickle)
+    train = [functools.partial(reader, folder / (n + suffix)) for n in _TRAIN]
+    return train, [functools.partial(reader, folder / (_TEST + suffix))], _class_names(folder, version)
+
+
+def _read_many(readers: list[Reader]) -> tuple[np.ndarray, np.ndarray]:
+    parts = [read() for read in readers]
     if len(parts) == 1:
         return parts[0]
     return np.concatenate([X for X, _ in parts]), np.concatenate([y for _, y in parts])
@@ -279,10 +307,9 @@ def load_cifar10(data_dir: str | os.PathLike, *, flatten: bool = False) -> Image
     DataFormatError
         A file is not a CIFAR-10 batch.
     """
-    folder, version = find_cifar10(data_dir)
-    suffix, reader = (".bin", read_cifar10_binary) if version == "binary" else ("", read_cifar10_pickle)
-    X_train, y_train = _read_many([folder / (n + suffix) for n in _TRAIN], reader)
-    X_test, y_test = reader(folder / (_TEST + suffix))
+    train, test, class_names = cifar10_files(data_dir)
+    X_train, y_train = _read_many(train)
+    X_test, y_test = _read_many(test)
     if flatten:
         X_train, X_test = flatten_images(X_train), flatten_images(X_test)
-    return ImageData(X_train, y_train, X_test, y_test, _class_names(folder, version))
+    return ImageData(X_train, y_train, X_test, y_test, class_names)

@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import all_finite
+
 __all__ = ["PREPROCESSING_STEPS", "Preprocessor", "parse_steps"]
 
 #: The step names a :class:`Preprocessor` knows, in the order they may appear.
@@ -232,7 +234,7 @@ class Preprocessor:
         if fitting:
             if X.shape[0] == 0:
                 raise ValueError("X is empty; fit the preprocessing on at least one training example")
-            if np.issubdtype(X.dtype, np.floating) and not np.isfinite(X).all():
+            if not all_finite(X):
                 raise ValueError("X contains NaN or infinity; clean the training data before fitting")
         elif not self.is_fitted:
             raise RuntimeError(f"this Preprocessor ({'+'.join(self.steps)}) is not fitted; call fit(X_train) first")
