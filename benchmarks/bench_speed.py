@@ -5,7 +5,9 @@ Workload: CIFAR-10-shaped float32 data (49000 x 3072; the real CIFAR-10 when
 epoch of SGD, for a linear softmax classifier, a linear SVM and ReLU MLPs
 3072-100-10, 3072-500-10 and 3072-500-500-10; then 3072-500-10 again with
 momentum, with Adam and with L2 regularisation.  Each is timed for ``--epochs``
-epochs after a warm-up epoch; the table gives the median (min-max).
+epochs after a warm-up epoch; the table gives the median (min-max).  The
+contestants take turns, one epoch each per round with the order rotating, so
+that the slow and fast spells of a shared machine hit them all alike.
 
 * ranvier: the real :class:`ranvier.Trainer` with its progress output on
   (``verbose=1``) and no validation.
@@ -77,19 +79,24 @@ def summarise(times: list[float]) -> tuple[float, float, float]:
     return statistics.median(times), min(times), max(times)
 
 
+# Each maker returns a function that runs one more epoch and returns its seconds (None: not available).
+
 # --------------------------------------------------------------------- ranvier
-def time_ranvier(X, y, hidden, loss, opt, reg, epochs) -> list[float]:
+def ranvier_epochs(X, y, hidden, loss, opt, reg, threads):
     from ranvier import MLP, Trainer
 
     net = MLP((N, *hidden, C), loss=loss, reg=reg, seed=0)
-    trainer = Trainer(net, opt, lr=LR[opt], batch_size=BATCH, epochs=epochs + 1, seed=0, verbose=1,
-                      restore_best=False)
-    history = trainer.fit(X, y)
-    return history.epoch["seconds"][1:]
+    trainer = Trainer(net, opt, lr=LR[opt], batch_size=BATCH, epochs=1, seed=0, verbose=1, restore_best=False)
+
+    def epoch() -> float:  # fit() again continues the training: one more epoch, the optimiser state kept
+        history = trainer.fit(X, y)
+        return history.epoch["seconds"][-1]  # the Trainer's own timing of the epoch
+
+    return epoch
 
 
 # ---------------------------------------------------------------------- torch
-def time_torch(X, y, hidden, loss, opt, reg, epochs, threads) -> list[float] | None:
+def torch_epochs(X, y, hidden, loss, opt, reg, threads):
     try:
         import torch
     except ImportError:
@@ -111,8 +118,8 @@ def time_torch(X, y, hidden, loss, opt, reg, epochs, threads) -> list[float] | N
                                     weight_decay=reg)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
     gen = torch.Generator().manual_seed(0)
-    times = []
-    for _ in range(epochs + 1):
+
+    def epoch() -> float:
         tic = time.perf_counter()
         order = torch.randperm(len(Xt), generator=gen)
         for start in range(0, len(Xt), BATCH):
@@ -121,12 +128,13 @@ def time_torch(X, y, hidden, loss, opt, reg, epochs, threads) -> list[float] | N
             out = criterion(model(Xt[idx]), yt[idx])
             out.backward()
             optimizer.step()
-        times.append(time.perf_counter() - tic)
-    return times[1:]
+        return time.perf_counter() - tic
+
+    return epoch
 
 
 # --------------------------------------------------------------- scikit-learn
-def time_sklearn(X, y, hidden, loss, opt, reg, epochs, threads) -> list[float] | None:
+def sklearn_epochs(X, y, hidden, loss, opt, reg, threads):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import SGDClassifier
     from sklearn.neural_network import MLPClassifier
@@ -141,18 +149,19 @@ def time_sklearn(X, y, hidden, loss, opt, reg, epochs, threads) -> list[float] |
         est = MLPClassifier(hidden_layer_sizes=hidden, solver="adam" if opt == "adam" else "sgd", batch_size=BATCH,
                             learning_rate_init=LR[opt], momentum=0.9 if opt == "momentum" else 0.0,
                             nesterovs_momentum=False, alpha=reg, random_state=0)
-    times = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for _ in range(epochs + 1):
+
+    def epoch() -> float:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
             tic = time.perf_counter()
             est.partial_fit(X, y, classes=classes)
-            times.append(time.perf_counter() - tic)
-    return times[1:]
+            return time.perf_counter() - tic
+
+    return epoch
 
 
 # ---------------------------------------------------------------------- bound
-def time_bound(hidden, epochs) -> list[float]:
+def bound_epochs(X, y, hidden, loss, opt, reg, threads):
     """The epoch's matrix products alone, into preallocated outputs."""
     rng = np.random.default_rng(0)
     sizes = (N, *hidden, C)
@@ -161,9 +170,9 @@ def time_bound(hidden, epochs) -> list[float]:
     outs = [np.empty((BATCH, s), np.float32) for s in sizes[1:]]
     deltas = [np.empty((BATCH, s), np.float32) for s in sizes[1:]]
     dWs = [np.empty_like(W) for W in Ws]
-    steps = -(-M // BATCH)
-    times = []
-    for _ in range(epochs + 1):
+    steps = -(-len(X) // BATCH)
+
+    def epoch() -> float:
         tic = time.perf_counter()
         for _ in range(steps):
             h = xb
@@ -175,8 +184,32 @@ def time_bound(hidden, epochs) -> list[float]:
                 np.matmul(deltas[k].T, prev, out=dWs[k])
                 if k > 0:
                     np.matmul(deltas[k], Ws[k], out=deltas[k - 1])
-        times.append(time.perf_counter() - tic)
-    return times[1:]
+        return time.perf_counter() - tic
+
+    return epoch
+
+
+CONTESTANTS = {"ranvier": ranvier_epochs, "torch": torch_epochs, "sklearn": sklearn_epochs, "bound": bound_epochs}
+
+
+def time_workload(X, y, workload, epochs: int, threads: int) -> dict[str, list[float] | None]:
+    """Epoch times of every contestant, taken in turns: one epoch each per round, the order rotating.
+
+    The machine's speed drifts (by up to half on this shared virtual machine, over
+    minutes); taking turns exposes every contestant to the same spells.  Round 0
+    warms up and is not counted.
+    """
+    _, hidden, loss, opt, reg = workload
+    runs = {name: make(X, y, hidden, loss, opt, reg, threads) for name, make in CONTESTANTS.items()}
+    names = [name for name, run in runs.items() if run is not None]
+    times: dict[str, list[float] | None] = {name: ([] if runs[name] else None) for name in runs}
+    for r in range(epochs + 1):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            seconds = runs[name]()
+            if r:
+                times[name].append(seconds)
+    return times
 
 
 # ---------------------------------------------------------------------- report
@@ -212,7 +245,7 @@ def ratio(a: list[float] | None, b: list[float] | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
-    parser.add_argument("--epochs", type=int, default=3, help="timed epochs after the warm-up (default 3)")
+    parser.add_argument("--epochs", type=int, default=5, help="timed epochs after the warm-up (default 5)")
     parser.add_argument("--only", help="comma-separated workload numbers (1-8) to run")
     parser.add_argument("--out", help="write the markdown report here (e.g. docs/benchmarks.md)")
     args = parser.parse_args()
@@ -222,12 +255,10 @@ def main() -> None:
     print("\n".join(machine()))
     print(f"data: {source}; batch {BATCH}; {args.epochs} timed epochs after one warm-up")
     rows = []
-    for name, hidden, loss, opt, reg in chosen:
-        r = time_ranvier(X, y, hidden, loss, opt, reg, args.epochs)
-        t = time_torch(X, y, hidden, loss, opt, reg, args.epochs, threads)
-        s = time_sklearn(X, y, hidden, loss, opt, reg, args.epochs, threads)
-        b = time_bound(hidden, args.epochs)
-        row = (name, fmt(r), fmt(t), fmt(s), fmt(b), ratio(r, t), ratio(r, s), ratio(r, b))
+    for workload in chosen:
+        times = time_workload(X, y, workload, args.epochs, threads)
+        r, t, s, b = (times[name] for name in CONTESTANTS)
+        row = (workload[0], fmt(r), fmt(t), fmt(s), fmt(b), ratio(r, t), ratio(r, s), ratio(r, b))
         rows.append(row)
         print(" | ".join(row), flush=True)
     header = ("workload", "ranvier s/epoch", "PyTorch", "scikit-learn", "matmul bound",

@@ -732,31 +732,3 @@ def test_schedule_registry_and_configs():
     with pytest.raises(ValueError, match=r"unknown schedule 'linear'; choose one of: constant, step, exponential"):
         get_schedule("linear", lr=0.1)
     assert repr(made[1]) == "StepDecay(lr=0.1, step_size=5, gamma=0.1, warmup_steps=0, warmup_start=0.0)"
-
-
-@pytest.mark.parametrize("name", ["momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"])
-def test_big_parameters_updated_by_two_threads_match_one_pass_bit_for_bit(name, monkeypatch):
-    import ranvier.optim as optim
-
-    rng = np.random.default_rng(0)
-    W = np.asfortranarray(rng.normal(size=(300, 400)).astype(np.float32))  # 120000 entries: split in two
-    grads = [{"W": np.asfortranarray(rng.normal(size=W.shape).astype(np.float32)),
-              "b": rng.normal(size=7).astype(np.float32)} for _ in range(4)]
-
-    def run():
-        params = {"W": W.copy(order="K"), "b": np.zeros(7, np.float32)}
-        opt = get_optimizer(name, lr=0.01)
-        state = opt.init(params)
-        for g in grads:
-            opt.step(params, g, state)
-        return params, state
-
-    split_params, split_state = run()
-    assert optim._halves(split_params["W"], grads[0]["W"], {}, grads[0]["W"], grads[0]["W"]) is not None
-    monkeypatch.setattr(optim, "_SPLIT_SIZE", 10**9)  # one pass
-    one_params, one_state = run()
-    for k in one_params:
-        np.testing.assert_array_equal(split_params[k], one_params[k])
-    for k, v in one_state.items():
-        if not k.startswith("scratch/"):
-            np.testing.assert_array_equal(split_state[k], v)

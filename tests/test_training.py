@@ -353,14 +353,36 @@ def test_validation_split_trains_on_the_rows_it_names_without_copying_them(mode)
         np.testing.assert_array_equal(a.params[name], b.params[name])
 
 
-def test_training_streams_a_memory_mapped_file(tmp_path):
-    """A .npy opened with mmap_mode='r' trains like the array in memory, and is never written."""
-    X, y = _blobs(m=230)
+@pytest.mark.parametrize(("augment", "from_disk"), [(False, False), (False, True), (True, True)])
+def test_training_streams_a_memory_mapped_file(tmp_path, monkeypatch, augment, from_disk):
+    """A .npy opened with mmap_mode='r' trains like the array in memory, and is never written.
+
+    Rows that come from disk (here: every read is taken to be slow) are read on threads a batch
+    ahead, after the first batch of the epoch; rows in memory are gathered directly.
+    """
+    import ranvier.training as rt
+    from ranvier.augment import HorizontalFlip
+
+    X, y = _blobs(m=230, n=12)
     np.save(tmp_path / "X.npy", X)
     X_map = np.load(tmp_path / "X.npy", mmap_mode="r")
     assert isinstance(X_map, np.memmap) and not X_map.flags.writeable
-    a, ha = _trained(X, y, validation_split=0.2)
-    b, hb = _trained(X_map, y, validation_split=0.2)
+    monkeypatch.setattr(rt, "_DISK_BYTES_PER_S", np.inf if from_disk else 0.0)
+    reads = []
+    start = rt._Reader.start
+    monkeypatch.setattr(rt._Reader, "start", lambda self, idx, out: reads.append(len(idx)) or start(self, idx, out))
+
+    def trained(X):
+        net = MLP((12, 8, 3), seed=1)
+        trainer = Trainer(net, "momentum", lr=0.05, batch_size=40, epochs=3, verbose=0, seed=2,
+                          augment=HorizontalFlip((2, 2, 3)) if augment else None)
+        return net, trainer.fit(X, y, validation_split=0.2)
+
+    a, ha = trained(X)
+    assert reads == []
+    b, hb = trained(X_map)
+    # per epoch: 184 training rows in batches of 40 (the first read directly), then the 46 validation rows
+    assert reads == ([40, 40, 40, 24, 46] if from_disk else [46]) * 3
     assert ha.step_loss == hb.step_loss and ha.epoch["val_loss"] == hb.epoch["val_loss"]
     for name in a.params:
         np.testing.assert_array_equal(a.params[name], b.params[name])

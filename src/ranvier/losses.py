@@ -100,7 +100,11 @@ def softmax_cross_entropy(
     dscores : ndarray of shape (m, c), same dtype as ``scores``.
     """
     scores = check_scores(scores)
-    y = check_labels(y, scores)
+    return _softmax_cross_entropy(scores, check_labels(y, scores), out)
+
+
+def _softmax_cross_entropy(scores: np.ndarray, y: np.ndarray, out: np.ndarray | None) -> tuple[float, np.ndarray]:
+    # the math of softmax_cross_entropy, for inputs already checked (a training loop's batches)
     m = scores.shape[0]
     rows = np.arange(m)
     row_max = scores.max(axis=1, keepdims=True)
@@ -151,6 +155,11 @@ def multiclass_hinge(
     margin = float(margin)
     if not (margin >= 0 and np.isfinite(margin)):
         raise ValueError(f"margin must be a finite number >= 0, got {margin}")
+    return _multiclass_hinge(scores, y, margin, out)
+
+
+def _multiclass_hinge(scores: np.ndarray, y: np.ndarray, margin: float, out: np.ndarray | None) -> tuple[float, np.ndarray]:
+    # the math of multiclass_hinge, for inputs already checked
     m = scores.shape[0]
     rows = np.arange(m)
     z = np.subtract(scores, scores[rows, y][:, None], out=out)
@@ -198,11 +207,18 @@ def squared_error(
     # integer labels become one-hot targets, except for a single output: then they are values
     if y_arr.ndim == 1 and np.issubdtype(y_arr.dtype, np.integer) and scores.shape[1] > 1:
         y_arr = check_labels(y_arr, scores)
-        diff = scores.copy() if out is None else _copy_into(scores, out)
-        diff[np.arange(scores.shape[0]), y_arr] -= 1
     else:
-        targets = _check_targets(y_arr, scores)
-        diff = np.subtract(scores, targets, out=out)
+        y_arr = _check_targets(y_arr, scores)
+    return _squared_error(scores, y_arr, out)
+
+
+def _squared_error(scores: np.ndarray, y: np.ndarray, out: np.ndarray | None) -> tuple[float, np.ndarray]:
+    # the math of squared_error, for checked inputs: 1-D integer labels (one-hot) or targets shaped like scores
+    if y.ndim == 1:
+        diff = scores.copy() if out is None else _copy_into(scores, out)
+        diff[np.arange(scores.shape[0]), y] -= 1
+    else:
+        diff = np.subtract(scores, y, out=out)
     m = scores.shape[0]
     loss = 0.5 * float(np.vdot(diff, diff)) / m
     diff /= m

@@ -33,7 +33,7 @@ from ._validation import all_finite, check_positive
 from .activations import Activation, get_activation
 from .initializers import init_weight, weight_layout
 from .layers import affine_backward, affine_forward
-from .losses import get_loss, loss_name
+from .losses import _multiclass_hinge, _softmax_cross_entropy, _squared_error, get_loss, loss_name
 
 __all__ = ["MLP", "LinearClassifier", "Workspace"]
 
@@ -251,12 +251,14 @@ class MLP:
 
     def _loss_and_grads(self, X: np.ndarray, y: np.ndarray, ws: "Workspace", *, nonfinite: str = "raise") -> float:
         # X is already checked and of the model's dtype; fills ws.outputs and ws.grads.
-        # nonfinite="nan": scores that blew up give a NaN loss (a training loop's divergence
-        # signal) instead of the losses' ValueError; the gradients are then not computed.
+        # nonfinite="nan" (a training loop, whose y is checked once for all batches): scores
+        # that blew up give a NaN loss (the divergence signal) instead of the losses' ValueError,
+        # and the gradients are then not computed; the loss skips its own checks.
         scores = self._forward_into(X, ws)
-        if nonfinite == "nan" and not np.isfinite(scores).all():
+        checked = nonfinite == "nan"
+        if checked and not np.isfinite(scores).all():
             return math.nan
-        data_loss, _ = self._data_loss(scores, y, out=ws.deltas[-1])
+        data_loss, _ = self._data_loss(scores, y, out=ws.deltas[-1], checked=checked)
         self._backward_into(X, ws)
         return data_loss + self.reg_loss()
 
@@ -284,7 +286,14 @@ class MLP:
             if dh_prev is not None:
                 self.activations[k - 2].backward(dh_prev, ws.outputs[k - 2], out=dh_prev)
 
-    def _data_loss(self, scores: np.ndarray, y: np.ndarray, out: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    def _data_loss(
+        self, scores: np.ndarray, y: np.ndarray, out: np.ndarray | None = None, *, checked: bool = False
+    ) -> tuple[float, np.ndarray]:
+        # checked=True: finite scores and valid y are known, so the loss's own checks are skipped
+        if checked:
+            if self.loss_name == "svm":
+                return _multiclass_hinge(scores, y, self.margin, out)
+            return _softmax_cross_entropy(scores, y, out) if self.loss_name == "softmax" else _squared_error(scores, y, out)
         if self.loss_name == "svm":
             return self._loss_fn(scores, y, margin=self.margin, out=out)
         return self._loss_fn(scores, y, out=out)

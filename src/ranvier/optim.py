@@ -75,8 +75,6 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-import os
-import threading
 from typing import Callable, Mapping
 
 import numpy as np
@@ -254,14 +252,10 @@ class Optimizer:
                     "build it with this optimiser's init(params) for these parameters"
                 ) from None
             a, b = _scratch(state, p)
-            # plain SGD makes two passes: not worth a second thread; the others make 5 to 13
-            halves = _halves(p, grads[name], s, a, b) if slots else None
-            if halves is None:
-                self._update(p, grads[name], s, t, lr, a, b)
-            else:  # a big parameter: its two halves on two cores (the rule is elementwise)
-                jobs = [_pool().submit(self._update, *half[:3], t, lr, *half[3:]) for half in halves]
-                for job in jobs:  # done before the next parameter reuses the scratch space
-                    job.result()
+            # One thread: the update runs between BLAS products, whose OpenBLAS threads keep the
+            # other core busy for a while; halves on two threads measured slower (momentum) or
+            # no faster (Adam) in the training loop.
+            self._update(p, grads[name], s, t, lr, a, b)
         state["step"] = t
 
     def get_config(self) -> dict:
@@ -742,51 +736,6 @@ def _check_grads(params: Params, grads: Params) -> None:
             raise ValueError(
                 f"grads[{name!r}] has shape {np.shape(grads[name])} but params[{name!r}] has shape {p.shape}"
             )
-
-
-_SPLIT_SIZE = 1 << 16  # parameters at least this big are updated by two threads
-_POOL: list = []
-_POOL_LOCK = threading.Lock()
-
-
-def _pool():
-    """Two worker threads for the elementwise updates of big parameters (made on first use).
-
-    NumPy's ufuncs release the GIL, so the halves of a parameter update at
-    the same time on two cores; the rule is elementwise, so the result is
-    bit for bit the same as one pass.
-    """
-    with _POOL_LOCK:
-        if not _POOL:
-            from concurrent.futures import ThreadPoolExecutor
-
-            _POOL.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="ranvier-optim"))
-        return _POOL[0]
-
-
-def _halves(p, g, s: dict, a, b):
-    """Two ``(p, g, s, a, b)`` sets over the halves of the memory of a big parameter, or None.
-
-    Only when every array has ``p``'s layout (so element k of each is the same
-    entry) and there are cores to share the work.
-    """
-    if p.size < _SPLIT_SIZE or (os.cpu_count() or 1) < 2:
-        return None
-    arrays = [p, g, *s.values(), a, b]
-    if any(x.strides != p.strides or x.shape != p.shape for x in arrays):
-        return None
-    if not (p.flags.c_contiguous or p.flags.f_contiguous):
-        return None
-    flat = [x.ravel(order="K") for x in arrays]
-    if any(not np.shares_memory(f, x) for f, x in zip(flat, arrays)):
-        return None  # a copy: the update would not reach the arrays
-    h = p.size // 2
-    names = list(s)
-    out = []
-    for part in (slice(0, h), slice(h, p.size)):
-        pf, gf, *sf, af, bf = (f[part] for f in flat)
-        out.append((pf, gf, dict(zip(names, sf)), af, bf))
-    return out
 
 
 def _scratch(state: dict, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

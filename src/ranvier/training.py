@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import json
 import math
+import mmap
 import os
 import sys
 import time
 import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -268,6 +270,7 @@ class Trainer:
             Accept training labels of a single class (a batch of an
             incremental fit may hold one); an error otherwise.
         """
+        mapping = _file_mapping(X)
         X, y = self._check_data(X, y, "X", "y")
         rows = None
         if validation_split is not None:
@@ -280,7 +283,7 @@ class Trainer:
         self._check_training_set(y, allow_one_class=allow_one_class)
         if validation_data is not None and not isinstance(validation_data[0], _Rows):
             validation_data = self._check_data(*validation_data, "X_val", "y_val")
-        loop = _Loop(self, X, y, validation_data, rows=rows)
+        loop = _Loop(self, X, y, validation_data, rows=rows, mapping=mapping)
         return loop.run()
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float | None]:
@@ -404,7 +407,7 @@ def evaluate(model, X: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> tup
             return math.nan, None if y.ndim != 1 else 0.0
         if yb.ndim == 1:
             correct += int(np.count_nonzero(scores.argmax(axis=1) == yb))
-        data_loss, _ = model._data_loss(scores, yb, out=ws.deltas[-1])
+        data_loss, _ = model._data_loss(scores, yb, out=ws.deltas[-1], checked=True)
         total_loss += data_loss * k
     accuracy = correct / m if y.ndim == 1 else None
     return total_loss / m + model.reg_loss(), accuracy
@@ -423,11 +426,55 @@ class _Progress_State:
     limit: float | None = None  # divergence threshold, fixed by the first loss
 
 
+_READ_THREADS = 16  # threads that read the rows of a memory-mapped data set, a batch ahead
+_DISK_BYTES_PER_S = 500e6  # rows gathered slower than this come from disk (memory gives GB/s)
+
+
+def _file_mapping(X) -> mmap.mmap | None:
+    """The ``mmap.mmap`` under ``X`` when it is a memory-mapped file (``np.load(..., mmap_mode=)``)."""
+    obj = X
+    for _ in range(32):  # follow .base to the buffer that owns the memory
+        if isinstance(obj, mmap.mmap):
+            return obj
+        if obj is None or not hasattr(obj, "base"):
+            return None
+        obj = obj.base
+    return None
+
+
+class _Reader:
+    """Gathers rows of a memory-mapped ``X`` on a pool of threads.
+
+    A row of a file larger than memory is a read from disk; one thread
+    reading the rows of a batch one after another waits on each in turn,
+    many threads keep the disk busy.  ``start`` returns at once, so the next
+    batch is read while the current one is trained on.
+    """
+
+    def __init__(self, X: np.ndarray, threads: int = _READ_THREADS) -> None:
+        self.X, self.threads = X, threads
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="ranvier-read")
+
+    def start(self, idx: np.ndarray, out: np.ndarray) -> list[Future]:
+        """Begin ``out[:] = X[idx]``; wait on the returned futures."""
+        bounds = np.linspace(0, len(idx), min(self.threads, len(idx)) + 1).astype(int)
+        return [self.pool.submit(np.take, self.X, idx[a:b], 0, out[a:b], "clip") for a, b in zip(bounds, bounds[1:])
+                if b > a]
+
+    def gather(self, idx: np.ndarray, out: np.ndarray) -> np.ndarray:
+        for future in self.start(idx, out):
+            future.result()
+        return out
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
 class _Rows:
     """Some rows of a data matrix, by index, gathered a chunk at a time (never copied whole)."""
 
-    def __init__(self, X: np.ndarray, rows: np.ndarray) -> None:
-        self.X, self.rows = X, rows
+    def __init__(self, X: np.ndarray, rows: np.ndarray, reader: _Reader | None = None) -> None:
+        self.X, self.rows, self.reader = X, rows, reader
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -437,6 +484,8 @@ class _Rows:
         buffer = getattr(ws, "batch_X", None)
         if buffer is None or len(buffer) != k:
             buffer = ws.batch_X = np.empty((k, self.X.shape[1]), dtype=self.X.dtype)
+        if self.reader is not None:
+            return self.reader.gather(self.rows[start : start + k], buffer)
         np.take(self.X, self.rows[start : start + k], axis=0, out=buffer, mode="clip")
         return buffer
 
@@ -449,10 +498,12 @@ class _Loop:
     out of ``X``, which may be a memory-mapped file.
     """
 
-    def __init__(self, trainer: Trainer, X, y, validation_data, rows: np.ndarray | None = None) -> None:
+    def __init__(self, trainer: Trainer, X, y, validation_data, rows: np.ndarray | None = None,
+                 mapping: mmap.mmap | None = None) -> None:
         self.t = trainer
         self.model = trainer.model
         self.X, self.y, self.rows = X, y, rows
+        self.mapping = mapping  # X is a memory-mapped file: stream it (see _streamed_batches)
         self.val = validation_data
         self.m = len(y)
         self.k = trainer._batch_size_for(self.m)
@@ -481,6 +532,7 @@ class _Loop:
         start = time.perf_counter()
         reason = f"finished {t.epochs} epochs"
         # overflow in a blown-up step is detected as divergence (a non-finite loss), not warned about
+        self.reader = None if self.mapping is None else self._start_streaming()
         with _StopOnInterrupt(self), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
                 for epoch in range(self.p.epoch + 1, t.epochs + 1):
@@ -492,6 +544,8 @@ class _Loop:
                 reason = f"interrupted (Ctrl-C) during epoch {self.p.epoch + 1}"
             finally:
                 self.progress.close()
+                if self.reader is not None:
+                    self._stop_streaming()
         if self.interrupted and not reason.startswith("interrupted"):
             reason = f"interrupted (Ctrl-C) after epoch {self.p.epoch}"
         self.history.seconds += time.perf_counter() - start
@@ -539,8 +593,79 @@ class _Loop:
             return f"interrupted (Ctrl-C) after epoch {epoch}" if self.interrupted else f"stopped by a callback after epoch {epoch}"
         return self._early_stop(epoch)
 
+    def _start_streaming(self) -> _Reader:
+        # rows are read in random order: no read-ahead of neighbouring pages that would go unused
+        if hasattr(self.mapping, "madvise") and hasattr(mmap, "MADV_RANDOM"):
+            self.mapping.madvise(mmap.MADV_RANDOM)
+        reader = _Reader(self.X)
+        if self.val is not None and isinstance(self.val[0], _Rows):
+            self.val[0].reader = reader
+        return reader
+
+    def _stop_streaming(self) -> None:
+        self.reader.close()
+        if self.val is not None and isinstance(self.val[0], _Rows):
+            self.val[0].reader = None
+        if hasattr(self.mapping, "madvise") and hasattr(mmap, "MADV_NORMAL"):
+            try:
+                self.mapping.madvise(mmap.MADV_NORMAL)
+            except ValueError:  # the user closed the file meanwhile
+                pass
+
+    def _streamed_batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, Any]]:
+        """Minibatches of a memory-mapped X; read on threads a batch ahead when they come from disk.
+
+        The first batch of each epoch is read directly and timed: rows that
+        arrive slower than memory could give them (:data:`_DISK_BYTES_PER_S`)
+        are being read from disk, and the rest of the epoch is then read on
+        :class:`_Reader`'s threads, each batch while the one before is
+        trained on (two input buffers take turns).  Rows in the page cache
+        are read directly: threads would only take the cores from the matrix
+        products.  The batches, their order and so the training are exactly
+        those of :meth:`_batches`.
+        """
+        m, k = self.m, self.k
+        order = self.p.rng.permutation(m)
+        starts = list(range(0, m, k))
+        buffers: dict[tuple[int, int], np.ndarray] = {}
+
+        def batch(i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            idx = order[starts[i] : starts[i] + k]
+            key = (len(idx), i % 2)
+            if key not in buffers:
+                buffers[key] = np.empty((len(idx), self.X.shape[1]), dtype=self.X.dtype)
+            return idx, (idx if self.rows is None else self.rows[idx]), buffers[key]
+
+        pending = None  # (idx, buffer, futures) of the batch being read ahead
+        try:
+            for i in range(len(starts)):
+                if pending is None:
+                    idx, src, xb = batch(i)
+                    tic = time.perf_counter()
+                    np.take(self.X, src, axis=0, out=xb, mode="clip")
+                    from_disk = xb.nbytes < _DISK_BYTES_PER_S * (time.perf_counter() - tic)
+                else:
+                    idx, xb, futures = pending
+                    for future in futures:
+                        future.result()
+                pending = None
+                if from_disk and i + 1 < len(starts):
+                    next_idx, next_src, next_xb = batch(i + 1)
+                    pending = (next_idx, next_xb, self.reader.start(next_src, next_xb))
+                ws = self._workspace(len(idx))
+                np.take(self.y, idx, axis=0, out=ws.batch_y, mode="clip")
+                if self.t.augment is not None:
+                    self.t.augment(xb, self.p.rng)
+                yield xb, ws.batch_y, ws
+        finally:  # stopped early: let the read in flight finish before its buffer is dropped
+            for future in () if pending is None else pending[2]:
+                future.result()
+
     def _batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, Any]]:
         m, k = self.m, self.k
+        if self.reader is not None and k < m:
+            yield from self._streamed_batches()
+            return
         if k == m and self.t.augment is None:  # batch mode: the whole set in its order, no shuffling
             ws = self._workspace(m)
             if self.rows is None:
@@ -567,6 +692,7 @@ class _Loop:
         cache = self.__dict__.setdefault("_workspaces", {})
         if size not in cache:
             ws = self.model.workspace(size)
+            # (the streamed batches have buffers of their own: batch_X is then never touched)
             ws.batch_X = np.empty((size, self.X.shape[1]), dtype=self.X.dtype)
             ws.batch_y = np.empty((size, *self.y.shape[1:]), dtype=self.y.dtype)
             cache[size] = ws
