@@ -3,8 +3,9 @@
 Part 1 (in memory): random CIFAR-10-shaped float32 data (3072 features, 10
 classes) of 10000, 50000 and 200000 rows, batch 200, plain SGD, through the
 real :class:`ranvier.Trainer`.  Each size is timed for ``--epochs`` epochs
-after a warm-up epoch; the table gives the median seconds per epoch and the
-microseconds per example, which stay flat when time grows linearly.
+after a warm-up epoch, the sizes taking turns epoch by epoch; the table gives
+the median seconds per epoch and the microseconds per example, which stay
+flat when time grows linearly.
 
 Part 2 (streaming): a float32 ``.npy`` of ``--stream-rows`` x 3072 (1M rows are
 12.3 GB) is written chunk by chunk, opened with ``numpy.load(mmap_mode='r')``
@@ -55,27 +56,35 @@ CHUNK_ROWS = 4_000  # rows generated and written at a time
 
 
 # ------------------------------------------------------------------- part 1
-def time_epochs(X: np.ndarray, y: np.ndarray, hidden: tuple[int, ...], epochs: int) -> list[float]:
+def scaling(rows: list[int], models: list[str], epochs: int) -> list[dict]:
+    """Seconds per epoch of every (model, size), the sizes of a model taking turns epoch by epoch.
+
+    One Trainer per size trains one more epoch per round (``fit`` continues), the order
+    rotating each round, so that the slow and fast spells of a shared machine hit every
+    size alike; round 0 warms up.
+    """
     from ranvier import MLP, Trainer
 
-    model = MLP((N, *hidden, C), seed=0)
-    trainer = Trainer(model, "sgd", lr=1e-3, batch_size=BATCH, epochs=epochs + 1, verbose=0, seed=0)
-    history = trainer.fit(X, y)
-    return history.epoch["seconds"][1:]  # after the warm-up epoch
-
-
-def scaling(rows: list[int], models: list[str], epochs: int) -> list[dict]:
     rng = np.random.default_rng(0)
     X_all = rng.standard_normal((max(rows), N), dtype=np.float32)
     y_all = rng.integers(0, C, size=max(rows))
     results = []
     for name in models:
+        trainers = {m: Trainer(MLP((N, *MODELS[name], C), seed=0), "sgd", lr=1e-3, batch_size=BATCH, epochs=1,
+                               verbose=0, seed=0) for m in rows}
+        times: dict[int, list[float]] = {m: [] for m in rows}
+        for r in range(epochs + 1):
+            shift = r % len(rows)
+            for m in rows[shift:] + rows[:shift]:
+                seconds = trainers[m].fit(X_all[:m], y_all[:m]).epoch["seconds"][-1]
+                if r:
+                    times[m].append(seconds)
         for m in rows:
-            times = time_epochs(X_all[:m], y_all[:m], MODELS[name], epochs)
-            med = statistics.median(times)
-            results.append({"model": name, "rows": m, "median": med, "min": min(times), "max": max(times),
+            t = times[m]
+            med = statistics.median(t)
+            results.append({"model": name, "rows": m, "median": med, "min": min(t), "max": max(t),
                             "us_per_example": med / m * 1e6})
-            print(f"{name:18s} {m:>7d} rows: {med:7.3f} s/epoch ({min(times):.3f}-{max(times):.3f}), "
+            print(f"{name:18s} {m:>7d} rows: {med:7.3f} s/epoch ({min(t):.3f}-{max(t):.3f}), "
                   f"{med / m * 1e6:6.2f} us/example", flush=True)
     return results
 
@@ -262,7 +271,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", default="10000,50000,200000", help="sizes of part 1 (comma-separated)")
     parser.add_argument("--models", default=",".join(MODELS), help="models of part 1 (comma-separated)")
-    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per size (after one warm-up)")
+    parser.add_argument("--epochs", type=int, default=5, help="timed epochs per size (after one warm-up)")
     parser.add_argument("--stream-dir", help="folder for the memory-mapped file of part 2 (kept for reuse)")
     parser.add_argument("--stream-rows", type=int, default=1_000_000)
     parser.add_argument("--stream-steps", type=int, default=2000)

@@ -237,9 +237,14 @@ def fmt(t: list[float] | None) -> str:
 
 
 def ratio(a: list[float] | None, b: list[float] | None) -> str:
+    """The median over rounds of a's epoch time over b's in the same round.
+
+    A round takes seconds, the machine's slow and fast spells last longer, so the ratio within
+    a round is what the spell leaves alone; the median of the rounds then drops the odd one out.
+    """
     if not a or not b:
         return "-"
-    return f"{statistics.median(a) / statistics.median(b):.2f}"
+    return f"{statistics.median(x / y for x, y in zip(a, b)):.2f}"
 
 
 def main() -> None:
@@ -275,7 +280,8 @@ def main() -> None:
         "",
         *table,
         "",
-        "Ratios below 1 mean ranvier is faster. The bound is the time of the epoch's matrix products "
+        "Ratios below 1 mean ranvier is faster; each is the median over the rounds of the two epoch times "
+        "of the same round. The bound is the time of the epoch's matrix products "
         "alone; everything else (batch gathering, activations, the loss, the update, Python) is the rest.",
         "scikit-learn's MLPClassifier is run with the same solver (sgd, sgd with momentum 0.9, adam) and "
         "its alpha as the L2 strength; SGDClassifier is plain per-example SGD, one-vs-rest.",
