@@ -105,6 +105,7 @@ def main() -> None:
     for r in range(args.rounds + 1):
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
+            time.sleep(0.3)  # the last one's idle threads (OpenBLAS, OpenMP) stop spinning first
             tic = time.perf_counter()
             runs[name]()
             if r:  # round 0 warms up

@@ -76,6 +76,7 @@ def scaling(rows: list[int], models: list[str], epochs: int) -> list[dict]:
         for r in range(epochs + 1):
             shift = r % len(rows)
             for m in rows[shift:] + rows[:shift]:
+                time.sleep(0.5)  # OpenBLAS's idle threads stop spinning
                 seconds = trainers[m].fit(X_all[:m], y_all[:m]).epoch["seconds"][-1]
                 if r:
                     times[m].append(seconds)
@@ -246,6 +247,25 @@ def report(scale: list[dict], stream: dict | None, epochs: int) -> str:
                          f"{r['us_per_example']:.2f} | {rel:.2f} |")
         lines += ["", "Time per epoch is linear in the number of examples when the last column stays near 1.", ""]
     if stream:
+        lines += [
+            "## Training on a data set larger than memory",
+            "",
+            "Open the `.npy` with `numpy.load(path, mmap_mode='r')` and pass it to `Trainer.fit` like any",
+            "array: nothing is loaded whole. The NaN check reads the file once,",
+            "in blocks; `validation_split` keeps row indices instead of copying rows out; each minibatch",
+            "is gathered from the file. While training, the mapping is advised random access (no read-ahead",
+            "of neighbouring rows that would go unused), and when a batch's rows arrive slower than memory",
+            "gives them (they are on disk), the next batch is read on 16 threads while the current one is",
+            "trained on. The file must hold the model's dtype (float32): a file of another dtype is",
+            "refused with a message, never converted in memory. Preprocess before writing the file.",
+            "",
+            "```python",
+            "X = np.load('X_train.npy', mmap_mode='r')    # float32, (m, n), larger than memory",
+            "y = np.load('y_train.npy')",
+            "Trainer(MLP((X.shape[1], 100, 10)), 'sgd', lr=1e-3, batch_size=200, epochs=1).fit(X, y)",
+            "```",
+            "",
+        ]
         mb = stream["status_mb"]
         peak = stream["cgroup_peak_mb"]
         written = "already there" if stream["write_seconds"] is None else f"{stream['write_seconds']:.0f} s"

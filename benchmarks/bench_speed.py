@@ -6,8 +6,10 @@ epoch of SGD, for a linear softmax classifier, a linear SVM and ReLU MLPs
 3072-100-10, 3072-500-10 and 3072-500-500-10; then 3072-500-10 again with
 momentum, with Adam and with L2 regularisation.  Each is timed for ``--epochs``
 epochs after a warm-up epoch; the table gives the median (min-max).  The
-contestants take turns, one epoch each per round with the order rotating, so
-that the slow and fast spells of a shared machine hit them all alike.
+contestants take turns, one epoch each per round with the order rotating and
+half a second between two epochs, so that the slow and fast spells of a shared
+machine hit them all alike and no library's idle threads spin into the next one's
+epoch.
 
 * ranvier: the real :class:`ranvier.Trainer` with its progress output on
   (``verbose=1``) and no validation.
@@ -61,6 +63,10 @@ WORKLOADS = [
     ("MLP 3072-500-10, L2", (500,), "softmax", "sgd", 1e-3),
 ]
 LR = {"sgd": 1e-3, "momentum": 1e-3, "adam": 1e-4}
+# Seconds between two contestants' epochs.  After a parallel region, OpenBLAS's and OpenMP's
+# worker threads spin for a while before they sleep; without a pause they would take cores from
+# whichever library runs next (this cost PyTorch 50% on the linear models, which take 0.2 s).
+PAUSE = 0.5
 
 
 def load_data(data_dir: str | None) -> tuple[np.ndarray, np.ndarray, str]:
@@ -206,6 +212,7 @@ def time_workload(X, y, workload, epochs: int, threads: int) -> dict[str, list[f
     for r in range(epochs + 1):
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
+            time.sleep(PAUSE)  # the last one's idle threads (OpenBLAS, OpenMP) stop spinning first
             seconds = runs[name]()
             if r:
                 times[name].append(seconds)
