@@ -14,7 +14,7 @@ The data are the CIFAR-10 test batch when ``--data-dir`` holds it (scaled
 and centred), else random numbers of that shape.  The script restarts itself
 without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE.  Run:
 
-    python benchmarks/bench_predict.py --data-dir ../shared/data
+    python benchmarks/bench_predict.py --data-dir ../shared/data --out docs/prediction.md
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--out", help="write the markdown report here (e.g. docs/prediction.md)")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import warnings
@@ -110,14 +111,27 @@ def main() -> None:
             runs[name]()
             if r:  # round 0 warms up
                 times[name].append(time.perf_counter() - tic)
-    bound = statistics.median(times["bound"])
-    print(f"CPU: {_machine.cpu()}, {os.cpu_count()} cores; BLAS: {_machine.blas()}")
-    print(f"data: {source}, {M} x {N}; 3072-500-10 ReLU MLP; median (min-max) of {args.rounds} rounds\n")
-    print("| | ms | / bound |\n|---|---|---|")
+    lines = [
+        "# Prediction: scores of 10000 CIFAR-10 images with the 3072-500-10 MLP",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/bench_predict.py` (OpenBLAS variables unset).",
+        "",
+        f"- CPU: {_machine.cpu()}, {os.cpu_count()} cores; BLAS: {_machine.blas()}",
+        f"- data: {source}, {M} x {N}; median (min-max) of {args.rounds} rounds, the contestants taking turns",
+        "",
+        "| | ms | / bound |",
+        "|---|---|---|",
+    ]
     for name in names:
         t = times[name]
-        print(f"| {name} | {1e3 * statistics.median(t):.1f} ({1e3 * min(t):.1f}-{1e3 * max(t):.1f}) | "
-              f"{statistics.median(t) / bound:.2f} |")
+        ratio = statistics.median(a / b for a, b in zip(t, times["bound"]))  # within each round
+        lines.append(f"| {name} | {1e3 * statistics.median(t):.1f} ({1e3 * min(t):.1f}-{1e3 * max(t):.1f}) | "
+                     f"{ratio:.2f} |")
+    lines += ["", "bound: the forward pass's two matrix products alone (`X @ W1.T`, `H @ W2.T`), into "
+              "preallocated outputs; the ratio is the median over rounds of the two times of the same round."]
+    print("\n".join(lines))
+    if args.out:
+        Path(args.out).write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

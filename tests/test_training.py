@@ -368,6 +368,7 @@ def test_training_streams_a_memory_mapped_file(tmp_path, monkeypatch, augment, f
     X_map = np.load(tmp_path / "X.npy", mmap_mode="r")
     assert isinstance(X_map, np.memmap) and not X_map.flags.writeable
     monkeypatch.setattr(rt, "_DISK_BYTES_PER_S", np.inf if from_disk else 0.0)
+    monkeypatch.setattr(rt, "_DISK_MIN_S", 0.0)
     reads = []
     start = rt._Reader.start
     monkeypatch.setattr(rt._Reader, "start", lambda self, idx, out: reads.append(len(idx)) or start(self, idx, out))
@@ -408,3 +409,39 @@ def test_all_finite_finds_a_nan_in_the_last_block_of_a_large_array():
     X[-1, -1] = -np.inf
     assert not all_finite(X)
     assert all_finite(np.arange(10)) and all_finite(np.zeros((0, 3)))
+
+
+def test_only_a_file_mapping_is_refused_for_its_dtype_not_an_in_memory_memmap(tmp_path):
+    X, y = _blobs(m=50)
+    np.save(tmp_path / "X64.npy", X.astype(np.float64))
+    X_map = np.load(tmp_path / "X64.npy", mmap_mode="r")
+    with pytest.raises(TypeError, match="X is a memory-mapped float64 array"):
+        Trainer(MLP((5, 3)), verbose=0).fit(np.asarray(X_map), y)  # a plain view of the mapped file
+    in_memory = X_map.copy()  # of type np.memmap, but its memory is not the file's
+    assert isinstance(in_memory, np.memmap)
+    h = Trainer(MLP((5, 3)), verbose=0, epochs=1, batch_size=10).fit(in_memory, y)
+    assert h.n_epochs == 1
+
+
+def test_public_evaluate_checks_its_labels_and_targets():
+    X, y = _blobs(m=40)
+    net = MLP((5, 1), loss="squared", seed=0)
+    targets = np.arange(40) % 2  # integer values of a one-output regression
+    loss, acc = evaluate(net, X, targets)
+    assert acc is None
+    assert loss == pytest.approx(net.loss(X, targets.astype(np.float32)[:, None]), rel=1e-6)
+    classifier = MLP((5, 3), seed=0)
+    with pytest.raises(ValueError, match=r"y must hold class labels in \[0, 3\) for a model with 3 outputs, "
+                                         r"got values in \[0, 5\]"):
+        evaluate(classifier, X, np.where(y == 2, 5, y))
+    loss, acc = evaluate(classifier, X, y)
+    assert (loss, acc) == Trainer(classifier, verbose=0).evaluate(X, y)
+
+
+def test_all_finite_reads_a_fortran_ordered_array_in_memory_order():
+    from ranvier._validation import _FINITE_BLOCK, all_finite
+
+    X = np.zeros((64, 3 * _FINITE_BLOCK // 64 + 5), dtype=np.float32, order="F")
+    assert all_finite(X)
+    X[5, -1] = np.nan
+    assert not all_finite(X)

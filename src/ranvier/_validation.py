@@ -7,6 +7,7 @@ so that they can stay on in the training loop.
 
 from __future__ import annotations
 
+import mmap
 import numbers
 
 import numpy as np
@@ -25,8 +26,26 @@ def all_finite(X: np.ndarray) -> bool:
         return True
     if X.ndim == 0 or X.size <= _FINITE_BLOCK:
         return bool(np.isfinite(X).all())
+    if X.flags.f_contiguous and not X.flags.c_contiguous:
+        X = X.T  # blocks of contiguous memory (pages of a memory-mapped file read once)
     rows = max(1, _FINITE_BLOCK // (X.size // X.shape[0] or 1))
     return all(np.isfinite(X[start:start + rows]).all() for start in range(0, X.shape[0], rows))
+
+
+def file_mapping(X) -> mmap.mmap | None:
+    """The ``mmap.mmap`` under ``X`` when its memory is a mapped file (``np.load(..., mmap_mode=)``).
+
+    Follows ``.base`` to the object that owns the memory, so views of a
+    ``np.memmap`` count and in-memory copies (even of ``np.memmap`` type) do not.
+    """
+    obj = X
+    for _ in range(64):
+        if isinstance(obj, mmap.mmap):
+            return obj
+        if obj is None or not hasattr(obj, "base"):
+            return None
+        obj = obj.base
+    return None
 
 
 def check_scores(scores: np.ndarray, name: str = "scores") -> np.ndarray:

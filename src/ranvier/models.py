@@ -29,7 +29,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ._validation import all_finite, check_positive
+from ._validation import all_finite, check_positive, file_mapping
 from .activations import Activation, get_activation
 from .initializers import init_weight, weight_layout
 from .layers import affine_backward, affine_forward
@@ -38,6 +38,7 @@ from .losses import _multiclass_hinge, _softmax_cross_entropy, _squared_error, g
 __all__ = ["MLP", "LinearClassifier", "Workspace"]
 
 _RELU_FAMILY = {"relu", "leaky_relu", "elu"}
+_SCORE_ROWS = 4096  # scores() runs the forward pass this many rows at a time
 
 
 class MLP:
@@ -166,13 +167,24 @@ class MLP:
         -------
         ndarray of shape (m, c)
         """
-        h = self._check_X(X)
-        for k in range(1, self.n_layers + 1):
-            h = h @ self.params[f"W{k}"].T
-            h += self.params[f"b{k}"]
-            if k < self.n_layers:
-                h = self.activations[k - 1].forward(h)
-        return h
+        X = self._check_X(X)
+        m = X.shape[0]
+        out = np.empty((m, self.n_outputs), dtype=self.dtype)
+        # a block of rows at a time through buffers made once: the hidden layers of a big X
+        # (a memory-mapped file, say) never exist whole, and no large temporary is made per block
+        rows = min(m, _SCORE_ROWS)
+        hidden = [np.empty((rows, width), dtype=self.dtype) for width in self.layer_sizes[1:-1]]
+        for start in range(0, m, rows):
+            stop = min(start + rows, m)
+            h = X[start:stop]
+            for k in range(1, self.n_layers + 1):
+                a = out[start:stop] if k == self.n_layers else hidden[k - 1][: stop - start]
+                np.matmul(h, self.params[f"W{k}"].T, out=a)
+                a += self.params[f"b{k}"]
+                if k < self.n_layers:
+                    self.activations[k - 1].forward(a, out=a)
+                h = a
+        return out
 
     def hidden_outputs(self, X: np.ndarray) -> list[np.ndarray]:
         """Outputs of every layer: ``[H_1, ..., H_{N-1}, S]``.
@@ -255,6 +267,8 @@ class MLP:
         # that blew up give a NaN loss (the divergence signal) instead of the losses' ValueError,
         # and the gradients are then not computed; the loss skips its own checks.
         scores = self._forward_into(X, ws)
+        if nonfinite not in ("raise", "nan"):
+            raise ValueError(f"nonfinite must be 'raise' or 'nan', got {nonfinite!r}")
         checked = nonfinite == "nan"
         if checked and not np.isfinite(scores).all():
             return math.nan
@@ -422,7 +436,8 @@ class MLP:
         }
 
     def _check_X(self, X: np.ndarray, name: str = "X") -> np.ndarray:
-        if isinstance(X, np.memmap) and X.dtype != np.dtype(self.dtype):
+        mapped = isinstance(X, np.ndarray) and file_mapping(X) is not None
+        if mapped and X.dtype != np.dtype(self.dtype):
             # converting would read the whole file into memory: say so instead
             raise TypeError(
                 f"{name} is a memory-mapped {X.dtype} array; a {np.dtype(self.dtype).name} model streams only "

@@ -32,13 +32,13 @@ import os
 import sys
 import time
 import warnings
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from ._validation import all_finite, check_int, check_positive
+from ._validation import all_finite, check_int, check_positive, file_mapping
 from .minimize import DivergenceWarning
 from .optim import Optimizer, Schedule, get_optimizer
 
@@ -270,8 +270,8 @@ class Trainer:
             Accept training labels of a single class (a batch of an
             incremental fit may hold one); an error otherwise.
         """
-        mapping = _file_mapping(X)
         X, y = self._check_data(X, y, "X", "y")
+        mapping = file_mapping(X)  # the checked X: a mapped file, not a copy of one
         rows = None
         if validation_split is not None:
             if validation_data is not None:
@@ -289,7 +289,7 @@ class Trainer:
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float | None]:
         """Loss (with the L2 term) and accuracy of the model on ``X, y``."""
         X, y = self._check_data(X, y, "X", "y")
-        return evaluate(self.model, X, y)
+        return _evaluate(self.model, X, y)
 
     # ------------------------------------------------------------ checkpoints
     def save_checkpoint(self, path: str | os.PathLike, *, extra: dict | None = None) -> None:
@@ -336,27 +336,7 @@ class Trainer:
 
     # --------------------------------------------------------------- helpers
     def _check_data(self, X, y, x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:
-        X = self.model._check_X(X, name=x_name)
-        y = np.asarray(y)
-        if len(y) != len(X):
-            raise ValueError(f"{x_name} has {len(X)} rows but {y_name} has {len(y)} labels; pass one label per row")
-        regression_values = self.model.loss_name == "squared" and self.model.n_outputs == 1
-        if y.ndim == 1 and np.issubdtype(y.dtype, np.integer) and not regression_values:
-            c = self.model.n_outputs
-            if y.min() < 0 or y.max() >= c:
-                raise ValueError(
-                    f"{y_name} must hold class labels in [0, {c}) for a model with {c} outputs, "
-                    f"got values in [{y.min()}, {y.max()}]"
-                )
-            return X, y.astype(np.int64, copy=False)
-        if self.model.loss_name != "squared":
-            raise TypeError(f"{y_name} must hold integer class labels, got dtype {y.dtype} of shape {y.shape}")
-        y = y.astype(self.model.dtype, copy=False)
-        if y.ndim == 1:
-            y = y[:, None]
-        if y.shape != (len(X), self.model.n_outputs) or not all_finite(y):
-            raise ValueError(f"{y_name} must be finite targets of shape ({len(X)}, {self.model.n_outputs})")
-        return X, y
+        return _check_data(self.model, X, y, x_name, y_name)
 
     def _check_training_set(self, y: np.ndarray, *, allow_one_class: bool = False) -> None:
         if y.ndim == 1 and not allow_one_class:
@@ -388,12 +368,43 @@ class Trainer:
         return "val_loss" if has_val else "loss"
 
 
+def _check_data(model, X, y, x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` as the model's dtype, ``y`` as int64 labels or (m, c) targets of that dtype; checked."""
+    X = model._check_X(X, name=x_name)
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise ValueError(f"{x_name} has {len(X)} rows but {y_name} has {len(y)} labels; pass one label per row")
+    regression_values = model.loss_name == "squared" and model.n_outputs == 1
+    if y.ndim == 1 and np.issubdtype(y.dtype, np.integer) and not regression_values:
+        c = model.n_outputs
+        if y.min() < 0 or y.max() >= c:
+            raise ValueError(
+                f"{y_name} must hold class labels in [0, {c}) for a model with {c} outputs, "
+                f"got values in [{y.min()}, {y.max()}]"
+            )
+        return X, y.astype(np.int64, copy=False)
+    if model.loss_name != "squared":
+        raise TypeError(f"{y_name} must hold integer class labels, got dtype {y.dtype} of shape {y.shape}")
+    y = y.astype(model.dtype, copy=False)
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.shape != (len(X), model.n_outputs) or not all_finite(y):
+        raise ValueError(f"{y_name} must be finite targets of shape ({len(X)}, {model.n_outputs})")
+    return X, y
+
+
 def evaluate(model, X: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> tuple[float, float | None]:
     """Mean loss (data loss plus the L2 term) and accuracy, in chunks.
 
-    ``X`` must already be checked and of the model's dtype.  The accuracy is
-    None for real-valued targets.
+    ``X`` and ``y`` are checked as :meth:`Trainer.evaluate` checks them.  The
+    accuracy is None for real-valued targets.
     """
+    X, y = _check_data(model, X, y, "X", "y")
+    return _evaluate(model, X, y, batch_size)
+
+
+def _evaluate(model, X, y: np.ndarray, batch_size: int = 2000) -> tuple[float, float | None]:
+    # evaluate() for data already checked (X of the model's dtype, or _Rows of it; y as _check_data makes it)
     m = len(X)
     total_loss, correct = 0.0, 0
     workspaces: dict[int, Any] = {}
@@ -428,18 +439,7 @@ class _Progress_State:
 
 _READ_THREADS = 16  # threads that read the rows of a memory-mapped data set, a batch ahead
 _DISK_BYTES_PER_S = 500e6  # rows gathered slower than this come from disk (memory gives GB/s)
-
-
-def _file_mapping(X) -> mmap.mmap | None:
-    """The ``mmap.mmap`` under ``X`` when it is a memory-mapped file (``np.load(..., mmap_mode=)``)."""
-    obj = X
-    for _ in range(32):  # follow .base to the buffer that owns the memory
-        if isinstance(obj, mmap.mmap):
-            return obj
-        if obj is None or not hasattr(obj, "base"):
-            return None
-        obj = obj.base
-    return None
+_DISK_MIN_S = 200e-6  # ... if the gather took at least this long (not a tiny batch's fixed cost)
 
 
 class _Reader:
@@ -462,12 +462,18 @@ class _Reader:
                 if b > a]
 
     def gather(self, idx: np.ndarray, out: np.ndarray) -> np.ndarray:
-        for future in self.start(idx, out):
-            future.result()
+        _finish(self.start(idx, out))
         return out
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+
+
+def _finish(futures: list[Future]) -> None:
+    """Wait for every read, then raise the first failure (no read is left writing)."""
+    wait(futures)
+    for future in futures:
+        future.result()
 
 
 class _Rows:
@@ -503,7 +509,7 @@ class _Loop:
         self.t = trainer
         self.model = trainer.model
         self.X, self.y, self.rows = X, y, rows
-        self.mapping = mapping  # X is a memory-mapped file: stream it (see _streamed_batches)
+        self.mapping = mapping  # X is a memory-mapped file: minibatches are streamed (_streamed_batches)
         self.val = validation_data
         self.m = len(y)
         self.k = trainer._batch_size_for(self.m)
@@ -532,9 +538,11 @@ class _Loop:
         start = time.perf_counter()
         reason = f"finished {t.epochs} epochs"
         # overflow in a blown-up step is detected as divergence (a non-finite loss), not warned about
-        self.reader = None if self.mapping is None else self._start_streaming()
+        self.reader = None
         with _StopOnInterrupt(self), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
+                if self.mapping is not None and self.k < self.m:  # minibatches of a mapped file
+                    self.reader = self._start_streaming()
                 for epoch in range(self.p.epoch + 1, t.epochs + 1):
                     reason = self._epoch(epoch) or reason
                     if t.stop_training:
@@ -615,11 +623,11 @@ class _Loop:
     def _streamed_batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, Any]]:
         """Minibatches of a memory-mapped X; read on threads a batch ahead when they come from disk.
 
-        The first batch of each epoch is read directly and timed: rows that
-        arrive slower than memory could give them (:data:`_DISK_BYTES_PER_S`)
-        are being read from disk, and the rest of the epoch is then read on
-        :class:`_Reader`'s threads, each batch while the one before is
-        trained on (two input buffers take turns).  Rows in the page cache
+        Batches are read directly and timed until one arrives slower than
+        memory could give it (:data:`_DISK_BYTES_PER_S`, and over
+        :data:`_DISK_MIN_S`): its rows are on disk, and the rest of the epoch is
+        then read on :class:`_Reader`'s threads, each batch while the one
+        before is trained on (two input buffers take turns).  Rows in the page cache
         are read directly: threads would only take the cores from the matrix
         products.  The batches, their order and so the training are exactly
         those of :meth:`_batches`.
@@ -643,11 +651,12 @@ class _Loop:
                     idx, src, xb = batch(i)
                     tic = time.perf_counter()
                     np.take(self.X, src, axis=0, out=xb, mode="clip")
-                    from_disk = xb.nbytes < _DISK_BYTES_PER_S * (time.perf_counter() - tic)
+                    seconds = time.perf_counter() - tic
+                    # slow per byte, and slow enough that the threads' round trip cannot cost more
+                    from_disk = seconds > _DISK_MIN_S and xb.nbytes < _DISK_BYTES_PER_S * seconds
                 else:
                     idx, xb, futures = pending
-                    for future in futures:
-                        future.result()
+                    _finish(futures)
                 pending = None
                 if from_disk and i + 1 < len(starts):
                     next_idx, next_src, next_xb = batch(i + 1)
@@ -658,8 +667,8 @@ class _Loop:
                     self.t.augment(xb, self.p.rng)
                 yield xb, ws.batch_y, ws
         finally:  # stopped early: let the read in flight finish before its buffer is dropped
-            for future in () if pending is None else pending[2]:
-                future.result()
+            if pending is not None:
+                wait(pending[2])
 
     def _batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, Any]]:
         m, k = self.m, self.k
@@ -709,7 +718,7 @@ class _Loop:
         h = self.history
         val_loss = val_acc = None
         if self.val is not None:
-            val_loss, val_acc = evaluate(self.model, *self.val)
+            val_loss, val_acc = _evaluate(self.model, *self.val)
         logs = {"loss": loss, "accuracy": accuracy, "val_loss": val_loss, "val_accuracy": val_acc,
                 "lr": lr, "seconds": time.perf_counter() - tic}
         for key, value in logs.items():

@@ -212,3 +212,15 @@ def test_a_batch_file_that_changes_between_the_two_reads_is_refused(make_cifar):
     path.write_bytes(path.read_bytes()[: 3073 * 19])  # one record shorter than when the labels were read
     with pytest.raises(DataFormatError, match="a cifar10 training file changed while it was being read"):
         files.rows_float32([np.arange(100)])
+
+
+def test_file_index_sets_must_be_disjoint(make_cifar):
+    from ranvier.datasets.cifar10 import cifar10_files
+
+    root, _ = make_cifar("binary", n_per_batch=20)
+    train, _, _ = cifar10_files(root)
+    files = rd._Files(train, "cifar10 training")
+    with pytest.raises(ValueError, match="the index sets must be disjoint"):
+        files.rows_float32([np.array([3, 3, 5]), np.array([7])])
+    with pytest.raises(ValueError, match="the index sets must be disjoint"):
+        files.rows_float32([np.array([3, 5]), np.array([5])])

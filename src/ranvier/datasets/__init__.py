@@ -108,7 +108,7 @@ class _Source:
     layout: str | None = None  # what data_dir must hold; None: no files needed
     generated: bool = False  # accepts n_samples
     # readers of the training files, of the test files, and the class names: data big enough to be
-    # converted to float32 one file at a time (see _load_files); None: load() gives the whole set
+    # converted to float32 one file at a time (see _Files); None: load() gives the whole set
     files: Callable[[Path], tuple[list, list, list[str]]] | None = None
 
 
@@ -234,6 +234,9 @@ class _Files:
             X, y = read()
             labels.append(y)
             widths.add(int(np.prod(X.shape[1:])))
+            del X
+        if not widths:
+            raise DataFormatError(f"no {name} files")
         if len(widths) != 1:
             raise DataFormatError(f"the {name} files hold images of different sizes")
         self.y = labels[0] if len(labels) == 1 else np.concatenate(labels)
@@ -247,6 +250,8 @@ class _Files:
         slot = np.zeros(len(self.y), dtype=np.int64)  # and its row there
         for s, ix in enumerate(index_sets):
             where[ix], slot[ix] = s, np.arange(len(ix))
+        if any(np.count_nonzero(where == s) != len(ix) for s, ix in enumerate(index_sets)):
+            raise ValueError("the index sets must be disjoint and name each row at most once")
         start = 0
         for read, count in zip(self.readers, self.counts):
             X, _ = read()
