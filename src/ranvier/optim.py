@@ -79,6 +79,8 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from . import _fused
+
 __all__ = [
     "OPTIMIZERS",
     "SCHEDULES",
@@ -251,11 +253,13 @@ class Optimizer:
                     f"state has no {self.name} slots for parameter {name!r}; "
                     "build it with this optimiser's init(params) for these parameters"
                 ) from None
-            a, b = _scratch(state, p)
             # One thread: the update runs between BLAS products, whose OpenBLAS threads keep the
             # other core busy for a while; halves on two threads measured slower (momentum) or
-            # no faster (Adam) in the training loop.
-            self._update(p, grads[name], s, t, lr, a, b)
+            # no faster (Adam) in the training loop.  A big parameter takes the fused one-pass
+            # update when Numba is there (ranvier._fused), with the same result bit for bit.
+            if not (_fused.AVAILABLE and p.size >= _fused.MIN_SIZE and self._fused_update(p, grads[name], s, t, lr)):
+                a, b = _scratch(state, p)
+                self._update(p, grads[name], s, t, lr, a, b)
         state["step"] = t
 
     def get_config(self) -> dict:
@@ -278,6 +282,10 @@ class Optimizer:
 
     def _slot_fill(self, slot: str) -> float:
         return 0.0
+
+    def _fused_update(self, p, g, s, t, lr) -> bool:
+        """The update of :meth:`_update` in one compiled pass, when this rule has one; False otherwise."""
+        return False
 
     def _update(self, p, g, s, t, lr, a, b) -> None:
         """Update one parameter ``p`` in place from its gradient ``g``.
@@ -356,6 +364,18 @@ class SGD(Optimizer):
     @property
     def slots(self) -> tuple[str, ...]:
         return ("momentum_buffer",) if self.momentum != 0 else ()
+
+    def _fused_update(self, p, g, s, t, lr) -> bool:
+        use_momentum = self.momentum != 0
+        flat = _fused.flat_views(p, g, s["momentum_buffer"]) if use_momentum else _fused.flat_views(p, g)
+        if flat is None:
+            return False
+        if not use_momentum:
+            flat.append(flat[0][:0])  # no buffer
+        x = p.dtype.type
+        _fused.sgd(*flat, x(self.weight_decay), x(self.momentum), x(1.0 - self.dampening), x(lr),
+                   self.weight_decay != 0, use_momentum, t == 1, self.dampening != 0, self.nesterov)
+        return True
 
     def _update(self, p, g, s, t, lr, a, b) -> None:
         g = _with_weight_decay(g, p, self.weight_decay, out=a)
@@ -624,6 +644,17 @@ class Adam(Optimizer):
     @property
     def slots(self) -> tuple[str, ...]:
         return ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if self.amsgrad else ())
+
+    def _fused_update(self, p, g, s, t, lr) -> bool:
+        flat = None if self.amsgrad else _fused.flat_views(p, g, s["exp_avg"], s["exp_avg_sq"])
+        if flat is None:
+            return False
+        x = p.dtype.type
+        decay = self.weight_decay != 0
+        _fused.adam(*flat, x(self.weight_decay), x(1.0 - lr * self.weight_decay), x(1.0 - self.beta1), x(self.beta2),
+                    x(1.0 - self.beta2), x(math.sqrt(1.0 - self.beta2**t)), x(self.eps),
+                    x(lr / (1.0 - self.beta1**t)), decay and not self._decoupled, decay and self._decoupled)
+        return True
 
     def _update(self, p, g, s, t, lr, a, b) -> None:
         if self._decoupled:
