@@ -233,6 +233,14 @@ def machine() -> list[str]:
     import sklearn
 
     lines.append(f"- scikit-learn {sklearn.__version__}")
+    from ranvier import _fused
+
+    if _fused.AVAILABLE:
+        import numba
+
+        lines.append(f"- ranvier's fused optimiser updates: on (Numba {numba.__version__}, `pip install '.[fast]'`)")
+    else:
+        lines.append("- ranvier's fused optimiser updates: off (Numba not installed; NumPy's passes)")
     return lines
 
 
@@ -252,6 +260,22 @@ def ratio(a: list[float] | None, b: list[float] | None) -> str:
     if not a or not b:
         return "-"
     return f"{statistics.median(x / y for x, y in zip(a, b)):.2f}"
+
+
+NOTES = """\
+Reading the table:
+
+- The machine is a shared 2-core virtual machine whose memory-bound work slows down by up to half
+  for tens of seconds at a time (the matrix products, which run from cache, much less): hence the
+  wide min-max ranges. Taking turns and the per-round ratios keep the comparison fair; the
+  absolute medians move by 10-20% from run to run.
+- For the MLPs, PyTorch's epoch is itself 1.1-1.5x the bound (its products are the same OpenBLAS-
+  class kernels, and the rest is its per-step overhead): ranvier at 0.7x PyTorch would be below
+  the time of the products alone, which no implementation can be. The same holds for 0.6x
+  scikit-learn's MLPClassifier (1.2-1.6x the bound).
+- What is left beyond the bound is the minibatch gather (about 60 ms an epoch, memory-bound), the
+  optimiser update (one fused pass per big parameter with Numba; four to thirteen NumPy passes
+  without), the loss and activations, and Python (tens of microseconds a step)."""
 
 
 def main() -> None:
@@ -292,6 +316,8 @@ def main() -> None:
         "alone; everything else (batch gathering, activations, the loss, the update, Python) is the rest.",
         "scikit-learn's MLPClassifier is run with the same solver (sgd, sgd with momentum 0.9, adam) and "
         "its alpha as the L2 strength; SGDClassifier is plain per-example SGD, one-vs-rest.",
+        "",
+        NOTES,
     ]
     print("\n".join(table))
     if args.out:
