@@ -107,11 +107,22 @@ def run(w: Workload, data, runs: int) -> dict[str, tuple[list[float], list[float
     results: dict[str, tuple[list[float], list[float]]] = {"ranvier": ([], []), "sklearn": ([], [])}
     makers = {"ranvier": make_ranvier, "sklearn": make_sklearn}
     for seed in range(runs):
-        for name, make in makers.items():
-            acc, seconds = fit_once(make, w, data, seed)
+        order = list(makers) if seed % 2 == 0 else list(makers)[::-1]  # who goes first alternates
+        for name in order:
+            time.sleep(0.5)  # the other library's idle BLAS threads stop spinning first
+            acc, seconds = fit_once(makers[name], w, data, seed)
             results[name][0].append(acc)
             results[name][1].append(seconds)
     return results
+
+
+def speed_up(ranvier_s: list[float], sklearn_s: list[float]) -> float:
+    """The median over seeds of scikit-learn's fit time over ranvier's for the same seed.
+
+    The two fits of a seed run one after the other, so a slow spell of the shared machine
+    (they last tens of seconds) mostly hits both; the ratio of the pair is what it leaves alone.
+    """
+    return statistics.median(s / r for r, s in zip(ranvier_s, sklearn_s))
 
 
 def machine() -> list[str]:
@@ -163,7 +174,7 @@ def main() -> None:
         (r_acc, r_time), (s_acc, s_time) = res["ranvier"], res["sklearn"]
         sizes = "-".join(map(str, (data[0].shape[1], *w.hidden, len(np.unique(data[1])))))
         row = (w.data, sizes, f"{w.solver}, {w.lr:g}", str(w.epochs), fmt(r_acc, 4), fmt(s_acc, 4),
-               fmt(r_time, 2), fmt(s_time, 2), f"{statistics.median(s_time) / statistics.median(r_time):.1f}x")
+               fmt(r_time, 2), fmt(s_time, 2), f"{speed_up(r_time, s_time):.2f}x")
         rows.append(row)
         print(" | ".join(row), flush=True)
     table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -185,7 +196,8 @@ def main() -> None:
         "",
         *table,
         "",
-        "speed-up: scikit-learn's median fit time over ranvier's.",
+        "speed-up: the median over the seeds of scikit-learn's fit time over ranvier's for the same seed "
+        "(the two fits of a seed run back to back, half a second apart, who goes first alternating).",
     ]
     print("\n".join(table))
     if args.out:
