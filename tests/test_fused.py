@@ -64,3 +64,8 @@ def test_arrays_of_different_layouts_take_the_numpy_rule():
     assert _fused.flat_views(W[:, ::2], W[:, ::2]) is None
     flat = _fused.flat_views(np.asfortranarray(W), np.asfortranarray(W))
     assert flat is not None and flat[0].shape == (120000,)
+    assert _fused.flat_views(W.astype(np.float16), W.astype(np.float16)) is None
+    frozen = W.copy()
+    frozen.flags.writeable = False
+    assert _fused.flat_views(frozen, W) is None  # the parameter is written: NumPy's rule raises the error
+    assert _fused.flat_views(W.copy(), frozen) is not None  # the gradient is only read

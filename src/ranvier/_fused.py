@@ -39,7 +39,9 @@ AVAILABLE = njit is not None
 def flat_views(*arrays: np.ndarray) -> list[np.ndarray] | None:
     """The arrays as 1-D views over their memory, element k of each the same entry; else None."""
     first = arrays[0]
-    if not (first.flags.c_contiguous or first.flags.f_contiguous):
+    if first.dtype not in (np.float32, np.float64) or not (first.flags.c_contiguous or first.flags.f_contiguous):
+        return None
+    if not all(a.flags.writeable for a in arrays[:1] + arrays[2:]):  # all but the gradient are written
         return None
     if any(a.shape != first.shape or a.strides != first.strides or a.dtype != first.dtype for a in arrays):
         return None
