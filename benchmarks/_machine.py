@@ -1,8 +1,24 @@
-"""What machine a benchmark ran on: the lines every benchmark report starts with."""
+"""What machine a benchmark ran on, and the BLAS set-up every benchmark starts with."""
 
 from __future__ import annotations
 
+import os
 import platform
+import sys
+
+SLOW_BLAS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def without_slow_blas() -> None:
+    """Restart this script without the variables that force a slow OpenBLAS kernel.
+
+    This machine sets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE; users' machines
+    don't.  Call it before anything imports NumPy (which loads OpenBLAS).
+    """
+    if any(v in os.environ for v in SLOW_BLAS):
+        env = {k: v for k, v in os.environ.items() if k not in SLOW_BLAS}
+        print(f"restarting without {', '.join(v for v in SLOW_BLAS if v in os.environ)}", flush=True)
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 
 def cpu() -> str:

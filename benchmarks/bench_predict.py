@@ -20,13 +20,10 @@ without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE.  Run:
 from __future__ import annotations
 
 import os
-import sys
 
-_SLOW = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-if any(v in os.environ for v in _SLOW):  # must happen before NumPy loads OpenBLAS
-    env = {k: v for k, v in os.environ.items() if k not in _SLOW}
-    print(f"restarting without {', '.join(v for v in _SLOW if v in os.environ)}", flush=True)
-    os.execve(sys.executable, [sys.executable, *sys.argv], env)
+import _machine  # the script's own folder is on sys.path
+
+_machine.without_slow_blas()  # must happen before NumPy loads OpenBLAS
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
@@ -92,10 +89,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--out", help="write the markdown report here (e.g. docs/prediction.md)")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     import warnings
-
-    import _machine
 
     X, source = load_test(args.data_dir)
     with warnings.catch_warnings():

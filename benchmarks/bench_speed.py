@@ -32,13 +32,10 @@ in use.  Run:
 from __future__ import annotations
 
 import os
-import sys
 
-_SLOW = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-if any(v in os.environ for v in _SLOW):  # must happen before NumPy loads OpenBLAS
-    env = {k: v for k, v in os.environ.items() if k not in _SLOW}
-    print(f"restarting without {', '.join(v for v in _SLOW if v in os.environ)}", flush=True)
-    os.execve(sys.executable, [sys.executable, *sys.argv], env)
+import _machine  # the script's own folder is on sys.path
+
+_machine.without_slow_blas()  # must happen before NumPy loads OpenBLAS
 
 import argparse  # noqa: E402
 import platform  # noqa: E402
