@@ -445,3 +445,37 @@ def test_all_finite_reads_a_fortran_ordered_array_in_memory_order():
     assert all_finite(X)
     X[5, -1] = np.nan
     assert not all_finite(X)
+
+
+@pytest.mark.parametrize("stop", ["finish", "callback", "error"])
+def test_streaming_stops_its_reader_threads_however_fit_ends(tmp_path, monkeypatch, stop):
+    """Finished, stopped by a callback or broken by an error: the read threads are gone after fit()."""
+    import threading
+
+    import ranvier.training as rt
+
+    X, y = _blobs(m=230, n=12)
+    np.save(tmp_path / "X.npy", X)
+    X_map = np.load(tmp_path / "X.npy", mmap_mode="r")
+    monkeypatch.setattr(rt, "_DISK_BYTES_PER_S", np.inf)  # every batch "from disk": the threaded path
+    monkeypatch.setattr(rt, "_DISK_MIN_S", 0.0)
+    calls = []
+    for name in ("_start_streaming", "_stop_streaming"):
+        real = getattr(rt._Loop, name)
+        monkeypatch.setattr(rt._Loop, name, lambda self, real=real, name=name: (calls.append(name), real(self))[1])
+
+    class Stop(rt.Callback):
+        def on_step_end(self, trainer, step, logs):
+            if step == 3 and stop == "callback":
+                trainer.stop_training = True
+            if step == 3 and stop == "error":
+                raise RuntimeError("boom")
+
+    trainer = Trainer(MLP((12, 8, 3), seed=1), batch_size=40, epochs=2, verbose=0, callbacks=[Stop()])
+    if stop == "error":
+        with pytest.raises(RuntimeError, match="boom"):
+            trainer.fit(X_map, y)
+    else:
+        trainer.fit(X_map, y)
+    assert calls == ["_start_streaming", "_stop_streaming"]
+    assert not [t for t in threading.enumerate() if t.name.startswith("ranvier-read")]
