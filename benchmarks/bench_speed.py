@@ -272,7 +272,11 @@ Reading the table:
   scikit-learn's MLPClassifier (1.2-1.6x the bound).
 - What is left beyond the bound is the minibatch gather (about 60 ms an epoch, memory-bound), the
   optimiser update (one fused pass per big parameter with Numba; four to thirteen NumPy passes
-  without), the loss and activations, and Python (tens of microseconds a step)."""
+  without), the loss and activations, and Python (tens of microseconds a step).
+
+See also: [memory.md](memory.md) (peak memory of a CIFAR-10 run), [scaling.md](scaling.md) (time
+against the number of examples; a memory-mapped data set larger than memory) and
+[prediction.md](prediction.md) (scores of 10000 images against the forward products)."""
 
 
 def main() -> None:
