@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -180,3 +181,36 @@ def test_damaged_checkpoint_arrays_are_refused_and_nothing_is_loaded(tmp_path, d
         trainer.load_checkpoint(tmp_path / "bad.npz")
     np.testing.assert_array_equal(net.get_flat_params(), before)
     assert trainer.state is None
+
+
+def test_resume_must_see_the_data_and_split_the_checkpoint_was_made_on(tmp_path):
+    X, y = _data()
+    ckpt = tmp_path / "split.npz"
+
+    class StopAfter2(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            if epoch == 2:
+                trainer.stop_training = True
+
+    full = MLP((6, 10, 3), seed=0, dtype=np.float64)
+    h_full = _trainer(full).fit(X, y, validation_split=0.25)
+    _trainer(MLP((6, 10, 3), seed=0, dtype=np.float64), callbacks=[Checkpoint(ckpt), StopAfter2()]).fit(
+        X, y, validation_split=0.25)
+
+    def resume(trainer_seed=5, split=0.25, rows=240):
+        t = Trainer(MLP((6, 10, 3), seed=1, dtype=np.float64), Adam(lr=0.01), schedule=CosineDecay(0.01, decay_steps=60),
+                    batch_size=32, epochs=6, seed=trainer_seed, verbose=0)
+        t.load_checkpoint(ckpt)
+        return t, t.fit(X[:rows], y[:rows], validation_split=split)
+
+    t, h = resume()  # the same data and split: exactly the uninterrupted run
+    np.testing.assert_array_equal(t.model.get_flat_params(), full.get_flat_params())
+    assert h.epoch["val_loss"] == h_full.epoch["val_loss"]
+    made_on = re.escape("the checkpoint was made training on 240 rows, 180 for training, validation_split=0.25 (seed 5)")
+    with pytest.raises(ValueError, match=rf"{made_on}; this fit\(\) got 240 rows, 180 for training, "
+                                         r"validation_split=0.25 \(seed 6\)"):
+        resume(trainer_seed=6)
+    with pytest.raises(ValueError, match=rf"{made_on}; this fit\(\) got 200 rows, 150 for training"):
+        resume(rows=200)
+    with pytest.raises(ValueError, match=r"validation_split=0.2 \(seed 5\)\. Resume on the same data"):
+        resume(split=0.2)

@@ -55,6 +55,7 @@ def write_checkpoint(path: str | os.PathLike, trainer: "Trainer", progress: "_Pr
         "best_value": progress.best_value,
         "limit": progress.limit,
         "history": progress.history.to_dict(),
+        "data": progress.data,
         "extra": _json_safe(extra),
     }
     arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode("utf-8"), dtype=np.uint8)
@@ -105,7 +106,7 @@ def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Prog
     progress = _Progress_State(
         epoch=int(meta["epoch"]), rng=rng, history=history,
         best_params={k: v.astype(trainer.model.dtype) for k, v in best.items()},
-        best_value=meta.get("best_value"), limit=meta.get("limit"),
+        best_value=meta.get("best_value"), limit=meta.get("limit"), data=meta.get("data"),
     )
     return progress, meta.get("extra") or {}
 
@@ -144,10 +145,23 @@ def _check_meta(meta: dict, path) -> None:
         "best_value": meta.get("best_value") is None or number(meta.get("best_value")),
         "limit": meta.get("limit") is None or number(meta.get("limit")),
         "extra": meta.get("extra") is None or isinstance(meta.get("extra"), dict),
+        "data": meta.get("data") is None or _data_ok(meta["data"]),  # None in checkpoints made before it
     }
     bad = [k for k, ok in checks.items() if not ok]
     if bad:
         raise ModelFileError(f"{path}: the checkpoint's {bad[0]!r} entry is damaged ({meta.get(bad[0])!r})")
+
+
+def _data_ok(data) -> bool:
+    def count(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+    if not isinstance(data, dict) or set(data) != {"rows", "train_rows", "validation_split", "split_seed"}:
+        return False
+    split, seed = data["validation_split"], data["split_seed"]
+    split_ok = (split is None and seed is None) or (
+        isinstance(split, float) and 0 < split < 1 and isinstance(seed, int) and not isinstance(seed, bool))
+    return count(data["rows"]) and count(data["train_rows"]) and split_ok
 
 
 def _read(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:

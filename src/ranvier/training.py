@@ -283,7 +283,10 @@ class Trainer:
         self._check_training_set(y, allow_one_class=allow_one_class)
         if validation_data is not None and not isinstance(validation_data[0], _Rows):
             validation_data = self._check_data(*validation_data, "X_val", "y_val")
-        loop = _Loop(self, X, y, validation_data, rows=rows, mapping=mapping)
+        data = {"rows": int(len(X)), "train_rows": int(len(y)),
+                "validation_split": None if validation_split is None else float(validation_split),
+                "split_seed": None if validation_split is None else int(self.seed)}
+        loop = _Loop(self, X, y, validation_data, rows=rows, mapping=mapping, data=data)
         return loop.run()
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float | None]:
@@ -298,9 +301,11 @@ class Trainer:
         The file (an ``.npz``, no pickle) holds the parameters, the optimiser
         state (and so the schedule position, ``state["step"]``), the shuffling
         generator's state, the history, the best parameters so far and the
-        number of epochs done.  Call it between epochs (a :class:`Checkpoint`
-        callback does); :meth:`load_checkpoint` then :meth:`fit` on the same
-        data continue exactly where the run stopped.
+        number of epochs done, and the shape of the data (rows, training rows,
+        ``validation_split`` and its seed).  Call it between epochs (a
+        :class:`Checkpoint` callback does); :meth:`load_checkpoint` then
+        :meth:`fit` on the same data continue exactly where the run stopped,
+        and :meth:`fit` on other data (or another split) raises ValueError.
 
         Parameters
         ----------
@@ -435,6 +440,9 @@ class _Progress_State:
     best_params: dict[str, np.ndarray]
     best_value: float | None = None
     limit: float | None = None  # divergence threshold, fixed by the first loss
+    # the data the run trains on: {"rows": rows of X, "train_rows": of them for training,
+    # "validation_split": fraction or None, "split_seed": its seed or None}; a resumed run must match
+    data: dict | None = None
 
 
 _READ_THREADS = 16  # threads that read the rows of a memory-mapped data set, a batch ahead
@@ -505,7 +513,7 @@ class _Loop:
     """
 
     def __init__(self, trainer: Trainer, X, y, validation_data, rows: np.ndarray | None = None,
-                 mapping: mmap.mmap | None = None) -> None:
+                 mapping: mmap.mmap | None = None, data: dict | None = None) -> None:
         self.t = trainer
         self.model = trainer.model
         self.X, self.y, self.rows = X, y, rows
@@ -516,10 +524,11 @@ class _Loop:
         self.monitor = trainer._monitor_name(self.val is not None, classify=y.ndim == 1)
         if trainer._resume and trainer._progress is not None:
             self.p = trainer._progress
+            _check_same_data(self.p.data, data)
         else:
             self.p = _Progress_State(
                 epoch=0, rng=trainer._rng, history=History(),
-                best_params={k: v.copy() for k, v in self.model.params.items()},
+                best_params={k: v.copy() for k, v in self.model.params.items()}, data=data,
             )
             trainer._progress = self.p
         trainer._resume = False
@@ -760,6 +769,20 @@ class _Loop:
             h.best_epoch = None
         h.stopped_reason = reason
         self.progress.message(reason)
+
+
+def _check_same_data(saved: dict | None, now: dict | None) -> None:
+    """A resumed run must see the data its checkpoint was made on (same rows, same split)."""
+    if saved is None or now is None or saved == now:
+        return
+    def describe(d: dict) -> str:
+        split = "no validation_split" if d["validation_split"] is None else (
+            f"validation_split={d['validation_split']:g} (seed {d['split_seed']})")
+        return f"{d['rows']} rows, {d['train_rows']} for training, {split}"
+    raise ValueError(
+        f"the checkpoint was made training on {describe(saved)}; this fit() got {describe(now)}. "
+        "Resume on the same data with the same validation_split and Trainer seed"
+    )
 
 
 class _StopOnInterrupt:
