@@ -51,9 +51,17 @@ def flat_views(*arrays: np.ndarray) -> list[np.ndarray] | None:
     return flat
 
 
+def _compile(fn):
+    """``fn`` compiled on first call; cached on disk where Numba finds a writable place for it."""
+    try:
+        return njit(cache=True, nogil=True, error_model="numpy")(fn)
+    except RuntimeError:  # no writable cache location (a read-only install): compile anew each run
+        return njit(nogil=True, error_model="numpy")(fn)
+
+
 if AVAILABLE:  # pragma: no cover - exercised where numba is installed
 
-    @njit(cache=True, nogil=True, error_model="numpy")
+    @_compile
     def sgd(p, g, buf, wd, mu, damp_keep, lr, use_wd, use_momentum, first, dampened, nesterov):
         """SGD.update, element by element: g' = g + wd p; buf = mu buf + (1 - tau) g'; p -= lr d."""
         for i in range(p.shape[0]):
@@ -71,7 +79,7 @@ if AVAILABLE:  # pragma: no cover - exercised where numba is installed
             d = (b * mu + gi) if nesterov else b
             p[i] = p[i] - d * lr
 
-    @njit(cache=True, nogil=True, error_model="numpy")
+    @_compile
     def adam(p, g, m, v, wd, shrink, w1, beta2, w2, sqrt_bc2, eps, step, use_wd, decoupled):
         """Adam.update (no amsgrad), element by element, in the order of the NumPy rule."""
         for i in range(p.shape[0]):
