@@ -371,6 +371,17 @@ def _fill_doc(cls):
 
 
 # ------------------------------------------------------------------- base
+def _store_arguments(est, arguments: dict) -> None:
+    """The body of every ``__init__`` here: each argument stored under its own name, nothing else.
+
+    scikit-learn reads the parameters from the ``__init__`` signature, so each
+    estimator spells its own out; what they do with them is this one thing.
+    """
+    for name, value in arguments.items():
+        if name != "self":
+            setattr(est, name, value)
+
+
 class _BaseNetwork(BaseEstimator):
     """Fitting machinery shared by the four estimators."""
 
@@ -753,28 +764,7 @@ $attributes
         dtype=None,
         record_path=False,
     ):
-        self.reg = reg
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.schedule = schedule
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.restore_best = restore_best
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-        self.init = init
-        self.dtype = dtype
-        self.record_path = record_path
+        _store_arguments(self, locals())
 
     def _architecture(self) -> tuple:
         return (), "identity", "softmax"
@@ -850,29 +840,7 @@ $attributes
         dtype=None,
         record_path=False,
     ):
-        self.margin = margin
-        self.reg = reg
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.schedule = schedule
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.restore_best = restore_best
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-        self.init = init
-        self.dtype = dtype
-        self.record_path = record_path
+        _store_arguments(self, locals())
 
     def _architecture(self) -> tuple:
         return (), "identity", "svm"
@@ -957,32 +925,7 @@ $attributes
         dtype=None,
         record_path=False,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.loss = loss
-        self.margin = margin
-        self.reg = reg
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.schedule = schedule
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.restore_best = restore_best
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-        self.init = init
-        self.dtype = dtype
-        self.record_path = record_path
+        _store_arguments(self, locals())
 
     def _architecture(self) -> tuple:
         if loss_name(self.loss) not in ("softmax", "svm"):
@@ -1066,30 +1009,7 @@ $attributes
         dtype=None,
         record_path=False,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.reg = reg
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.schedule = schedule
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.restore_best = restore_best
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-        self.init = init
-        self.dtype = dtype
-        self.record_path = record_path
+        _store_arguments(self, locals())
 
     def _architecture(self) -> tuple:
         return self.hidden_layer_sizes, self.activation, "squared"
