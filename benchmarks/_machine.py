@@ -37,3 +37,16 @@ def blas() -> str:
     found = [f"{i['internal_api']} {i.get('version', '')} ({i.get('architecture', '?')} kernel, {i['num_threads']} threads)"
              for i in threadpool_info() if i["user_api"] == "blas"]
     return "; ".join(found) or "unknown"
+
+
+def markdown_table(header, rows) -> list[str]:
+    """A markdown table's lines: the header, the rule, a line per row."""
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
+
+
+def save_report(lines: list[str], out: str | None) -> None:
+    """Write a benchmark's markdown report to ``out`` (when given) and say so."""
+    if out:
+        with open(out, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        print(f"wrote {out}")

@@ -185,8 +185,7 @@ def main() -> None:
                accuracy_gap(r_acc, s_acc), fmt(r_time, 2), fmt(s_time, 2), f"{speed_up(r_time, s_time):.2f}x")
         rows.append(row)
         print(" | ".join(row), flush=True)
-    table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    table += ["| " + " | ".join(row) + " |" for row in rows]
+    table = _machine.markdown_table(header, rows)
     notes = [f"- {name}: not found under {args.data_dir}, skipped" for name in sorted(set(missing))]
     report = [
         "# ranvier's MLPClassifier beside scikit-learn's",
@@ -210,9 +209,7 @@ def main() -> None:
         "(the two fits of a seed run back to back, half a second apart, who goes first alternating).",
     ]
     print("\n".join(table))
-    if args.out:
-        Path(args.out).write_text("\n".join(report) + "\n")
-        print(f"wrote {args.out}")
+    _machine.save_report(report, args.out)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import _machine  # the script's own folder is on sys.path
+
 CHILD = """
 import sys
 from ranvier.cli import main
@@ -72,8 +74,7 @@ def main() -> None:
         "the float32 data and no more.",
     ]
     print("\n".join(lines))
-    if args.out:
-        Path(args.out).write_text("\n".join(lines) + "\n")
+    _machine.save_report(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -124,8 +124,7 @@ def main() -> None:
     lines += ["", "bound: the forward pass's two matrix products alone (`X @ W1.T`, `H @ W2.T`), into "
               "preallocated outputs; the ratio is the median over rounds of the two times of the same round."]
     print("\n".join(lines))
-    if args.out:
-        Path(args.out).write_text("\n".join(lines) + "\n")
+    _machine.save_report(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -303,8 +303,7 @@ def main() -> None:
     stream = streaming(args) if args.stream_dir else None
     text = report(scale, stream, args.epochs)
     print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n")
+    _machine.save_report([text], args.out)
 
 
 if __name__ == "__main__":

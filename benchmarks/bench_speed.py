@@ -300,8 +300,7 @@ def main() -> None:
         print(" | ".join(row), flush=True)
     header = ("workload", "ranvier s/epoch", "PyTorch", "scikit-learn", "matmul bound",
               "ranvier / PyTorch", "ranvier / sklearn", "ranvier / bound")
-    table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    table += ["| " + " | ".join(row) + " |" for row in rows]
+    table = _machine.markdown_table(header, rows)
     report = [
         "# Speed: seconds per epoch",
         "",
@@ -321,9 +320,7 @@ def main() -> None:
         NOTES,
     ]
     print("\n".join(table))
-    if args.out:
-        Path(args.out).write_text("\n".join(report) + "\n")
-        print(f"wrote {args.out}")
+    _machine.save_report(report, args.out)
 
 
 if __name__ == "__main__":
