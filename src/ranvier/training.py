@@ -517,7 +517,7 @@ class _Loop:
         self.t = trainer
         self.model = trainer.model
         self.X, self.y, self.rows = X, y, rows
-        self.mapping = mapping  # X is a memory-mapped file: minibatches are streamed (_streamed_batches)
+        self.mapping = mapping  # X is a memory-mapped file: its minibatches may be read ahead (_batches)
         self.val = validation_data
         self.m = len(y)
         self.k = trainer._batch_size_for(self.m)
@@ -629,61 +629,20 @@ class _Loop:
             except ValueError:  # the user closed the file meanwhile
                 pass
 
-    def _streamed_batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, Any]]:
-        """Minibatches of a memory-mapped X; read on threads a batch ahead when they come from disk.
+    def _batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, Any]]:
+        """The epoch's batches: ``(X_batch, y_batch, workspace)``, reshuffled every epoch.
 
-        Batches are read directly and timed until one arrives slower than
-        memory could give it (:data:`_DISK_BYTES_PER_S`, and over
-        :data:`_DISK_MIN_S`): its rows are on disk, and the rest of the epoch is
-        then read on :class:`_Reader`'s threads, each batch while the one
-        before is trained on (two input buffers take turns).  Rows in the page cache
-        are read directly: threads would only take the cores from the matrix
-        products.  The batches, their order and so the training are exactly
-        those of :meth:`_batches`.
+        Minibatches are gathered into the workspace's buffer.  For a
+        memory-mapped X (``self.reader`` set), batches are timed until one
+        arrives slower than memory could give it (:data:`_DISK_BYTES_PER_S`,
+        and over :data:`_DISK_MIN_S`): its rows are on disk, and the rest of
+        the epoch is then read on :class:`_Reader`'s threads, each batch while
+        the one before is trained on (two input buffers take turns).  Rows in
+        the page cache or in memory are gathered directly: threads would only
+        take the cores from the matrix products.  Either way the batches, their
+        order and so the training are the same.
         """
         m, k = self.m, self.k
-        order = self.p.rng.permutation(m)
-        starts = list(range(0, m, k))
-        buffers: dict[tuple[int, int], np.ndarray] = {}
-
-        def batch(i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            idx = order[starts[i] : starts[i] + k]
-            key = (len(idx), i % 2)
-            if key not in buffers:
-                buffers[key] = np.empty((len(idx), self.X.shape[1]), dtype=self.X.dtype)
-            return idx, (idx if self.rows is None else self.rows[idx]), buffers[key]
-
-        pending = None  # (idx, buffer, futures) of the batch being read ahead
-        try:
-            for i in range(len(starts)):
-                if pending is None:
-                    idx, src, xb = batch(i)
-                    tic = time.perf_counter()
-                    np.take(self.X, src, axis=0, out=xb, mode="clip")
-                    seconds = time.perf_counter() - tic
-                    # slow per byte, and slow enough that the threads' round trip cannot cost more
-                    from_disk = seconds > _DISK_MIN_S and xb.nbytes < _DISK_BYTES_PER_S * seconds
-                else:
-                    idx, xb, futures = pending
-                    _finish(futures)
-                pending = None
-                if from_disk and i + 1 < len(starts):
-                    next_idx, next_src, next_xb = batch(i + 1)
-                    pending = (next_idx, next_xb, self.reader.start(next_src, next_xb))
-                ws = self._workspace(len(idx))
-                np.take(self.y, idx, axis=0, out=ws.batch_y, mode="clip")
-                if self.t.augment is not None:
-                    self.t.augment(xb, self.p.rng)
-                yield xb, ws.batch_y, ws
-        finally:  # stopped early: let the read in flight finish before its buffer is dropped
-            if pending is not None:
-                wait(pending[2])
-
-    def _batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, Any]]:
-        m, k = self.m, self.k
-        if self.reader is not None and k < m:
-            yield from self._streamed_batches()
-            return
         if k == m and self.t.augment is None:  # batch mode: the whole set in its order, no shuffling
             ws = self._workspace(m)
             if self.rows is None:
@@ -696,21 +655,48 @@ class _Loop:
             yield ws.batch_X, ws.batch_y, ws
             return
         order = self.p.rng.permutation(m)
-        for start in range(0, m, k):
-            idx = order[start : start + k]
+        starts = range(0, m, k)
+        spare: dict[int, np.ndarray] = {}  # a second input buffer per batch size, for reading ahead
+
+        def batch(i: int):
+            idx = order[starts[i] : starts[i] + k]
             ws = self._workspace(len(idx))
-            # mode="clip" lets NumPy write straight into out= (the indices are valid anyway)
-            np.take(self.X, idx if self.rows is None else self.rows[idx], axis=0, out=ws.batch_X, mode="clip")
-            np.take(self.y, idx, axis=0, out=ws.batch_y, mode="clip")
-            if self.t.augment is not None:
-                self.t.augment(ws.batch_X, self.p.rng)
-            yield ws.batch_X, ws.batch_y, ws
+            xb = ws.batch_X
+            if self.reader is not None and i % 2:  # streamed: consecutive batches in different buffers
+                xb = spare.setdefault(len(idx), np.empty_like(ws.batch_X))
+            return idx, (idx if self.rows is None else self.rows[idx]), xb, ws
+
+        pending, from_disk = None, False  # pending: (idx, buffer, workspace, futures) read ahead
+        try:
+            for i in range(len(starts)):
+                if pending is None:
+                    idx, src, xb, ws = batch(i)
+                    tic = time.perf_counter()
+                    # mode="clip" lets NumPy write straight into out= (the indices are valid anyway)
+                    np.take(self.X, src, axis=0, out=xb, mode="clip")
+                    if self.reader is not None:
+                        seconds = time.perf_counter() - tic
+                        # slow per byte, and slow enough that the threads' round trip cannot cost more
+                        from_disk = seconds > _DISK_MIN_S and xb.nbytes < _DISK_BYTES_PER_S * seconds
+                else:
+                    idx, xb, ws, futures = pending
+                    _finish(futures)
+                pending = None
+                if from_disk and i + 1 < len(starts):
+                    next_idx, next_src, next_xb, next_ws = batch(i + 1)
+                    pending = (next_idx, next_xb, next_ws, self.reader.start(next_src, next_xb))
+                np.take(self.y, idx, axis=0, out=ws.batch_y, mode="clip")
+                if self.t.augment is not None:
+                    self.t.augment(xb, self.p.rng)
+                yield xb, ws.batch_y, ws
+        finally:  # stopped early: let the read in flight finish before its buffer is dropped
+            if pending is not None:
+                wait(pending[3])
 
     def _workspace(self, size: int):
         cache = self.__dict__.setdefault("_workspaces", {})
         if size not in cache:
             ws = self.model.workspace(size)
-            # (the streamed batches have buffers of their own: batch_X is then never touched)
             ws.batch_X = np.empty((size, self.X.shape[1]), dtype=self.X.dtype)
             ws.batch_y = np.empty((size, *self.y.shape[1:]), dtype=self.y.dtype)
             cache[size] = ws
