@@ -179,8 +179,7 @@ class MLP:
             h = X[start:stop]
             for k in range(1, self.n_layers + 1):
                 a = out[start:stop] if k == self.n_layers else hidden[k - 1][: stop - start]
-                np.matmul(h, self.params[f"W{k}"].T, out=a)
-                a += self.params[f"b{k}"]
+                affine_forward(h, self.params[f"W{k}"], self.params[f"b{k}"], out=a)
                 if k < self.n_layers:
                     self.activations[k - 1].forward(a, out=a)
                 h = a
