@@ -25,6 +25,8 @@ from ranvier.optim import SGD, StepDecay
 # (a fixed budget, no ConvergenceWarning) or catches the warning explicitly.
 FIXED = {"n_iter_no_change": np.inf}
 
+NEEDS_PANDAS = "feature names come from DataFrame columns: needs pandas, which the test extras install"
+
 
 def _digits(n=600):
     X, y = load_digits(return_X_y=True)
@@ -463,14 +465,14 @@ def test_bad_hyperparameters_raise_at_fit_with_a_message(params, error, match):
 @pytest.mark.parametrize("estimator", CHECKED[:3] + CHECKED[6:7], ids=lambda e: type(e).__name__)
 def test_sklearn_dataframe_column_names_check(estimator):
     # scikit-learn's check of feature_names_in_ is not among those parametrize_with_checks yields
-    pytest.importorskip("pandas")
+    pytest.importorskip("pandas", reason=NEEDS_PANDAS)
     from sklearn.utils.estimator_checks import check_dataframe_column_names_consistency
 
     check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
 
 
 def test_feature_names_are_checked():
-    pd = pytest.importorskip("pandas")
+    pd = pytest.importorskip("pandas", reason=NEEDS_PANDAS)
     X, y = _blobs()
     df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
     clf = SoftmaxClassifier(max_iter=2, **FIXED).fit(df, y)

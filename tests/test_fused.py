@@ -8,7 +8,9 @@ import pytest
 from ranvier import _fused, optim
 from ranvier.optim import get_optimizer
 
-pytestmark = pytest.mark.skipif(not _fused.AVAILABLE, reason="needs numba: pip install 'ranvier[fast]'")
+# Without Numba there is no fused update to compare (the NumPy rules run, tested in test_optim.py);
+# the test extras install Numba, so CI runs these.
+pytestmark = pytest.mark.skipif(not _fused.AVAILABLE, reason="the fused updates need Numba: pip install '.[fast]'")
 
 CONFIGS = [
     ("sgd", {}),

@@ -53,7 +53,8 @@ def _peak_rss_mb(data_dir, out) -> float:
     return float(done.stdout.split()[-1])
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the peak memory from /proc (Linux)")
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"),
+                    reason="the child reports its peak memory from /proc/self/status, which only Linux has")
 def test_peak_memory_grows_by_the_float32_data_only(tmp_path):
     small, large = 400, 5000  # rows per file; six files
     _write_cifar(tmp_path / "small" / "cifar-10-batches-bin", small, seed=0)
