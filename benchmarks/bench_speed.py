@@ -38,6 +38,7 @@ import _machine  # the script's own folder is on sys.path
 _machine.without_slow_blas()  # must happen before NumPy loads OpenBLAS
 
 import argparse  # noqa: E402
+import itertools  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
@@ -165,14 +166,24 @@ def sklearn_epochs(X, y, hidden, loss, opt, reg, threads):
 
 # ---------------------------------------------------------------------- bound
 def bound_epochs(X, y, hidden, loss, opt, reg, threads):
-    """The epoch's matrix products alone, into preallocated outputs."""
+    """The epoch's matrix products alone, as ranvier makes them, into preallocated outputs.
+
+    The weights are in ranvier's layout (``weight_layout``: each ``(out, in)`` matrix is the
+    transpose of a C-ordered ``(in, out)`` array), so the products are the ones its layers call:
+    ``h @ W.T`` and ``h.T @ delta`` untransposed for BLAS, ``delta @ W`` for the hidden layers'
+    input gradients.  This is the fastest of the layouts tried (the C-ordered ``(out, in)`` one
+    makes the forward and weight-gradient products 6-18% slower at these shapes).
+    """
+    from ranvier.initializers import weight_layout
+
     rng = np.random.default_rng(0)
     sizes = (N, *hidden, C)
-    Ws = [rng.standard_normal((sizes[k + 1], sizes[k]), dtype=np.float32) * 0.01 for k in range(len(sizes) - 1)]
+    Ws = [weight_layout(rng.standard_normal((sizes[k + 1], sizes[k]), dtype=np.float32) * 0.01)
+          for k in range(len(sizes) - 1)]
     xb = rng.standard_normal((BATCH, N), dtype=np.float32)
     outs = [np.empty((BATCH, s), np.float32) for s in sizes[1:]]
     deltas = [np.empty((BATCH, s), np.float32) for s in sizes[1:]]
-    dWs = [np.empty_like(W) for W in Ws]
+    dWs = [np.empty_like(W.T) for W in Ws]  # C-ordered (in, out): the transposed buffers ranvier writes
     steps = -(-len(X) // BATCH)
 
     def epoch() -> float:
@@ -184,12 +195,34 @@ def bound_epochs(X, y, hidden, loss, opt, reg, threads):
                 h = out
             for k in range(len(Ws) - 1, -1, -1):
                 prev = xb if k == 0 else outs[k - 1]
-                np.matmul(deltas[k].T, prev, out=dWs[k])
+                np.matmul(prev.T, deltas[k], out=dWs[k])
                 if k > 0:
                     np.matmul(deltas[k], Ws[k], out=deltas[k - 1])
         return time.perf_counter() - tic
 
     return epoch
+
+
+def epoch_flops(hidden) -> float:
+    """Floating-point operations of one epoch's products: forward, weight gradients, hidden input gradients."""
+    sizes = (N, *hidden, C)
+    per_step = sum(2 * BATCH * a * b * (3 if k else 2) for k, (a, b) in enumerate(itertools.pairwise(sizes)))
+    return per_step * -(-M // BATCH)
+
+
+def peak_flops(n: int = 2000, repeats: int = 7) -> float:
+    """The machine's matrix-multiply rate: the best of ``repeats`` float32 n x n products, in FLOP/s."""
+    a = np.ones((n, n), np.float32)
+    c = np.empty_like(a)
+    np.matmul(a, a, out=c)
+    best = min(_timed(lambda: np.matmul(a, a, out=c)) for _ in range(repeats))
+    return 2 * n**3 / best
+
+
+def _timed(fn) -> float:
+    tic = time.perf_counter()
+    fn()
+    return time.perf_counter() - tic
 
 
 CONTESTANTS = {"ranvier": ranvier_epochs, "torch": torch_epochs, "sklearn": sklearn_epochs, "bound": bound_epochs}
@@ -248,6 +281,11 @@ def fmt(t: list[float] | None) -> str:
     return f"{med:.2f} ({lo:.2f}-{hi:.2f})"
 
 
+def scaled(t: list[float] | None, factor: float) -> str:
+    """``factor`` times the median of ``t``, or "-"."""
+    return f"{factor * statistics.median(t):.2f}" if t else "-"
+
+
 def ratio(a: list[float] | None, b: list[float] | None) -> str:
     """The median over rounds of a's epoch time over b's in the same round.
 
@@ -260,19 +298,22 @@ def ratio(a: list[float] | None, b: list[float] | None) -> str:
 
 
 NOTES = """\
-Reading the table:
+Reading the tables:
 
 - The machine is a shared 2-core virtual machine whose memory-bound work slows down by up to half
   for tens of seconds at a time (the matrix products, which run from cache, much less): hence the
   wide min-max ranges. Taking turns and the per-round ratios keep the comparison fair; the
   absolute medians move by 10-20% from run to run.
-- For the MLPs, PyTorch's epoch is itself 1.1-1.5x the bound (its products are the same OpenBLAS-
-  class kernels, and the rest is its per-step overhead): ranvier at 0.7x PyTorch would be below
-  the time of the products alone, which no implementation can be. The same holds for 0.6x
-  scikit-learn's MLPClassifier (1.2-1.6x the bound).
-- What is left beyond the bound is the minibatch gather (about 60 ms an epoch, memory-bound), the
-  optimiser update (one fused pass per big parameter with Numba; four to thirteen NumPy passes
-  without), the loss and activations, and Python (tens of microseconds a step).
+- The bound is ranvier's own products (its weight layout, into preallocated outputs) timed alone.
+  At CIFAR-10's shapes OpenBLAS runs them at 65-90% of the machine's peak rate (the best n x n
+  product): the second table's "products at peak" is the epoch's floating-point work at that peak
+  rate, a floor that no implementation's products get under on this machine.
+- For the 500-unit MLPs, PyTorch's epoch is 1.2-1.5x the bound: 0.7x PyTorch is then at or below
+  the bound, and close to the products-at-peak floor, with nothing left for the minibatch gather
+  (about 55 ms an epoch, memory-bound), the update, the loss, the activations and Python.
+- What is left beyond the bound in ranvier is that gather, the optimiser update (one fused pass
+  per big parameter with Numba; four to thirteen NumPy passes without), the loss and activations,
+  and Python (tens of microseconds a step).
 
 See also: [memory.md](memory.md) (peak memory of a CIFAR-10 run), [scaling.md](scaling.md) (time
 against the number of examples; a memory-mapped data set larger than memory) and
@@ -291,22 +332,29 @@ def main() -> None:
     chosen = WORKLOADS if not args.only else [WORKLOADS[int(i) - 1] for i in args.only.split(",")]
     print("\n".join(machine()))
     print(f"data: {source}; batch {BATCH}; {args.epochs} timed epochs after one warm-up")
-    rows = []
+    peak = peak_flops()
+    print(f"peak matrix-multiply rate: {peak / 1e9:.0f} GFLOP/s (best 2000 x 2000 float32 product)")
+    rows, floors = [], []
     for workload in chosen:
         times = time_workload(X, y, workload, args.epochs, threads)
         r, t, s, b = (times[name] for name in CONTESTANTS)
         row = (workload[0], fmt(r), fmt(t), fmt(s), fmt(b), ratio(r, t), ratio(r, s), ratio(r, b))
         rows.append(row)
         print(" | ".join(row), flush=True)
+        floors.append((workload[0], scaled(t, 0.7), scaled(s, 0.6), scaled(b, 1.0),
+                       f"{epoch_flops(workload[1]) / peak:.2f}"))
     header = ("workload", "ranvier s/epoch", "PyTorch", "scikit-learn", "matmul bound",
               "ranvier / PyTorch", "ranvier / sklearn", "ranvier / bound")
     table = _machine.markdown_table(header, rows)
+    floor_table = _machine.markdown_table(
+        ("workload", "0.7 x PyTorch", "0.6 x scikit-learn", "bound (ranvier's products)", "products at peak"), floors)
     report = [
         "# Speed: seconds per epoch",
         "",
         f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/bench_speed.py` (OpenBLAS variables unset).",
         "",
         *machine(),
+        f"- peak matrix-multiply rate: {peak / 1e9:.0f} GFLOP/s (the best 2000 x 2000 float32 product)",
         f"- data: {source}; batch {BATCH}; median (min-max) of {args.epochs} epochs after a warm-up epoch",
         "",
         *table,
@@ -317,9 +365,13 @@ def main() -> None:
         "scikit-learn's MLPClassifier is run with the same solver (sgd, sgd with momentum 0.9, adam) and "
         "its alpha as the L2 strength; SGDClassifier is plain per-example SGD, one-vs-rest.",
         "",
+        "The bar's epoch times against the products' (seconds; the targets from the medians above):",
+        "",
+        *floor_table,
+        "",
         NOTES,
     ]
-    print("\n".join(table))
+    print("\n".join(table + [""] + floor_table))
     _machine.save_report(report, args.out)
 
 

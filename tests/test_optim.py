@@ -538,6 +538,49 @@ def test_state_layout():
     assert RMSprop(centered=True, momentum=0.1).slots == ("square_avg", "grad_avg", "momentum_buffer")
 
 
+# ------------------------------------------------------------ L2 folded into the step
+FOLDING = [(name, kwargs) for name, kwargs in CONFIGS if kwargs.get("weight_decay", 0.01 if name == "adamw" else 0) == 0]
+FOLDING.append(("adamw", {"lr": 0.01, "weight_decay": 0.0}))
+
+
+@pytest.mark.parametrize("fused", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, kwargs", FOLDING, ids=[f"{n}-{i}" for i, (n, _) in enumerate(FOLDING)])
+def test_l2_folded_into_the_step_equals_adding_it_to_the_gradient_bit_for_bit(name, kwargs, dtype, fused, monkeypatch):
+    if fused and not optim._fused.AVAILABLE:
+        pytest.skip("the fused updates need Numba (pip install '.[fast]'); the NumPy rules are compared")
+    monkeypatch.setattr(optim._fused, "AVAILABLE", fused)
+    monkeypatch.setattr(optim._fused, "MIN_SIZE", 1)  # every parameter takes the fused pass when there is one
+    l2 = {"W1": 0.03, "W2": 0.5}  # the biases: no L2 term, as a model's reg
+    params = make_params(dtype=dtype)
+    folded, added = copy_params(params), copy_params(params)
+    opt = get_optimizer(name, **kwargs)
+    assert opt.folds_l2
+    s_folded, s_added = opt.init(folded), opt.init(added)
+    for grads in make_grads(6, dtype=dtype):
+        opt.step(folded, grads, s_folded, l2=l2)
+        # what a model with reg does: scratch = reg * W, then dW += scratch
+        with_l2 = {k: g + added[k] * l2[k] if k in l2 else g for k, g in grads.items()}
+        opt.step(added, with_l2, s_added)
+    for key in params:
+        assert folded[key].dtype == dtype
+        np.testing.assert_array_equal(folded[key], added[key])
+        assert not np.array_equal(folded[key], params[key])
+
+
+def test_l2_is_refused_with_weight_decay_of_the_optimizers_own():
+    params = make_params()
+    for opt in (SGD(0.1, weight_decay=0.01), AdamW(0.01), Adam(0.01, weight_decay=0.1)):
+        assert not opt.folds_l2
+        with pytest.raises(ValueError, match="weight_decay"):
+            opt.step(params, make_grads(1)[0], opt.init(params), l2={"W1": 0.1})
+    opt = SGD(0.1)
+    with pytest.raises(KeyError, match="W9"):
+        opt.step(params, make_grads(1)[0], opt.init(params), l2={"W9": 0.1})
+    with pytest.raises(ValueError, match="l2"):
+        opt.step(params, make_grads(1)[0], opt.init(params), l2={"W1": -0.1})
+
+
 # ------------------------------------------------------ validation and registry
 @pytest.mark.parametrize(
     "cls, kwargs, message",

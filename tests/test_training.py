@@ -479,3 +479,43 @@ def test_streaming_stops_its_reader_threads_however_fit_ends(tmp_path, monkeypat
         trainer.fit(X_map, y)
     assert calls == ["_start_streaming", "_stop_streaming"]
     assert not [t for t in threading.enumerate() if t.name.startswith("ranvier-read")]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop", "adagrad"])
+def test_the_l2_term_folded_into_the_update_trains_bit_for_bit_as_in_the_gradient(optimizer, monkeypatch):
+    """The loop hands reg to the optimiser's pass (no pass of its own); the run is the same to the last bit."""
+    from ranvier import _fused
+    from ranvier.optim import Optimizer
+
+    X, y = _blobs(m=200, n=300)  # W1 has 300 x 250 = 75000 entries: the fused pass where Numba is installed
+
+    def train():
+        steps = []
+        net = MLP((300, 250, 3), reg=0.05, seed=0)
+        t = Trainer(net, optimizer, lr=0.01, batch_size=50, epochs=2, verbose=0, seed=1)
+        real_step = t.optimizer.step
+        t.optimizer.step = lambda *a, **k: steps.append(k.get("l2")) or real_step(*a, **k)
+        h = t.fit(X, y)
+        return net, h, steps
+
+    folded_net, folded_h, folded_steps = train()
+    assert folded_steps[0] == {"W1": 0.05, "W2": 0.05}  # the model's gradients leave the term out
+    assert 75000 >= _fused.MIN_SIZE
+    with monkeypatch.context() as m:
+        m.setattr(Optimizer, "folds_l2", property(lambda self: False))
+        added_net, added_h, added_steps = train()
+    assert added_steps[0] is None  # the model adds reg * W to the gradient, as outside a training loop
+    for key, value in added_net.params.items():
+        np.testing.assert_array_equal(folded_net.params[key], value)
+    assert folded_h.step_loss == added_h.step_loss
+    assert folded_h.step_loss[-1] < folded_h.step_loss[0]
+
+
+def test_an_optimiser_with_weight_decay_of_its_own_gets_reg_in_the_gradient():
+    X, y = _blobs()
+    steps = []
+    t = Trainer(MLP((5, 8, 3), reg=0.05, seed=0), SGD(0.05, weight_decay=0.01), batch_size=50, epochs=1, verbose=0)
+    real_step = t.optimizer.step
+    t.optimizer.step = lambda *a, **k: steps.append(k.get("l2")) or real_step(*a, **k)
+    t.fit(X, y)
+    assert steps and all(s is None for s in steps)

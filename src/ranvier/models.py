@@ -260,11 +260,15 @@ class MLP:
         """Buffers for :meth:`loss_and_grads` on batches of ``batch_size`` rows."""
         return Workspace(self, batch_size)
 
-    def _loss_and_grads(self, X: np.ndarray, y: np.ndarray, ws: "Workspace", *, nonfinite: str = "raise") -> float:
+    def _loss_and_grads(
+        self, X: np.ndarray, y: np.ndarray, ws: "Workspace", *, nonfinite: str = "raise", reg_grad: bool = True
+    ) -> float:
         # X is already checked and of the model's dtype; fills ws.outputs and ws.grads.
         # nonfinite="nan" (a training loop, whose y is checked once for all batches): scores
         # that blew up give a NaN loss (the divergence signal) instead of the losses' ValueError,
         # and the gradients are then not computed; the loss skips its own checks.
+        # reg_grad=False leaves the reg * W term out of the weights' gradients (the loss keeps it):
+        # a training loop whose optimiser adds it in its own pass (Optimizer.step's l2).
         scores = self._forward_into(X, ws)
         if nonfinite not in ("raise", "nan"):
             raise ValueError(f"nonfinite must be 'raise' or 'nan', got {nonfinite!r}")
@@ -272,7 +276,7 @@ class MLP:
         if checked and not np.isfinite(scores).all():
             return math.nan
         data_loss, _ = self._data_loss(scores, y, out=ws.deltas[-1], checked=checked)
-        self._backward_into(X, ws)
+        self._backward_into(X, ws, reg_grad=reg_grad)
         return data_loss + self.reg_loss()
 
     def _forward_into(self, X: np.ndarray, ws: "Workspace") -> np.ndarray:
@@ -284,7 +288,7 @@ class MLP:
             h = a
         return h
 
-    def _backward_into(self, X: np.ndarray, ws: "Workspace") -> None:
+    def _backward_into(self, X: np.ndarray, ws: "Workspace", *, reg_grad: bool = True) -> None:
         for k in range(self.n_layers, 0, -1):
             W = self.params[f"W{k}"]
             h_prev = X if k == 1 else ws.outputs[k - 2]
@@ -292,7 +296,7 @@ class MLP:
             dW, db = ws.grads[f"W{k}"], ws.grads[f"b{k}"]
             # the first layer's input is data: its gradient is never needed
             affine_backward(ws.deltas[k - 1], (h_prev, W), need_dx=k > 1, out=(dh_prev, dW, db))
-            if self.reg:
+            if self.reg and reg_grad:
                 scratch = ws.scratch(f"W{k}")
                 np.multiply(W, self.reg, out=scratch)
                 dW += scratch

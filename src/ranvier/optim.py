@@ -38,7 +38,11 @@ written with fresh arrays takes 5 ms (``benchmarks/bench_optim.py``).
 
 Weight decay here is the optimiser's own, separate from the model's ``reg``
 (whose ``reg * W`` term is already in the gradient of the weights): leave it at
-0 unless you want decay on top, or on the biases too.
+0 unless you want decay on top, or on the biases too.  An optimiser with none
+of its own can instead take the model's term in ``step(..., l2={"W1": reg,
+...})`` for gradients that leave it out; it is then added inside the update's
+pass over the weights, with the same result bit for bit and one pass less over
+memory (what :class:`~ranvier.Trainer` does).
 
 State layout
 ------------
@@ -224,7 +228,20 @@ class Optimizer:
             state[_SCRATCH + dtype.name] = np.empty((2, n), dtype=dtype)
         return state
 
-    def step(self, params: Params, grads: Params, state: dict, lr: float | None = None) -> None:
+    @property
+    def folds_l2(self) -> bool:
+        """Whether :meth:`step` takes ``l2``: True for a rule with no weight decay of its own."""
+        return getattr(self, "weight_decay", None) == 0
+
+    def step(
+        self,
+        params: Params,
+        grads: Params,
+        state: dict,
+        lr: float | None = None,
+        *,
+        l2: Mapping[str, float] | None = None,
+    ) -> None:
         """Take one step: update ``params`` and ``state`` **in place**.
 
         Parameters
@@ -240,9 +257,18 @@ class Optimizer:
         lr : float, optional
             Learning rate for this step instead of ``self.lr`` (>= 0), e.g.
             ``schedule(state["step"])``.
+        l2 : dict of str to float, optional
+            L2 coefficients that ``grads`` leave out (a model's ``reg``, for
+            its weights): the parameter ``name`` is updated as if its gradient
+            were ``grads[name] + l2[name] * params[name]``, with that sum made
+            inside the update's own pass instead of a pass of its own.  The
+            result is bit for bit that of adding the term to the gradient
+            first.  Only where :attr:`folds_l2` (no weight decay of the
+            optimiser's own).
         """
         lr = self.lr if lr is None else _nonnegative(lr, "lr")
         _check_grads(params, grads)
+        l2 = self._check_l2(l2, params)
         t = int(state["step"]) + 1
         slots = self.slots
         for name, p in params.items():
@@ -257,9 +283,11 @@ class Optimizer:
             # other core busy for a while; halves on two threads measured slower (momentum) or
             # no faster (Adam) in the training loop.  A big parameter takes the fused one-pass
             # update when Numba is there (ranvier._fused), with the same result bit for bit.
-            if not (_fused.AVAILABLE and p.size >= _fused.MIN_SIZE and self._fused_update(p, grads[name], s, t, lr)):
+            wd = l2.get(name, 0.0) if l2 else self._coupled_decay
+            g = grads[name]
+            if not (_fused.AVAILABLE and p.size >= _fused.MIN_SIZE and self._fused_update(p, g, s, t, lr, wd)):
                 a, b = _scratch(state, p)
-                self._update(p, grads[name], s, t, lr, a, b)
+                self._update(p, g, s, t, lr, a, b, wd)
         state["step"] = t
 
     def get_config(self) -> dict:
@@ -283,16 +311,38 @@ class Optimizer:
     def _slot_fill(self, slot: str) -> float:
         return 0.0
 
-    def _fused_update(self, p, g, s, t, lr) -> bool:
+    @property
+    def _coupled_decay(self) -> float:
+        """The weight decay added to the gradient (``g + lambda * theta``); 0 for a decoupled one."""
+        return getattr(self, "weight_decay", 0.0)
+
+    def _check_l2(self, l2: Mapping[str, float] | None, params: Params) -> Mapping[str, float] | None:
+        if not l2:
+            return None
+        if not self.folds_l2:
+            raise ValueError(
+                f"l2 can only be folded into an update with no weight decay of its own; {self!r} has "
+                "weight_decay set: add the L2 term to the gradients instead"
+            )
+        unknown = sorted(set(l2) - set(params))
+        if unknown:
+            raise KeyError(f"l2 names parameters that params does not have: {unknown}")
+        for name, value in l2.items():
+            _nonnegative(value, f"l2[{name!r}]")
+        return l2
+
+    def _fused_update(self, p, g, s, t, lr, wd) -> bool:
         """The update of :meth:`_update` in one compiled pass, when this rule has one; False otherwise."""
         return False
 
-    def _update(self, p, g, s, t, lr, a, b) -> None:
+    def _update(self, p, g, s, t, lr, a, b, wd) -> None:
         """Update one parameter ``p`` in place from its gradient ``g``.
 
         ``s`` maps slot names to this parameter's state arrays, ``t`` is the
         step number (1 for the first step), ``a`` and ``b`` are scratch arrays
-        shaped like ``p`` whose content is undefined on entry.
+        shaped like ``p`` whose content is undefined on entry, and ``wd`` the
+        coupled weight decay of this step (``g + wd * p`` is the gradient the
+        rule follows): the rule's own, or an L2 term folded in by ``step``.
         """
         raise NotImplementedError
 
@@ -365,7 +415,7 @@ class SGD(Optimizer):
     def slots(self) -> tuple[str, ...]:
         return ("momentum_buffer",) if self.momentum != 0 else ()
 
-    def _fused_update(self, p, g, s, t, lr) -> bool:
+    def _fused_update(self, p, g, s, t, lr, wd) -> bool:
         use_momentum = self.momentum != 0
         flat = _fused.flat_views(p, g, s["momentum_buffer"]) if use_momentum else _fused.flat_views(p, g)
         if flat is None:
@@ -373,12 +423,12 @@ class SGD(Optimizer):
         if not use_momentum:
             flat.append(flat[0][:0])  # no buffer
         x = p.dtype.type
-        _fused.sgd(*flat, x(self.weight_decay), x(self.momentum), x(1.0 - self.dampening), x(lr),
-                   self.weight_decay != 0, use_momentum, t == 1, self.dampening != 0, self.nesterov)
+        _fused.sgd(*flat, x(wd), x(self.momentum), x(1.0 - self.dampening), x(lr),
+                   wd != 0, use_momentum, t == 1, self.dampening != 0, self.nesterov)
         return True
 
-    def _update(self, p, g, s, t, lr, a, b) -> None:
-        g = _with_weight_decay(g, p, self.weight_decay, out=a)
+    def _update(self, p, g, s, t, lr, a, b, wd) -> None:
+        g = _with_weight_decay(g, p, wd, out=a)
         if self.momentum == 0:
             _scale_by_lr(p, g, lr, out=b)
             return
@@ -472,8 +522,8 @@ class Adagrad(Optimizer):
     def _slot_fill(self, slot: str) -> float:
         return self.initial_accumulator_value
 
-    def _update(self, p, g, s, t, lr, a, b) -> None:
-        g = _with_weight_decay(g, p, self.weight_decay, out=a)
+    def _update(self, p, g, s, t, lr, a, b, wd) -> None:
+        g = _with_weight_decay(g, p, wd, out=a)
         acc = s["sum"]
         np.multiply(g, g, out=b)
         acc += b
@@ -554,8 +604,8 @@ class RMSprop(Optimizer):
             + (("momentum_buffer",) if self.momentum > 0 else ())
         )
 
-    def _update(self, p, g, s, t, lr, a, b) -> None:
-        g = _with_weight_decay(g, p, self.weight_decay, out=a)
+    def _update(self, p, g, s, t, lr, a, b, wd) -> None:
+        g = _with_weight_decay(g, p, wd, out=a)
         sq = s["square_avg"]
         sq *= self.alpha
         np.multiply(g, g, out=b)
@@ -645,23 +695,25 @@ class Adam(Optimizer):
     def slots(self) -> tuple[str, ...]:
         return ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if self.amsgrad else ())
 
-    def _fused_update(self, p, g, s, t, lr) -> bool:
+    def _fused_update(self, p, g, s, t, lr, wd) -> bool:
         flat = None if self.amsgrad else _fused.flat_views(p, g, s["exp_avg"], s["exp_avg_sq"])
         if flat is None:
             return False
         x = p.dtype.type
-        decay = self.weight_decay != 0
-        _fused.adam(*flat, x(self.weight_decay), x(1.0 - lr * self.weight_decay), x(1.0 - self.beta1), x(self.beta2),
+        shrink = self._decoupled and self.weight_decay != 0
+        _fused.adam(*flat, x(wd), x(1.0 - lr * self.weight_decay), x(1.0 - self.beta1), x(self.beta2),
                     x(1.0 - self.beta2), x(math.sqrt(1.0 - self.beta2**t)), x(self.eps),
-                    x(lr / (1.0 - self.beta1**t)), decay and not self._decoupled, decay and self._decoupled)
+                    x(lr / (1.0 - self.beta1**t)), wd != 0, shrink)
         return True
 
-    def _update(self, p, g, s, t, lr, a, b) -> None:
-        if self._decoupled:
-            if self.weight_decay != 0:
-                p *= 1.0 - lr * self.weight_decay
-        else:
-            g = _with_weight_decay(g, p, self.weight_decay, out=a)
+    @property
+    def _coupled_decay(self) -> float:
+        return 0.0 if self._decoupled else self.weight_decay
+
+    def _update(self, p, g, s, t, lr, a, b, wd) -> None:
+        if self._decoupled and self.weight_decay != 0:
+            p *= 1.0 - lr * self.weight_decay  # wd is then 0: folds_l2 needs weight_decay == 0
+        g = _with_weight_decay(g, p, wd, out=a)
         bias_correction1 = self._scale_by_adam(g, s, t, out=b)
         _scale_by_lr(p, b, lr / bias_correction1, out=b)
 

@@ -536,6 +536,10 @@ class _Loop:
         if trainer.state is None:
             trainer.state = trainer.optimizer.init(self.model.params)
         self.classify = y.ndim == 1
+        # the weights' L2 term goes into the optimiser's pass over them, not a pass of its own (the same
+        # result bit for bit); an optimiser with weight decay of its own gets it in the gradient as before
+        fold = self.model.reg > 0 and trainer.optimizer.folds_l2
+        self.l2 = {f"W{k}": self.model.reg for k in range(1, self.model.n_layers + 1)} if fold else None
         self.progress = _Progress(trainer.verbose, trainer.epochs, math.ceil(self.m / self.k), self.k)
         self.interrupted = False
 
@@ -578,7 +582,7 @@ class _Loop:
         self.progress.start_epoch(epoch)
         for xb, yb, ws in self._batches():
             step = t.state["step"]
-            loss = self.model._loss_and_grads(xb, yb, ws, nonfinite="nan")
+            loss = self.model._loss_and_grads(xb, yb, ws, nonfinite="nan", reg_grad=self.l2 is None)
             if self._diverged(loss):
                 h.diverged = True
                 t.stop_training = True
@@ -592,7 +596,7 @@ class _Loop:
             if self.classify:
                 correct += int(np.count_nonzero(ws.scores.argmax(axis=1) == yb))
             lr = _lr(t, step)
-            t.optimizer.step(self.model.params, ws.grads, t.state, lr=lr)
+            t.optimizer.step(self.model.params, ws.grads, t.state, lr=lr, l2=self.l2)
             sum_loss += loss * len(xb)
             h.step_loss.append(loss)
             self.progress.step(loss, len(xb))
