@@ -13,7 +13,10 @@ Examples are reshuffled every epoch by a generator seeded from ``seed``, so the
 same seed gives the same run.  Each step gathers its batch into a buffer made
 once (``np.take(..., out=)``), runs the forward and backward pass in the
 model's workspace and updates the parameters in place: nothing large is
-allocated per step.
+allocated per step.  A model's L2 term (``reg * W``) is added to the weights'
+gradients inside the optimiser's pass over them (``Optimizer.step``'s ``l2``)
+when the optimiser has no weight decay of its own: the same numbers, one pass
+over the weights fewer.
 
 What the history reports
 ------------------------
@@ -40,6 +43,7 @@ import numpy as np
 
 from ._validation import all_finite, check_int, check_positive, file_mapping
 from .minimize import DivergenceWarning
+from .models import MLP
 from .optim import Optimizer, Schedule, get_optimizer
 
 __all__ = ["Callback", "Checkpoint", "History", "Trainer", "evaluate"]
@@ -538,7 +542,7 @@ class _Loop:
         self.classify = y.ndim == 1
         # the weights' L2 term goes into the optimiser's pass over them, not a pass of its own (the same
         # result bit for bit); an optimiser with weight decay of its own gets it in the gradient as before
-        fold = self.model.reg > 0 and trainer.optimizer.folds_l2
+        fold = isinstance(self.model, MLP) and self.model.reg > 0 and trainer.optimizer.folds_l2
         self.l2 = {f"W{k}": self.model.reg for k in range(1, self.model.n_layers + 1)} if fold else None
         self.progress = _Progress(trainer.verbose, trainer.epochs, math.ceil(self.m / self.k), self.k)
         self.interrupted = False
