@@ -539,8 +539,9 @@ def test_state_layout():
 
 
 # ------------------------------------------------------------ L2 folded into the step
-FOLDING = [(name, kwargs) for name, kwargs in CONFIGS if kwargs.get("weight_decay", 0.01 if name == "adamw" else 0) == 0]
-FOLDING.append(("adamw", {"lr": 0.01, "weight_decay": 0.0}))
+# every configuration, with no weight decay of its own (the optimisers that fold l2), each once
+FOLDING = [(name, {**kwargs, "weight_decay": 0.0}) for name, kwargs in CONFIGS]
+FOLDING = [c for i, c in enumerate(FOLDING) if c not in FOLDING[:i]]
 
 
 @pytest.mark.parametrize("fused", [False, True])
@@ -553,11 +554,14 @@ def test_l2_folded_into_the_step_equals_adding_it_to_the_gradient_bit_for_bit(na
     monkeypatch.setattr(optim._fused, "MIN_SIZE", 1)  # every parameter takes the fused pass when there is one
     l2 = {"W1": 0.03, "W2": 0.5}  # the biases: no L2 term, as a model's reg
     params = make_params(dtype=dtype)
-    folded, added = copy_params(params), copy_params(params)
+    params["W1"] = np.asfortranarray(params["W1"])  # ranvier's weights are transposed views
+    folded, added = ({k: v.copy(order="K") for k, v in params.items()} for _ in range(2))
+    assert folded["W1"].flags.f_contiguous and not folded["W1"].flags.c_contiguous
     opt = get_optimizer(name, **kwargs)
     assert opt.folds_l2
     s_folded, s_added = opt.init(folded), opt.init(added)
     for grads in make_grads(6, dtype=dtype):
+        grads["W1"] = np.asfortranarray(grads["W1"])
         opt.step(folded, grads, s_folded, l2=l2)
         # what a model with reg does: scratch = reg * W, then dW += scratch
         with_l2 = {k: g + added[k] * l2[k] if k in l2 else g for k, g in grads.items()}
@@ -568,12 +572,42 @@ def test_l2_folded_into_the_step_equals_adding_it_to_the_gradient_bit_for_bit(na
         assert not np.array_equal(folded[key], params[key])
 
 
+def test_l2_values_are_taken_as_plain_floats_so_both_paths_round_alike(monkeypatch):
+    """A float64 NumPy scalar would make the NumPy rule multiply in float64 and the fused one in float32."""
+
+    def first_buffer(value, fused):
+        monkeypatch.setattr(optim._fused, "AVAILABLE", fused)
+        monkeypatch.setattr(optim._fused, "MIN_SIZE", 1)
+        params = make_params(dtype=np.float32)
+        opt = SGD(0.1, momentum=0.9)
+        state = opt.init(params)
+        zero = {k: np.zeros_like(v) for k, v in params.items()}
+        opt.step(params, zero, state, l2={"W1": value})
+        return state["momentum_buffer/W1"]  # the first step's buffer is the gradient: l2 * W1 exactly
+
+    expected = make_params(dtype=np.float32)["W1"] * (0.1 / 3)  # float32 times a Python float
+    for fused in [False, True] if optim._fused.AVAILABLE else [False]:
+        np.testing.assert_array_equal(first_buffer(np.float64(0.1) / 3, fused), expected)
+        np.testing.assert_array_equal(first_buffer(0.1 / 3, fused), expected)
+
+
 def test_l2_is_refused_with_weight_decay_of_the_optimizers_own():
     params = make_params()
     for opt in (SGD(0.1, weight_decay=0.01), AdamW(0.01), Adam(0.01, weight_decay=0.1)):
         assert not opt.folds_l2
         with pytest.raises(ValueError, match="weight_decay"):
             opt.step(params, make_grads(1)[0], opt.init(params), l2={"W1": 0.1})
+    class Plain(optim.Optimizer):  # a rule of one's own: its _update need not know about l2
+        name = "plain"
+        weight_decay = 0.0
+        _config = property(lambda self: {"lr": self.lr})
+
+        def _update(self, p, g, s, t, lr, a, b, wd):
+            p -= lr * g
+
+    assert not Plain(0.1).folds_l2
+    with pytest.raises(ValueError, match="no rule for it"):
+        Plain(0.1).step(params, make_grads(1)[0], {"step": 0}, l2={"W1": 0.1})
     opt = SGD(0.1)
     with pytest.raises(KeyError, match="W9"):
         opt.step(params, make_grads(1)[0], opt.init(params), l2={"W9": 0.1})

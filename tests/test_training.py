@@ -513,9 +513,55 @@ def test_the_l2_term_folded_into_the_update_trains_bit_for_bit_as_in_the_gradien
 
 def test_an_optimiser_with_weight_decay_of_its_own_gets_reg_in_the_gradient():
     X, y = _blobs()
-    steps = []
-    t = Trainer(MLP((5, 8, 3), reg=0.05, seed=0), SGD(0.05, weight_decay=0.01), batch_size=50, epochs=1, verbose=0)
-    real_step = t.optimizer.step
+    steps, backward = [], []
+    net = MLP((5, 8, 3), reg=0.05, seed=0)
+    t = Trainer(net, SGD(0.05, weight_decay=0.01), batch_size=50, epochs=1, verbose=0)
+    real_step, real_backward = t.optimizer.step, net._backward_into
     t.optimizer.step = lambda *a, **k: steps.append(k.get("l2")) or real_step(*a, **k)
+    net._backward_into = lambda X, ws, **k: backward.append(k.get("reg_grad", True)) or real_backward(X, ws, **k)
     t.fit(X, y)
     assert steps and all(s is None for s in steps)
+    assert backward == [True] * len(steps)  # the model adds reg * W to the gradient itself
+
+
+def test_a_model_of_ones_own_with_the_old_loss_and_grads_signature_still_trains():
+    """The Trainer drives any model with params, workspace and _loss_and_grads(X, y, ws, *, nonfinite)."""
+    X, y = _blobs()
+
+    class Wrapped:
+        def __init__(self, net):
+            self.net = net
+
+        def __getattr__(self, name):
+            return getattr(self.net, name)
+
+        def _loss_and_grads(self, X, y, ws, *, nonfinite="raise"):  # no reg_grad
+            return self.net._loss_and_grads(X, y, ws, nonfinite=nonfinite)
+
+    wrapped, plain = Wrapped(MLP((5, 8, 3), reg=0.05, seed=0)), MLP((5, 8, 3), reg=0.05, seed=0)
+    for model in (wrapped, plain):
+        Trainer(model, "momentum", lr=0.05, batch_size=50, epochs=2, verbose=0, seed=1).fit(X, y)
+    for key, value in plain.params.items():  # folded for the MLP, in the gradient for the wrapper: the same
+        np.testing.assert_array_equal(wrapped.params[key], value)
+
+
+def test_a_callback_may_give_the_optimiser_weight_decay_or_change_reg_mid_run():
+    """Whether the L2 term is folded is decided every step, from the model's and optimiser's values then."""
+    X, y = _blobs()
+    seen = []
+
+    class Change(Callback):
+        def on_step_end(self, trainer, step, logs):
+            if step == 2:
+                trainer.optimizer.weight_decay = 0.01  # from now on the model adds reg to the gradient
+            if step == 4:
+                trainer.model.reg = 0.2
+
+    net = MLP((5, 8, 3), reg=0.05, seed=0)
+    t = Trainer(net, "sgd", lr=0.05, batch_size=50, epochs=2, verbose=0, seed=1, callbacks=[Change()])
+    real_backward = net._backward_into
+    net._backward_into = lambda X, ws, **k: seen.append((k.get("reg_grad", True), net.reg)) or real_backward(X, ws, **k)
+    t.fit(X, y)
+    assert seen[:2] == [(False, 0.05)] * 2  # folded into the update while the optimiser has no decay
+    assert seen[2:4] == [(True, 0.05)] * 2  # in the gradient once it has
+    assert seen[4:] == [(True, 0.2)] * (len(seen) - 4)

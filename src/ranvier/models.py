@@ -276,7 +276,10 @@ class MLP:
         if checked and not np.isfinite(scores).all():
             return math.nan
         data_loss, _ = self._data_loss(scores, y, out=ws.deltas[-1], checked=checked)
-        self._backward_into(X, ws, reg_grad=reg_grad)
+        if reg_grad:  # the call a subclass's own _backward_into(X, ws) has always had
+            self._backward_into(X, ws)
+        else:
+            self._backward_into(X, ws, reg_grad=False)
         return data_loss + self.reg_loss()
 
     def _forward_into(self, X: np.ndarray, ws: "Workspace") -> np.ndarray:

@@ -40,9 +40,11 @@ Weight decay here is the optimiser's own, separate from the model's ``reg``
 (whose ``reg * W`` term is already in the gradient of the weights): leave it at
 0 unless you want decay on top, or on the biases too.  An optimiser with none
 of its own can instead take the model's term in ``step(..., l2={"W1": reg,
-...})`` for gradients that leave it out; it is then added inside the update's
-pass over the weights, with the same result bit for bit and one pass less over
-memory (what :class:`~ranvier.Trainer` does).
+...})`` for gradients that leave it out; it is then added where the rule adds
+its own decay, with the same result bit for bit (what :class:`~ranvier.Trainer`
+does).  With the fused updates (Numba) that is inside their one pass over the
+weights, which saves the two passes of adding the term to the gradient; the
+NumPy rules make the same two passes either way.
 
 State layout
 ------------
@@ -185,10 +187,13 @@ class Optimizer:
 
     Subclasses set ``name``, build ``self._config`` (the hyperparameters) in
     ``__init__``, list their per-parameter arrays in :attr:`slots` and write
-    ``_update``, the rule for one parameter array.
+    ``_update``, the rule for one parameter array.  A rule that applies its
+    ``wd`` argument as ``g + wd * p`` before anything else may set
+    ``_takes_l2 = True``: :meth:`step` then accepts ``l2``.
     """
 
     name = "optimizer"
+    _takes_l2 = False  # the rule applies _update's wd as a coupled decay g + wd * p, first
 
     def __init__(self, lr: float) -> None:
         self.lr = _positive(lr, "lr")
@@ -230,8 +235,8 @@ class Optimizer:
 
     @property
     def folds_l2(self) -> bool:
-        """Whether :meth:`step` takes ``l2``: True for a rule with no weight decay of its own."""
-        return getattr(self, "weight_decay", None) == 0
+        """Whether :meth:`step` takes ``l2``: the built-in rules, when they have no weight decay of their own."""
+        return self._takes_l2 and getattr(self, "weight_decay", 0.0) == 0
 
     def step(
         self,
@@ -265,6 +270,15 @@ class Optimizer:
             result is bit for bit that of adding the term to the gradient
             first.  Only where :attr:`folds_l2` (no weight decay of the
             optimiser's own).
+
+        Raises
+        ------
+        ValueError
+            For a negative ``lr`` or ``l2`` value, and for ``l2`` given to an
+            optimiser that does not fold it (:attr:`folds_l2` is False).
+        KeyError
+            When ``grads``, the state's slots or ``l2`` name parameters that
+            ``params`` does not have (or miss some).
         """
         lr = self.lr if lr is None else _nonnegative(lr, "lr")
         _check_grads(params, grads)
@@ -283,7 +297,7 @@ class Optimizer:
             # other core busy for a while; halves on two threads measured slower (momentum) or
             # no faster (Adam) in the training loop.  A big parameter takes the fused one-pass
             # update when Numba is there (ranvier._fused), with the same result bit for bit.
-            wd = l2.get(name, 0.0) if l2 else self._coupled_decay
+            wd = l2.get(name, 0.0) if l2 is not None else self._coupled_decay
             g = grads[name]
             if not (_fused.AVAILABLE and p.size >= _fused.MIN_SIZE and self._fused_update(p, g, s, t, lr, wd)):
                 a, b = _scratch(state, p)
@@ -316,20 +330,20 @@ class Optimizer:
         """The weight decay added to the gradient (``g + lambda * theta``); 0 for a decoupled one."""
         return getattr(self, "weight_decay", 0.0)
 
-    def _check_l2(self, l2: Mapping[str, float] | None, params: Params) -> Mapping[str, float] | None:
-        if not l2:
+    def _check_l2(self, l2: Mapping[str, float] | None, params: Params) -> dict[str, float] | None:
+        if l2 is None:
             return None
         if not self.folds_l2:
+            why = "has weight_decay set" if self._takes_l2 else "has no rule for it"
             raise ValueError(
-                f"l2 can only be folded into an update with no weight decay of its own; {self!r} has "
-                "weight_decay set: add the L2 term to the gradients instead"
+                f"l2 can only be folded into an update with no weight decay of its own; {self!r} {why}: "
+                "add the L2 term to the gradients instead"
             )
         unknown = sorted(set(l2) - set(params))
         if unknown:
             raise KeyError(f"l2 names parameters that params does not have: {unknown}")
-        for name, value in l2.items():
-            _nonnegative(value, f"l2[{name!r}]")
-        return l2
+        # plain floats, as weight_decay: the NumPy rules and the fused ones then round alike
+        return {name: _nonnegative(value, f"l2[{name!r}]") for name, value in l2.items()}
 
     def _fused_update(self, p, g, s, t, lr, wd) -> bool:
         """The update of :meth:`_update` in one compiled pass, when this rule has one; False otherwise."""
@@ -380,6 +394,7 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    _takes_l2 = True
 
     def __init__(
         self,
@@ -489,6 +504,7 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
+    _takes_l2 = True
 
     def __init__(
         self,
@@ -567,6 +583,7 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
+    _takes_l2 = True
 
     def __init__(
         self,
@@ -661,6 +678,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    _takes_l2 = True
     _decoupled = False
 
     def __init__(

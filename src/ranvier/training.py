@@ -13,10 +13,10 @@ Examples are reshuffled every epoch by a generator seeded from ``seed``, so the
 same seed gives the same run.  Each step gathers its batch into a buffer made
 once (``np.take(..., out=)``), runs the forward and backward pass in the
 model's workspace and updates the parameters in place: nothing large is
-allocated per step.  A model's L2 term (``reg * W``) is added to the weights'
-gradients inside the optimiser's pass over them (``Optimizer.step``'s ``l2``)
-when the optimiser has no weight decay of its own: the same numbers, one pass
-over the weights fewer.
+allocated per step.  A model's L2 term (``reg * W``) is handed to the
+optimiser (``Optimizer.step``'s ``l2``) when it has no weight decay of its own,
+rather than added to the gradients: the same numbers, and with the fused
+updates (Numba) two passes over the weights fewer.
 
 What the history reports
 ------------------------
@@ -540,10 +540,6 @@ class _Loop:
         if trainer.state is None:
             trainer.state = trainer.optimizer.init(self.model.params)
         self.classify = y.ndim == 1
-        # the weights' L2 term goes into the optimiser's pass over them, not a pass of its own (the same
-        # result bit for bit); an optimiser with weight decay of its own gets it in the gradient as before
-        fold = isinstance(self.model, MLP) and self.model.reg > 0 and trainer.optimizer.folds_l2
-        self.l2 = {f"W{k}": self.model.reg for k in range(1, self.model.n_layers + 1)} if fold else None
         self.progress = _Progress(trainer.verbose, trainer.epochs, math.ceil(self.m / self.k), self.k)
         self.interrupted = False
 
@@ -586,7 +582,9 @@ class _Loop:
         self.progress.start_epoch(epoch)
         for xb, yb, ws in self._batches():
             step = t.state["step"]
-            loss = self.model._loss_and_grads(xb, yb, ws, nonfinite="nan", reg_grad=self.l2 is None)
+            l2 = self._l2()
+            extra = {"reg_grad": False} if l2 is not None else {}
+            loss = self.model._loss_and_grads(xb, yb, ws, nonfinite="nan", **extra)
             if self._diverged(loss):
                 h.diverged = True
                 t.stop_training = True
@@ -600,7 +598,7 @@ class _Loop:
             if self.classify:
                 correct += int(np.count_nonzero(ws.scores.argmax(axis=1) == yb))
             lr = _lr(t, step)
-            t.optimizer.step(self.model.params, ws.grads, t.state, lr=lr, l2=self.l2)
+            t.optimizer.step(self.model.params, ws.grads, t.state, lr=lr, l2=l2)
             sum_loss += loss * len(xb)
             h.step_loss.append(loss)
             self.progress.step(loss, len(xb))
@@ -617,6 +615,17 @@ class _Loop:
         if t.stop_training:
             return f"interrupted (Ctrl-C) after epoch {epoch}" if self.interrupted else f"stopped by a callback after epoch {epoch}"
         return self._early_stop(epoch)
+
+    def _l2(self) -> dict[str, float] | None:
+        """The weights' L2 term for the optimiser to add in its own pass, or None (the model adds it).
+
+        Asked every step: a callback may change the model's ``reg`` or the optimiser's decay.
+        The result is the same bit for bit either way (``Optimizer.step``'s ``l2``).
+        """
+        model, optimizer = self.model, self.t.optimizer
+        if not (isinstance(model, MLP) and model.reg > 0 and optimizer.folds_l2):
+            return None
+        return {f"W{k}": model.reg for k in range(1, model.n_layers + 1)}
 
     def _start_streaming(self) -> _Reader:
         # rows are read in random order: no read-ahead of neighbouring pages that would go unused
