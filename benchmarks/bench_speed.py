@@ -344,11 +344,12 @@ Reading the tables:
   the linear models' thin ones (10 columns) at about a third of it. "Products at peak" is the
   epoch's arithmetic at that peak rate: a floor that no implementation's products get under on
   this machine.
-- PyTorch's own epoch is 1.3-1.6x the bound for the 500-unit MLPs, so 0.7x of it is at or below
-  the bound (plain SGD, momentum, two hidden layers) or within a few percent of it (L2), and
-  close to the products-at-peak floor: nothing would be left for the gather (about 55 ms an
-  epoch in a quiet spell), the update, the loss, the activations and Python. With Adam, whose
-  update PyTorch makes slower, 0.7x PyTorch leaves about 0.2 s.
+- PyTorch's best epoch is 1.2-1.4x the bound's best for the 500-unit MLPs with SGD, momentum or
+  L2, so 0.7x of it is 85-97% of the bound: below the time of the products alone, and close to
+  the products-at-peak floor, with nothing left for the gather (about 55 ms an epoch in a quiet
+  spell), the update, the loss, the activations and Python. With Adam, whose update PyTorch makes
+  slower (1.6x the bound), 0.7x PyTorch leaves about 0.2 s. The "0.7 x PyTorch" column, from
+  medians, moves with the spells a median catches.
 - What is left beyond the bound in ranvier is that gather, the optimiser update (one fused pass
   per big parameter with Numba, the L2 term folded into it; four to thirteen NumPy passes
   without), the loss and activations, and Python (tens of microseconds a step).
