@@ -351,7 +351,8 @@ Reading the tables:
   slower (1.6x the bound), 0.7x PyTorch leaves about 0.2 s. The "0.7 x PyTorch" column, from
   medians, moves with the spells a median catches.
 - What is left beyond the bound in ranvier is that gather, the optimiser update (one fused pass
-  per big parameter with Numba, the L2 term folded into it; four to thirteen NumPy passes
+  per big parameter with Numba, the L2 term folded into it, which `benchmarks/bench_l2.py`
+  measures at 0.90x the epoch of adding it to the gradient; four to thirteen NumPy passes
   without), the loss and activations, and Python (tens of microseconds a step).
 
 See also: [memory.md](memory.md) (peak memory of a CIFAR-10 run), [scaling.md](scaling.md) (time
