@@ -10,7 +10,8 @@ from ranvier.optim import get_optimizer
 
 # Without Numba there is no fused update to compare (the NumPy rules run, tested in test_optim.py);
 # the test extras install Numba, so CI runs these.
-pytestmark = pytest.mark.skipif(not _fused.AVAILABLE, reason="the fused updates need Numba: pip install '.[fast]'")
+pytestmark = pytest.mark.skipif(not _fused.AVAILABLE, reason=("the fused updates need Numba (pip install '.[fast]'; the test extras have it); "
+                                        "without it only the NumPy rules run, which test_optim.py covers"))
 
 CONFIGS = [
     ("sgd", {}),

@@ -549,7 +549,8 @@ FOLDING = [c for i, c in enumerate(FOLDING) if c not in FOLDING[:i]]
 @pytest.mark.parametrize("name, kwargs", FOLDING, ids=[f"{n}-{i}" for i, (n, _) in enumerate(FOLDING)])
 def test_l2_folded_into_the_step_equals_adding_it_to_the_gradient_bit_for_bit(name, kwargs, dtype, fused, monkeypatch):
     if fused and not optim._fused.AVAILABLE:
-        pytest.skip("the fused updates need Numba (pip install '.[fast]'); the NumPy rules are compared")
+        pytest.skip("the fused updates need Numba (pip install '.[fast]'; the test extras have it); "
+                    "the same test with fused=False covers the NumPy rules")
     monkeypatch.setattr(optim._fused, "AVAILABLE", fused)
     monkeypatch.setattr(optim._fused, "MIN_SIZE", 1)  # every parameter takes the fused pass when there is one
     l2 = {"W1": 0.03, "W2": 0.5}  # the biases: no L2 term, as a model's reg

@@ -269,9 +269,9 @@ class MLP:
         # and the gradients are then not computed; the loss skips its own checks.
         # reg_grad=False leaves the reg * W term out of the weights' gradients (the loss keeps it):
         # a training loop whose optimiser adds it in its own pass (Optimizer.step's l2).
-        scores = self._forward_into(X, ws)
         if nonfinite not in ("raise", "nan"):
             raise ValueError(f"nonfinite must be 'raise' or 'nan', got {nonfinite!r}")
+        scores = self._forward_into(X, ws)
         checked = nonfinite == "nan"
         if checked and not np.isfinite(scores).all():
             return math.nan
