@@ -12,9 +12,12 @@ https://www.cs.toronto.edu/~kriz/cifar.html and extract the archive:
 * python version (``cifar-10-python.tar.gz``) -> ``cifar-10-batches-py/``:
   ``data_batch_1`` ... ``data_batch_5``, ``test_batch``, ``batches.meta``;
   each a pickle of a dict with ``b"data"`` (uint8, shape (10000, 3072), same
-  channel order) and ``b"labels"``.  A pickle can run code when loaded, so
-  these are read by an unpickler that admits only the few NumPy functions an
-  array needs and refuses everything else (:class:`DataFormatError`).
+  channel order) and ``b"labels"``.  A pickle can run code when loaded, and
+  NumPy's own reconstruction of an array trusts the file, so these are read by
+  :func:`~ranvier.datasets._safe_pickle.load_plain_pickle`: it interprets the
+  opcodes itself, builds only plain data, and makes the array from the raw
+  bytes with a plain numeric dtype; anything else is refused
+  (:class:`DataFormatError`) before it is built.
 
 The binary version is preferred when both are present: it needs no pickle.
 Images come back as uint8 in HWC order, shape ``(m, 32, 32, 3)``.
@@ -22,15 +25,15 @@ Images come back as uint8 in HWC order, shape ``(m, 32, 32, 3)``.
 
 from __future__ import annotations
 
-import codecs
 import functools
 import os
-import pickle
+import struct
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from ._safe_pickle import PickleRefused, load_plain_pickle
 from .base import DataFormatError, ImageData, flatten_images
 
 __all__ = [
@@ -96,60 +99,37 @@ def read_cifar10_binary(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray
     return _planes_to_hwc(raw[:, 1:]), _check_labels(raw[:, 0], path)
 
 
-def _latin1_encode(text: str, encoding: str = "utf-8") -> bytes:
-    """``_codecs.encode`` as NumPy's protocol-2 pickles use it, limited to latin-1."""
-    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
-        raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r} is not allowed in a CIFAR-10 batch")
-    return codecs.encode(text, "latin1")
-
-
-def _frombuffer(buf, dtype, shape, order):
-    """What NumPy's protocol-5 pickles call to rebuild an array from its bytes."""
-    return np.frombuffer(buf, dtype=np.dtype(dtype)).reshape(shape, order=order)
-
-
-def _allowed_globals() -> dict[tuple[str, str], object]:
-    # NumPy 2 moved numpy.core to numpy._core; pickles name either (Python 2's name the old one).
-    # Take _reconstruct from an array's own reduce: importing numpy.core warns under NumPy 2.
-    reconstruct = np.zeros(1).__reduce__()[0]
-    allowed = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype, ("_codecs", "encode"): _latin1_encode}
-    for core in ("numpy.core", "numpy._core"):
-        allowed[(core + ".multiarray", "_reconstruct")] = reconstruct
-        allowed[(core + ".numeric", "_frombuffer")] = _frombuffer
-    return allowed
-
-
-_ALLOWED_GLOBALS = _allowed_globals()
-
-
-class _BatchUnpickler(pickle.Unpickler):
-    """Unpickler that builds dicts, lists, bytes and NumPy arrays and nothing else.
-
-    Only ``find_class`` can bring a callable into a pickle (GLOBAL, STACK_GLOBAL,
-    INST, OBJ and the extension registry all go through it); refusing all but
-    the array-rebuilding functions stops a crafted file from running code.
-    """
-
-    def find_class(self, module: str, name: str):
-        try:
-            return _ALLOWED_GLOBALS[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(f"global {module}.{name} is not allowed in a CIFAR-10 batch") from None
+_MAX_NAME = 64  # bytes of one class name in batches.meta
 
 
 def _unpickle(path: Path) -> dict:
+    """The dict a batch or meta file holds, read by :func:`load_plain_pickle` (no pickle loader)."""
     try:
         with open(path, "rb") as f:
-            obj = _BatchUnpickler(f, encoding="bytes").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
-            OverflowError) as err:
+            obj = load_plain_pickle(f, os.fstat(f.fileno()).st_size)
+    except (PickleRefused, ValueError, TypeError, KeyError, IndexError, OverflowError, MemoryError,
+            RecursionError, struct.error) as err:
         raise DataFormatError(
             f"{path} is not a CIFAR-10 batch of the python version ({err}); it may be damaged or malicious, "
             f"so it was not loaded. Prefer the binary version from {CIFAR10_URL}"
-        ) from err
+        ) from None
     if not isinstance(obj, dict):
         raise DataFormatError(f"{path} holds a {type(obj).__name__}, not the dict of a CIFAR-10 batch")
     return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in obj.items()}
+
+
+def _labels(labels, m: int, path: Path) -> np.ndarray:
+    """``labels``: a list of ``m`` ints 0-9 (or a 1-D integer array of them) -> int64 array."""
+    if isinstance(labels, np.ndarray) and labels.ndim == 1 and labels.dtype.kind in "iu":
+        y = labels.astype(np.int64)
+    elif isinstance(labels, list) and all(type(v) is int for v in labels):
+        y = np.array(labels, dtype=np.int64) if all(-1 < v < 256 for v in labels) else None
+    else:
+        y = None
+    if y is None or y.shape != (m,) or (y.size and y.min() < 0):
+        got = type(labels).__name__ + (f" of {len(labels)}" if isinstance(labels, (list, np.ndarray)) else "")
+        raise DataFormatError(f"{path}: 'labels' must be {m} integers in 0-9, got {got}")
+    return y
 
 
 def read_cifar10_pickle(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
@@ -178,10 +158,7 @@ def read_cifar10_pickle(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
         got = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
         raise DataFormatError(f"{path}: 'data' must be a uint8 array of shape (m, 3072), got {got}")
-    y = np.asarray(labels if labels is not None else [])
-    if y.shape != (data.shape[0],) or not np.issubdtype(y.dtype, np.integer) or (y.size and y.min() < 0):
-        raise DataFormatError(f"{path}: 'labels' must be {data.shape[0]} integers in 0-9, got {y.dtype} {y.shape}")
-    return _planes_to_hwc(data), _check_labels(y, path)
+    return _planes_to_hwc(data), _check_labels(_labels(labels, data.shape[0], path), path)
 
 
 def _has(folder: Path, names: list[str], suffix: str) -> bool:
@@ -240,8 +217,12 @@ def _class_names(folder: Path, version: str) -> list[str]:
         meta = folder / "batches.meta"
         if not meta.is_file():
             return list(CIFAR10_CLASSES)
-        raw = _unpickle(meta).get("label_names", [])
-        names = [n.decode("latin1") if isinstance(n, bytes) else str(n) for n in raw]
+        raw = _unpickle(meta).get("label_names")
+        if not isinstance(raw, list) or len(raw) > 10 or not all(
+                isinstance(n, (bytes, str)) and len(n) <= _MAX_NAME for n in raw):
+            raise DataFormatError(f"{meta}: 'label_names' must be a list of 10 byte strings of at most {_MAX_NAME} "
+                                  f"bytes, got {type(raw).__name__}" + (f" of {len(raw)}" if isinstance(raw, list) else ""))
+        names = [n.decode("latin1") if isinstance(n, bytes) else n for n in raw]
     names = [n for n in names if n]
     if len(names) != 10:
         raise DataFormatError(f"{meta} lists {len(names)} class names, CIFAR-10 has 10")
