@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .io import ModelFileError, _atomic_savez, read_archive
+from ._history_check import history_problem
+from .io import ModelFileError, _atomic_savez, read_archive, read_archive_metadata
 
 if TYPE_CHECKING:  # pragma: no cover
     from .training import Trainer, _Progress_State
@@ -63,29 +64,36 @@ def write_checkpoint(path: str | os.PathLike, trainer: "Trainer", progress: "_Pr
 
 
 def read_metadata(path: str | os.PathLike) -> dict:
-    """The JSON metadata of a checkpoint (its ``extra`` holds the caller's data)."""
-    return _read(path)[1]
+    """The JSON metadata of a checkpoint (its ``extra`` holds the caller's data); no array is read."""
+    path = _existing(path)
+    meta = read_archive_metadata(path, "checkpoint", FORMAT_NAME, FORMAT_VERSION)
+    _check_meta(meta, path)
+    return meta
 
 
 def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Progress_State", dict]:
     """Load a checkpoint into ``trainer`` (model parameters and optimiser state).
+
+    Everything is checked before the trainer is touched, and the declared
+    shapes and dtypes of the arrays before any of them is read.
 
     Returns
     -------
     progress : the run state to continue from
     extra : dict
         The caller's data stored with the checkpoint.
+
+    Raises
+    ------
+    ModelFileError
+        The file is not a checkpoint of this model and optimiser, or a field
+        is damaged (the message names it).
     """
     from .training import History, _Progress_State
 
-    arrays, meta = _read(path)
-    _check_meta(meta, path)
-    if meta.get("architecture") != trainer.model.get_config():
-        raise ModelFileError(
-            f"{path}: the checkpoint is of {meta.get('architecture')}, not of this model {trainer.model.get_config()}"
-        )
-    if meta["optimizer"].get("name") != trainer.optimizer.get_config()["name"]:
-        raise ModelFileError(f"{path}: the checkpoint was made with optimizer {meta.get('optimizer')}, not {trainer.optimizer!r}")
+    path = _existing(path)
+    arrays, meta = read_archive(path, "checkpoint", FORMAT_NAME, FORMAT_VERSION,
+                                check=lambda meta, headers: _check_declared(meta, headers, path, trainer))
     params = {k[6:]: v for k, v in arrays.items() if k.startswith("param/")}
     best = {k[5:]: v for k, v in arrays.items() if k.startswith("best/")}
     state = {k[4:]: v for k, v in arrays.items() if k.startswith("opt/")}
@@ -94,9 +102,6 @@ def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Prog
     try:
         rng.bit_generator.state = meta["rng"]
         history = History.from_dict(meta["history"])
-        missing = {"loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds"} - set(history.epoch)
-        if missing or len({len(v) for v in history.epoch.values()}) > 1:
-            raise ValueError(f"the history's epochs are incomplete ({sorted(missing)})")
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ModelFileError(f"{path}: the run state is damaged ({type(exc).__name__}: {exc})") from None
     # everything checked: now load it into the trainer and its model
@@ -109,6 +114,39 @@ def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Prog
         best_value=meta.get("best_value"), limit=meta.get("limit"), data=meta.get("data"),
     )
     return progress, meta.get("extra") or {}
+
+
+def _check_declared(meta: dict, headers: dict, path: str, trainer: "Trainer") -> None:
+    """Before any array is read: the metadata, and arrays of the names, shapes and dtypes the trainer needs."""
+    _check_meta(meta, path)
+    if meta.get("architecture") != trainer.model.get_config():
+        raise ModelFileError(
+            f"{path}: the checkpoint is of {str(meta.get('architecture'))[:200]}, not of this model "
+            f"{trainer.model.get_config()}"
+        )
+    if meta["optimizer"].get("name") != trainer.optimizer.get_config()["name"]:
+        raise ModelFileError(f"{path}: the checkpoint was made with optimizer {str(meta.get('optimizer'))[:200]}, "
+                             f"not {trainer.optimizer!r}")
+    epochs = getattr(trainer, "epochs", None)
+    if type(epochs) is int and meta["epoch"] > epochs:
+        raise ModelFileError(f"{path}: the checkpoint's 'epoch' entry ({meta['epoch']}) is past the run's end "
+                             f"({epochs} epochs)")
+    model = trainer.model
+    wanted = {f"{group}/{k}": v.shape for group in ("param", "best") for k, v in model.params.items()}
+    for name, shape in wanted.items():
+        header = headers.get(name)
+        if header is None:
+            raise ModelFileError(f"{path}: the checkpoint lacks {name!r} of this model")
+        if header.shape != shape or header.dtype.kind != "f":
+            raise ModelFileError(f"{path}: {name!r} has shape {header.shape}, dtype {header.dtype}; this model's is "
+                                 f"{shape}, floating point")
+    step = headers.get("opt/step")
+    if step is not None and (step.shape != () or step.dtype.kind not in "iu"):
+        raise ModelFileError(f"{path}: the optimiser's step count is damaged: 'opt/step' must be one integer, "
+                             f"got shape {step.shape}, dtype {step.dtype}")
+    others = [n for n in headers if n != "metadata" and n not in wanted and not n.startswith("opt/")]
+    if others:
+        raise ModelFileError(f"{path}: the checkpoint holds arrays {sorted(others)[:5]} that are not of this run")
 
 
 def _check_arrays(path, trainer: "Trainer", params: dict, best: dict, state: dict) -> None:
@@ -126,20 +164,23 @@ def _check_arrays(path, trainer: "Trainer", params: dict, best: dict, state: dic
     if set(state) != set(expected):
         raise ModelFileError(f"{path}: the optimiser state does not fit {trainer.optimizer!r}")
     step = state["step"]
-    if step.shape != () or not np.issubdtype(step.dtype, np.integer) or int(step) < 0:
-        raise ModelFileError(f"{path}: the optimiser's step count is damaged ({step!r})")
+    if step.shape != () or not np.issubdtype(step.dtype, np.integer) or not 0 <= int(step) < 2**63:
+        raise ModelFileError(f"{path}: the optimiser's step count is damaged ('opt/step' {step!r}); it must be an "
+                             "integer from 0 to 2**63 - 1")
     for key, value in state.items():
         if key != "step" and (value.shape != expected[key].shape or value.dtype != expected[key].dtype):
             raise ModelFileError(f"{path}: optimiser state {key!r} has shape {value.shape}, dtype {value.dtype}")
 
 
 def _check_meta(meta: dict, path) -> None:
+    """Each metadata field of the right type; the first wrong one is named."""
     def number(v) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
+        return type(v) in (int, float) and abs(v) < 2**1023
 
+    epoch = meta.get("epoch")
     checks = {
         "optimizer": isinstance(meta.get("optimizer"), dict),
-        "epoch": isinstance(meta.get("epoch"), int) and not isinstance(meta.get("epoch"), bool) and meta["epoch"] >= 0,
+        "epoch": type(epoch) is int and 0 <= epoch < 2**63,
         "rng": isinstance(meta.get("rng"), dict),
         "history": isinstance(meta.get("history"), dict),
         "best_value": meta.get("best_value") is None or number(meta.get("best_value")),
@@ -149,7 +190,15 @@ def _check_meta(meta: dict, path) -> None:
     }
     bad = [k for k, ok in checks.items() if not ok]
     if bad:
-        raise ModelFileError(f"{path}: the checkpoint's {bad[0]!r} entry is damaged ({meta.get(bad[0])!r})")
+        raise ModelFileError(f"{path}: the checkpoint's {bad[0]!r} entry is damaged ({str(meta.get(bad[0]))[:80]!r})")
+    problem = history_problem(meta["history"])
+    if problem:
+        raise ModelFileError(f"{path}: the checkpoint's 'history' entry is damaged: {problem}")
+    if len(meta["history"]["epoch"]["loss"]) != epoch:
+        raise ModelFileError(f"{path}: the checkpoint's 'epoch' entry ({epoch}) does not match its history "
+                             f"({len(meta['history']['epoch']['loss'])} epochs)")
+    if meta["optimizer"].get("name") is not None and not isinstance(meta["optimizer"].get("name"), str):
+        raise ModelFileError(f"{path}: the checkpoint's 'optimizer.name' entry is not a string")
 
 
 def _data_ok(data) -> bool:
@@ -164,8 +213,8 @@ def _data_ok(data) -> bool:
     return count(data["rows"]) and count(data["train_rows"]) and split_ok
 
 
-def _read(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
+def _existing(path: str | os.PathLike) -> str:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no checkpoint at {path!r}")
-    return read_archive(path, "checkpoint", FORMAT_NAME, FORMAT_VERSION)
+    return path

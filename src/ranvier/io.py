@@ -18,14 +18,16 @@ crash leaves either the old file or the new one, never half a model.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
-import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ._arrayfile import ArrayFileError, NpyHeader, NpzReader, check_fits
 from .models import MLP
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFileError", "SavedModel", "load_model", "save_model"]
@@ -148,7 +150,8 @@ def load_model(path: str | os.PathLike) -> SavedModel:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no model file at {path!r}; train one with 'ranvier train --out DIR'")
-    arrays, metadata = read_archive(path, "model file", FORMAT_NAME, FORMAT_VERSION)
+    arrays, metadata = read_archive(path, "model file", FORMAT_NAME, FORMAT_VERSION,
+                                    check=lambda meta, headers: _check_declared_arrays(meta, headers, path))
     arch = metadata.get("architecture")
     if not isinstance(arch, dict):
         raise ModelFileError(f"{path}: the metadata has no architecture")
@@ -188,6 +191,50 @@ def load_model(path: str | os.PathLike) -> SavedModel:
     )
 
 
+def _implied_shapes(arch, path: str) -> dict[str, tuple[int, ...]]:
+    """``W1`` (h_1, n), ``b1`` (h_1,), ... of an MLP architecture, checked without allocating it."""
+    if not isinstance(arch, dict):
+        raise ModelFileError(f"{path}: the metadata has no architecture")
+    sizes = arch.get("layer_sizes")
+    if not isinstance(sizes, list) or not all(type(s) is int for s in sizes):
+        raise ModelFileError(f"{path}: the architecture in the metadata is not valid (layer_sizes must be a list "
+                             f"of integers, got {str(sizes)[:60]})")
+    small = [2] * len(sizes) if all(s > 0 for s in sizes) else sizes  # a bad size is refused before allocating
+    try:  # every other field checked by building the same network at a tiny size
+        MLP(small, activation=arch["activation"] or (), loss=arch["loss"], reg=arch.get("reg", 0.0),
+            margin=arch.get("margin", 1.0), dtype=arch.get("dtype", "float32"), seed=0)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ModelFileError(f"{path}: the architecture in the metadata is not valid ({exc})") from None
+    shapes = {}
+    for k in range(1, len(sizes)):
+        shapes[f"W{k}"], shapes[f"b{k}"] = (sizes[k], sizes[k - 1]), (sizes[k],)
+    return shapes
+
+
+def _check_declared_arrays(metadata: dict, headers: dict[str, NpyHeader], path: str) -> None:
+    """Before any array is read: a valid architecture, parameters of its shapes in floating point, room for them."""
+    for name, header in headers.items():
+        if name.startswith((_PARAM, _PREP)) and header.dtype.kind != "f":
+            raise ModelFileError(f"{path}: array {name!r} has dtype {header.dtype}; it must be floating point")
+    implied = _implied_shapes(metadata.get("architecture"), path)
+    declared = {n[len(_PARAM):]: h.shape for n, h in headers.items() if n.startswith(_PARAM)}
+    missing, extra = set(implied) - set(declared), set(declared) - set(implied)
+    if missing or extra:
+        raise ModelFileError(f"{path}: the parameters do not match the architecture: params must have exactly the "
+                             f"keys {sorted(implied)}; missing {sorted(missing)}, unexpected {sorted(extra)[:10]}")
+    for name, shape in implied.items():
+        if declared[name] != shape:
+            raise ModelFileError(
+                f"{path}: the parameters do not match the architecture: params[{name!r}] must have shape {shape}, "
+                f"got {declared[name]} (layer_sizes {metadata['architecture']['layer_sizes']}); nothing was loaded")
+    # the model is built (float64 at most) and the file's arrays copied into it: twice the parameters
+    need = 2 * 8 * sum(math.prod(shape) for shape in implied.values())
+    try:
+        check_fits(need, f"the model of layer_sizes {metadata['architecture']['layer_sizes']}")
+    except ArrayFileError as exc:
+        raise ModelFileError(f"{path}: {exc}") from None
+
+
 def _pixel_max(value, path: str) -> float | None:
     if value is None:
         return None
@@ -213,54 +260,126 @@ def _image_shape(shape, model: MLP, path: str) -> tuple[int, ...] | None:
     return tuple(shape)
 
 
+def _count(v) -> bool:
+    return type(v) is int and 0 <= v < 2**63
+
+
+def _fraction(v) -> bool:
+    return type(v) in (int, float) and 0 <= v <= 1
+
+
+# the fields of a training summary that ranvier reads back (info, evaluate), and what each must be
+_SUMMARY_FIELDS = {
+    "data": lambda v: isinstance(v, str), "model": lambda v: isinstance(v, str),
+    "num_params": _count, "epochs": _count, "best_epoch": lambda v: _count(v) and v >= 1,
+    "n_train": _count, "n_val": _count, "n_test": _count,
+    "train_accuracy": _fraction, "val_accuracy": _fraction, "test_accuracy": _fraction,
+    "seconds": lambda v: type(v) in (int, float) and 0 <= v < 1e12,
+    "seed": lambda v: type(v) is int and abs(v) < 2**63,
+    "stopped_reason": lambda v: isinstance(v, str), "diverged": lambda v: isinstance(v, bool),
+    "options": lambda v: isinstance(v, dict), "finished_at": lambda v: isinstance(v, str),
+}
+# options that evaluate reads back to rebuild the data split
+_OPTION_FIELDS = {
+    "data": lambda v: isinstance(v, str), "data_dir": lambda v: isinstance(v, str),
+    "val_split": lambda v: type(v) in (int, float) and v >= 0, "seed": lambda v: type(v) is int and abs(v) < 2**63,
+    "n_train": lambda v: type(v) is int and v >= 1,
+}
+
+
 def _summary(summary, path: str) -> dict:
+    """The training summary, each field ranvier reads back of the right type (None: not recorded)."""
     if summary is None:
         return {}
     if not isinstance(summary, dict):
         raise ModelFileError(f"{path}: the training summary is not a JSON object")
+    for fields, where in ((_SUMMARY_FIELDS, summary), (_OPTION_FIELDS, summary.get("options") or {})):
+        for key, ok in fields.items():
+            value = where.get(key)
+            if value is not None and not ok(value):
+                prefix = "" if where is summary else "options."
+                raise ModelFileError(f"{path}: the training summary's {prefix}{key} is not valid "
+                                     f"({type(value).__name__} {str(value)[:40]!r})")
+    if summary.get("seconds", 0) is None:
+        raise ModelFileError(f"{path}: the training summary's seconds is null; it must be a number")
     return summary
 
 
-def read_archive(path: str, what: str, format_name: str, format_version: int) -> tuple[dict[str, np.ndarray], dict]:
+_MAX_METADATA = 256 * 2**20  # bytes of JSON metadata (a long run's history in a checkpoint: a few MB)
+
+
+def _read_metadata(npz: NpzReader, path: str, what: str, format_name: str, format_version: int) -> dict:
+    """The JSON metadata of an opened archive, its format name and version checked."""
+    header = npz.headers.get(_META)
+    if header is None:
+        raise ModelFileError(f"{path}: not a ranvier {what} (no metadata entry)")
+    if header.dtype != np.uint8 or len(header.shape) != 1 or header.nbytes > _MAX_METADATA:
+        raise ModelFileError(f"{path}: the metadata entry must be at most {_MAX_METADATA} bytes of uint8, "
+                             f"got {header.dtype} of shape {header.shape}")
+    try:
+        metadata = json.loads(npz.read(_META).tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise ModelFileError(f"{path}: the metadata is not valid JSON ({type(exc).__name__}: {exc})") from None
+    if not isinstance(metadata, dict):
+        raise ModelFileError(f"{path}: the metadata is not a JSON object")
+    if metadata.get("format") != format_name:
+        raise ModelFileError(f"{path}: not a ranvier {what} (format is {str(metadata.get('format'))[:80]!r})")
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= format_version:
+        raise ModelFileError(
+            f"{path}: {what} format version {str(version)[:20]} is not supported by this ranvier "
+            f"(it reads version {format_version}); upgrade ranvier"
+        )
+    return metadata
+
+
+def _open_npz(path: str, what: str) -> NpzReader:
+    # a readable error for files that are not zip archives at all
+    with open(path, "rb") as f:
+        if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):  # an .npz is a zip archive
+            raise ModelFileError(f"{path}: not a ranvier {what} (not an .npz archive)")
+    return NpzReader(path)
+
+
+def read_archive(path: str, what: str, format_name: str, format_version: int,
+                 check: Callable[[dict, dict[str, NpyHeader]], None] | None = None,
+                 ) -> tuple[dict[str, np.ndarray], dict]:
     """Read an ``.npz`` of arrays plus JSON ``metadata`` (a model file or a checkpoint).
 
-    Never unpickles.  Checks the format name and version in the metadata;
-    ``what`` names the kind of file in the messages.
+    Never unpickles, and allocates nothing before it is checked: the headers
+    of all arrays are read first (plain real dtypes only, sizes within the
+    members), the metadata is parsed and its format name and version checked,
+    then ``check(metadata, headers)`` (which raises :class:`ModelFileError`
+    for arrays the metadata does not imply), then the total size is compared
+    with the memory available; only then are the arrays read, each with a
+    bound.  ``what`` names the kind of file in the messages.
 
     Raises
     ------
     ModelFileError
-        For anything that is not such a file: damaged, truncated, foreign, newer.
+        For anything that is not such a file: damaged, truncated, foreign,
+        newer, of refused dtypes or sizes.
     """
     try:
-        # open the file here so that it is closed even when numpy cannot parse it
-        with open(path, "rb") as f:
-            if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):  # an .npz is a zip archive
-                raise ModelFileError(f"{path}: not a ranvier {what} (not an .npz archive)")
-            f.seek(0)
-            with np.load(f, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in data.files}
-    except ModelFileError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+        with _open_npz(path, what) as npz:
+            metadata = _read_metadata(npz, path, what, format_name, format_version)
+            if check is not None:
+                check(metadata, npz.headers)
+            names = [n for n in npz.headers if n != _META]
+            check_fits(sum(npz.headers[n].nbytes for n in names), f"the arrays of this {what}")
+            arrays = {name: npz.read(name) for name in names}
+    except ArrayFileError as exc:
         raise ModelFileError(f"{path}: not a readable ranvier {what} (damaged or truncated?): {exc}") from None
-    if _META not in arrays:
-        raise ModelFileError(f"{path}: not a ranvier {what} (no metadata entry)")
-    try:
-        metadata = json.loads(arrays.pop(_META).tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{path}: the metadata is not valid JSON ({exc})") from None
-    if not isinstance(metadata, dict):
-        raise ModelFileError(f"{path}: the metadata is not a JSON object")
-    if metadata.get("format") != format_name:
-        raise ModelFileError(f"{path}: not a ranvier {what} (format is {metadata.get('format')!r})")
-    version = metadata.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= format_version:
-        raise ModelFileError(
-            f"{path}: {what} format version {version!r} is not supported by this ranvier "
-            f"(it reads version {format_version}); upgrade ranvier"
-        )
     return arrays, metadata
+
+
+def read_archive_metadata(path: str, what: str, format_name: str, format_version: int) -> dict:
+    """The checked JSON metadata of an archive, without reading any other array."""
+    try:
+        with _open_npz(path, what) as npz:
+            return _read_metadata(npz, path, what, format_name, format_version)
+    except ArrayFileError as exc:
+        raise ModelFileError(f"{path}: not a readable ranvier {what} (damaged or truncated?): {exc}") from None
 
 
 def _umask() -> int:

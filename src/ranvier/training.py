@@ -119,9 +119,17 @@ class History:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "History":
-        """Read a history written by :meth:`save`."""
-        with open(path, encoding="utf-8") as f:
-            return cls.from_dict(json.load(f))
+        """Read a history written by :meth:`save`.
+
+        Raises
+        ------
+        ValueError
+            The file is not such a history; the message names the file and
+            the first field that is wrong.
+        """
+        from ._history_check import read_history_json
+
+        return cls.from_dict(read_history_json(path))
 
 
 # ------------------------------------------------------------------ callbacks
