@@ -403,10 +403,7 @@ def _read_inputs(paths: list[str], saved) -> tuple[list[str], np.ndarray]:
     if npy:
         if len(paths) > 1:
             raise UsageError("pass one .npy file (its rows are the inputs), or image files")
-        try:
-            X = np.load(paths[0], allow_pickle=False)
-        except ValueError as exc:
-            raise UsageError(f"{paths[0]}: not a readable .npy file of numbers ({exc})") from None
+        X = _read_npy_inputs(paths[0])
         if X.size == n:  # one input: a row, or one image of the model's shape
             X = X.reshape(1, n)
         elif X.ndim > 2 or (saved.image_shape and X.shape[1:] == tuple(saved.image_shape)):
@@ -414,6 +411,8 @@ def _read_inputs(paths: list[str], saved) -> tuple[list[str], np.ndarray]:
         expected = f"rows of {n} values" + (f" or images of shape {saved.image_shape}" if saved.image_shape else "")
         if X.ndim != 2 or X.shape[1] != n or len(X) == 0:
             raise UsageError(f"{paths[0]}: expected {expected}, got shape {X.shape}")
+        if not np.isfinite(X).all():
+            raise UsageError(f"{paths[0]}: the inputs contain NaN or infinity")
         return [f"{paths[0]}[{i}]" for i in range(len(X))], X
     shape = saved.image_shape
     if shape is None or len(shape) not in (2, 3):
@@ -424,17 +423,44 @@ def _read_inputs(paths: list[str], saved) -> tuple[list[str], np.ndarray]:
     return list(paths), images
 
 
-def _read_image(path: str, shape: tuple[int, ...]) -> np.ndarray:
+def _read_npy_inputs(path: str) -> np.ndarray:
+    """A ``.npy`` of real numbers, its header checked before anything is allocated (no pickle)."""
+    from ._arrayfile import ArrayFileError, read_npy
+
     try:
-        from PIL import Image, UnidentifiedImageError
+        return read_npy(path)
+    except ArrayFileError as exc:
+        raise UsageError(f"{path}: not a readable .npy file of numbers ({exc})") from None
+
+
+def _read_image(path: str, shape: tuple[int, ...]) -> np.ndarray:
+    import warnings
+
+    try:
+        from PIL import Image
     except ImportError:
         raise UsageError("reading image files needs Pillow: pip install pillow") from None
+    from ._arrayfile import format_bytes
+
+    limit = Image.MAX_IMAGE_PIXELS or 89_478_485
     try:
-        with Image.open(path) as img:
-            img = img.convert("RGB" if len(shape) == 3 else "L").resize((shape[1], shape[0]))
-            arr = np.asarray(img, dtype=np.float32)
-    except (UnidentifiedImageError, OSError) as exc:
-        raise UsageError(f"{path}: not a readable image ({exc})") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+                if width * height > limit:  # checked before the pixels are decoded
+                    raise UsageError(
+                        f"{path}: the image is {width}x{height} pixels ({width * height / 1e6:.0f} Mpx), over the "
+                        f"limit of {limit / 1e6:.0f} Mpx; decoding it would need {format_bytes(width * height * 4)}"
+                        f" (a decompression bomb?)")
+                img = img.convert("RGB" if len(shape) == 3 else "L").resize((shape[1], shape[0]))
+                arr = np.asarray(img, dtype=np.float32)
+    except UsageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UsageError(f"{path}: the image is too large to decode safely ({exc})") from None
+    except Exception as exc:  # noqa: BLE001  a decoder of untrusted bytes: any failure means "not an image"
+        raise UsageError(f"{path}: not a readable image ({type(exc).__name__}: {exc})") from None
     return arr.reshape(-1)
 
 
