@@ -67,20 +67,47 @@ def _parse_header(head: bytes, path: Path) -> tuple[int, ...]:
     return tuple(int.from_bytes(head[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
 
 
-def _read_gzip(path: Path, limit: int) -> bytearray:
-    """Decompress at most ``limit + 1`` bytes, so the caller can tell a too-long payload."""
-    chunks, total = [], 0
+def _gzip_chunks(path: Path, limit: int):
+    """The decompressed bytes in chunks, at most ``limit`` of them in all."""
     try:
         with gzip.open(path, "rb") as f:
-            while total <= limit:
-                chunk = f.read(min(_CHUNK, limit + 1 - total))
+            total = 0
+            while total < limit:
+                chunk = f.read(min(_CHUNK, limit - total))
                 if not chunk:
-                    break
-                chunks.append(chunk)
+                    return
                 total += len(chunk)
+                yield chunk
     except (EOFError, OSError, zlib.error) as err:
         raise DataFormatError(f"{path} is a damaged or truncated gzip file ({err}); download it again") from err
-    return bytearray().join(chunks)  # writeable, so the array made from it is too
+
+
+def _read_gzip(path: Path, offset: int, shape: tuple[int, ...]) -> np.ndarray:
+    """The values of a gzipped IDX file: counted first, without keeping them, then read into one array.
+
+    A header that disagrees with the stream (a truncated file, or a small
+    file that inflates to gigabytes) is refused before anything is allocated.
+    """
+    expected = math.prod(shape)
+    actual = sum(len(c) for c in _gzip_chunks(path, offset + expected + 1)) - offset
+    if actual != expected:
+        _size_mismatch(path, shape, actual)
+    out = np.empty(offset + expected, dtype=np.uint8)
+    done = 0
+    for chunk in _gzip_chunks(path, offset + expected):
+        out[done:done + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+        done += len(chunk)
+    if done != offset + expected:
+        raise DataFormatError(f"{path} changed while it was being read; load it again")
+    return out[offset:].reshape(shape)
+
+
+def _size_mismatch(path: Path, shape: tuple[int, ...], actual: int) -> None:
+    expected = math.prod(shape)
+    raise DataFormatError(
+        f"{path}: the header declares shape {shape} ({expected} values) but the file holds "
+        f"{actual if actual <= expected else 'more'}; it is truncated or not an IDX file"
+    )
 
 
 def _read_head(path: Path) -> bytes:
@@ -116,19 +143,12 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     """
     path = Path(path)
     shape = _parse_header(_read_head(path), path)
-    offset, expected = 4 + 4 * len(shape), math.prod(shape)
+    offset = 4 + 4 * len(shape)
     if path.suffix == ".gz":
-        data = _read_gzip(path, offset + expected)
-        actual = len(data) - offset
-    else:
-        actual = path.stat().st_size - offset
-    if actual != expected:
-        raise DataFormatError(
-            f"{path}: the header declares shape {shape} ({expected} values) but the file holds {actual}; "
-            "it is truncated or not an IDX file"
-        )
-    if path.suffix == ".gz":
-        return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
+        return _read_gzip(path, offset, shape)
+    actual = path.stat().st_size - offset
+    if actual != math.prod(shape):
+        _size_mismatch(path, shape, actual)
     return np.fromfile(path, dtype=np.uint8, offset=offset).reshape(shape)
 
 
