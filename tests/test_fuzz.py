@@ -7,6 +7,7 @@ under a deadline.
 """
 
 import gzip
+import os
 import io
 import pickle
 import struct
@@ -213,3 +214,193 @@ def test_checkpoints_with_odd_metadata_values(tmp_path, checkpoint_bytes, key, v
         Trainer(MLP((4, 3, 2), seed=0), "adam", verbose=0).load_checkpoint(path)
     except ModelFileError:
         pass
+
+
+# =============================================================== seeded mutation fuzzer, every loader
+# Each loader gets FUZZ_N mutated inputs made by a seeded mutator (bit flips, interesting integers
+# in 1/2/4/8-byte fields, inserted, deleted, duplicated and truncated ranges), some at the byte level
+# and, for .npz archives, some inside a member (re-zipped, so the mutation reaches the .npy header or
+# the JSON metadata instead of stopping at the CRC).  Each input must load or raise the loader's
+# documented error with a message naming the file; each loader's loop is also bounded in time.
+import json as _json  # noqa: E402
+import time  # noqa: E402
+import zipfile  # noqa: E402
+
+from ranvier.cli import UsageError, _read_image, _read_npy_inputs  # noqa: E402
+from ranvier.datasets import cifar10 as _cifar10  # noqa: E402
+from ranvier.training import History  # noqa: E402
+
+FUZZ_N = int(os.environ.get("RANVIER_FUZZ_N", 2000))
+FUZZ_SECONDS = 2.5  # per loader, a bound for slow machines; ~0.3-1.5 s each here
+_INTERESTING = [0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 2**31 - 1, 2**31, 2**32 - 1, 10**11, 2**63 - 1, 2**64 - 1]
+
+
+def mutate(data: bytes, rng: np.random.Generator, focus: int | None = None) -> bytes:
+    """1-4 random edits of ``data`` (within its first ``focus`` bytes when given)."""
+    out = bytearray(data)
+    for _ in range(int(rng.integers(1, 5))):
+        span = max(1, min(len(out), focus or len(out)))
+        pos = int(rng.integers(0, span))
+        kind = int(rng.integers(0, 7))
+        if kind == 0 and out:
+            out[pos] ^= 1 << int(rng.integers(0, 8))
+        elif kind == 1 and out:
+            width = int(rng.choice([1, 2, 4, 8]))
+            value = int(rng.choice(_INTERESTING)) % (1 << 8 * width)
+            out[pos:pos + width] = value.to_bytes(width, "little" if rng.random() < 0.5 else "big")
+        elif kind == 2:
+            out[pos:pos] = rng.integers(0, 256, int(rng.integers(1, 17)), dtype=np.uint8).tobytes()
+        elif kind == 3:
+            del out[pos:pos + int(rng.integers(1, 65))]
+        elif kind == 4:
+            del out[pos:]
+        elif kind == 5 and out:
+            out[pos:pos] = out[pos:pos + int(rng.integers(1, 33))] * int(rng.integers(1, 4))
+        elif kind == 6 and out:
+            out[pos] = int(rng.choice([0, 0xFF, ord("("), ord("'"), ord("\n"), ord("9")]))
+    return bytes(out)
+
+
+def _members(archive: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(archive)) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def _rezip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+_ODD = [None, "", "x", -1, 0, 1.5, 2**64, 1e308, -1e308, [], {}, True, [[[[[]]]]], {"a": None}, "9" * 50]
+
+
+def mutate_json(text: bytes, rng: np.random.Generator) -> bytes:
+    """Replace one value somewhere in a JSON document by an odd one."""
+    doc = _json.loads(text)
+    node, key = {"root": doc}, "root"
+    for _ in range(int(rng.integers(1, 5))):
+        value = node[key]
+        if isinstance(value, dict) and value:
+            node, key = value, list(value)[int(rng.integers(0, len(value)))]
+        elif isinstance(value, list) and value:
+            node, key = value, int(rng.integers(0, len(value)))
+        else:
+            break
+    node[key] = _ODD[int(rng.integers(0, len(_ODD)))]
+    return _json.dumps(node if key == "root" and node is not doc else {"root": doc}["root"]).encode()
+
+
+def mutate_archive(archive: bytes, rng: np.random.Generator) -> bytes:
+    members = _members(archive)
+    name = sorted(members)[int(rng.integers(0, len(members)))]
+    data = members[name]
+    if name == "metadata.npy" and rng.random() < 0.5:
+        head = len(data) - len(np.load(io.BytesIO(data)).tobytes())
+        body = mutate_json(data[head:], rng)
+        buf = io.BytesIO()
+        np.save(buf, np.frombuffer(body, dtype=np.uint8))
+        members[name] = buf.getvalue()
+    else:
+        members[name] = mutate(data, rng, focus=160)  # mostly the .npy header
+    if rng.random() < 0.1:
+        members.pop(sorted(members)[int(rng.integers(0, len(members)))])
+    return _rezip(members)
+
+
+def _history_bytes() -> bytes:
+    h = History()
+    for e in range(3):
+        for key, value in (("loss", 1.0 / (e + 1)), ("accuracy", 0.5), ("val_loss", None), ("val_accuracy", None),
+                           ("lr", 0.1), ("seconds", 0.25)):
+            h.epoch[key].append(value)
+    h.step_loss, h.best_epoch, h.seconds, h.stopped_reason = [1.0, float("nan"), 0.5], 2, 0.75, "done"
+    return _json.dumps(h.to_dict(), indent=1).encode()
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (6, 5, 3), dtype=np.uint8)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _npy() -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32))
+    return buf.getvalue()
+
+
+def _trainer_reader(path):
+    Trainer(MLP((4, 3, 2), seed=0), "adam", verbose=0).load_checkpoint(path)
+
+
+def _read_meta_txt(path):
+    return _cifar10._class_names(path.parent, "binary")
+
+
+def _read_meta_py(path):
+    return _cifar10._class_names(path.parent, "python")
+
+
+def _cifar_meta() -> bytes:
+    return pickle.dumps({b"label_names": [c.encode() for c in _cifar10.CIFAR10_CLASSES], b"num_vis": 3072}, protocol=2)
+
+
+def _seeded_cases(checkpoint: bytes) -> dict:
+    """name -> (file name, original bytes, reader, documented error, archive?)."""
+    from ranvier.checkpoint import read_metadata
+
+    return {
+        "cifar_bin": ("data_batch_1.bin", _cifar_bin(), read_cifar10_binary, DataFormatError, False),
+        "cifar_pickle_p2": ("data_batch_1", _cifar_pickle(), read_cifar10_pickle, DataFormatError, False),
+        "cifar_pickle_p5": ("data_batch_2", pickle.dumps(pickle.loads(_cifar_pickle()), protocol=5),
+                            read_cifar10_pickle, DataFormatError, False),
+        "cifar_meta": ("batches.meta", _cifar_meta(), _read_meta_py, DataFormatError, False),
+        "cifar_meta_txt": ("batches.meta.txt", "\n".join(_cifar10.CIFAR10_CLASSES).encode(), _read_meta_txt,
+                           DataFormatError, False),
+        "idx": ("train-images-idx3-ubyte", _idx(False), read_idx, DataFormatError, False),
+        "idx_gz": ("train-images-idx3-ubyte.gz", _idx(True), read_idx, DataFormatError, False),
+        "model": ("model.npz", _model_file(), load_model, ModelFileError, True),
+        "checkpoint": ("checkpoint.npz", checkpoint, _trainer_reader, ModelFileError, True),
+        "checkpoint_metadata": ("c.npz", checkpoint, read_metadata, ModelFileError, True),
+        "history": ("history.json", _history_bytes(), History.load, ValueError, False),
+        "npy_inputs": ("x.npy", _npy(), _read_npy_inputs, UsageError, False),
+        "image": ("x.png", _png(), lambda p: _read_image(str(p), (4, 4, 3)), UsageError, False),
+    }
+
+
+@pytest.mark.parametrize("case", ["cifar_bin", "cifar_pickle_p2", "cifar_pickle_p5", "cifar_meta", "cifar_meta_txt",
+                                  "idx", "idx_gz", "model", "checkpoint", "checkpoint_metadata", "history",
+                                  "npy_inputs", "image"])
+def test_seeded_fuzz_every_loader(tmp_path, checkpoint_bytes, case):
+    name, original, reader, error, archive = _seeded_cases(checkpoint_bytes)[case]
+    path = tmp_path / name
+    path.write_bytes(original)
+    reader(path)  # the unmutated file loads
+    rng = np.random.default_rng(sum(map(ord, case)))
+    start, outcomes = time.perf_counter(), {"loaded": 0, "refused": 0}
+    for i in range(FUZZ_N):
+        if archive and i % 2:
+            payload = mutate_archive(original, rng)
+        elif case == "history" and i % 2:
+            payload = mutate_json(original, rng)
+        else:
+            payload = mutate(original, rng)
+        path.write_bytes(payload)
+        try:
+            reader(path)
+            outcomes["loaded"] += 1
+        except error as exc:
+            assert str(path) in str(exc), (case, i, str(exc))
+            outcomes["refused"] += 1
+        except Exception as exc:  # noqa: BLE001  reported with the input that caused it
+            (tmp_path / "failing-input").write_bytes(payload)
+            raise AssertionError(f"{case} input {i}: {type(exc).__name__}: {exc} (saved to {tmp_path})") from exc
+        if time.perf_counter() - start > FUZZ_SECONDS:
+            break
+    print(case, i + 1, outcomes)
+    assert outcomes["refused"] > 0  # the mutations reach the checks at all
