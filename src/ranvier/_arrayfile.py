@@ -163,6 +163,8 @@ def read_npy(path: str | os.PathLike, *, codes: tuple[str, ...] = REAL_CODES) ->
         Anything wrong: not an ``.npy``, a bad header, a refused dtype, more
         bytes declared than the file holds or than memory can take, a truncated file.
     """
+    if not os.path.isfile(path):  # checked before opening: opening a FIFO would wait for a writer
+        raise ArrayFileError("not a regular file")
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         header = read_npy_header(f, codes=codes)

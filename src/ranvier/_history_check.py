@@ -86,14 +86,16 @@ def read_history_json(path) -> dict:
     import os
     import stat
 
+    info = os.stat(path)  # before opening: opening a FIFO would wait for a writer
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path}: not a regular file; a history is the history.json that 'ranvier train' writes")
+    if info.st_size > MAX_HISTORY_BYTES:
+        raise ValueError(f"{path}: {info.st_size} bytes is more than a history file holds "
+                         f"(at most {MAX_HISTORY_BYTES})")
     with open(path, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError(f"{path}: not a regular file; a history is the history.json that 'ranvier train' writes")
-        if info.st_size > MAX_HISTORY_BYTES:
-            raise ValueError(f"{path}: {info.st_size} bytes is more than a history file holds "
-                             f"(at most {MAX_HISTORY_BYTES})")
         raw = f.read(MAX_HISTORY_BYTES + 1)
+    if len(raw) > MAX_HISTORY_BYTES:
+        raise ValueError(f"{path}: more than {MAX_HISTORY_BYTES} bytes; not a history file")
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError

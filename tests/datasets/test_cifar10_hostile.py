@@ -245,3 +245,12 @@ def test_label_arrays_of_plain_numbers_load(tmp_path, code):
             read_cifar10_pickle(path)
     else:
         assert read_cifar10_pickle(path)[1].tolist() == [0, 9, 4]
+
+
+def test_an_oversized_meta_txt_is_refused(make_cifar):
+    root, _ = make_cifar("binary")
+    meta = root / "cifar-10-batches-bin" / "batches.meta.txt"
+    meta.write_bytes(b"cat\n" * 100000)
+    with pytest.raises(DataFormatError, match="longer than 65536 bytes") as info:
+        load_cifar10(root)
+    assert str(meta) in str(info.value)

@@ -100,6 +100,7 @@ def read_cifar10_binary(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray
 
 
 _MAX_NAME = 64  # bytes of one class name in batches.meta
+_MAX_META_TXT = 65536  # batches.meta.txt: ten names, one a line (61 bytes in the official file)
 
 
 def _unpickle(path: Path) -> dict:
@@ -212,7 +213,11 @@ def _class_names(folder: Path, version: str) -> list[str]:
         meta = folder / "batches.meta.txt"
         if not meta.is_file():
             return list(CIFAR10_CLASSES)
-        names = [line.strip() for line in meta.read_text(encoding="ascii", errors="replace").splitlines()]
+        with open(meta, "rb") as f:
+            raw = f.read(_MAX_META_TXT + 1)
+        if len(raw) > _MAX_META_TXT:
+            raise DataFormatError(f"{meta} is longer than {_MAX_META_TXT} bytes; it should list the 10 class names")
+        names = [line.strip() for line in raw.decode("ascii", errors="replace").splitlines()]
     else:
         meta = folder / "batches.meta"
         if not meta.is_file():
