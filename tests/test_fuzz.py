@@ -228,6 +228,7 @@ import zipfile  # noqa: E402
 
 from ranvier.cli import UsageError, _read_image, _read_npy_inputs  # noqa: E402
 from ranvier.datasets import cifar10 as _cifar10  # noqa: E402
+from ranvier.optim import get_optimizer, load_state  # noqa: E402
 from ranvier.training import History  # noqa: E402
 
 FUZZ_N = int(os.environ.get("RANVIER_FUZZ_N", 2000))
@@ -334,6 +335,15 @@ def _npy() -> bytes:
     return buf.getvalue()
 
 
+def _optimizer_state() -> bytes:
+    from ranvier.optim import save_state
+
+    net = MLP((4, 3, 2), seed=0)
+    buf = io.BytesIO()
+    save_state(buf, get_optimizer("adam").init(net.params))
+    return buf.getvalue()
+
+
 def _trainer_reader(path):
     Trainer(MLP((4, 3, 2), seed=0), "adam", verbose=0).load_checkpoint(path)
 
@@ -370,12 +380,13 @@ def _seeded_cases(checkpoint: bytes) -> dict:
         "history": ("history.json", _history_bytes(), History.load, ValueError, False),
         "npy_inputs": ("x.npy", _npy(), _read_npy_inputs, UsageError, False),
         "image": ("x.png", _png(), lambda p: _read_image(str(p), (4, 4, 3)), UsageError, False),
+        "optimizer_state": ("state.npz", _optimizer_state(), load_state, ValueError, True),
     }
 
 
 @pytest.mark.parametrize("case", ["cifar_bin", "cifar_pickle_p2", "cifar_pickle_p5", "cifar_meta", "cifar_meta_txt",
                                   "idx", "idx_gz", "model", "checkpoint", "checkpoint_metadata", "history",
-                                  "npy_inputs", "image"])
+                                  "npy_inputs", "image", "optimizer_state"])
 def test_seeded_fuzz_every_loader(tmp_path, checkpoint_bytes, case):
     name, original, reader, error, archive = _seeded_cases(checkpoint_bytes)[case]
     path = tmp_path / name

@@ -183,9 +183,10 @@ class NpzReader:
     declared size has been checked against the member's declared size.
     """
 
-    def __init__(self, path: str | os.PathLike, *, codes: tuple[str, ...] = REAL_CODES) -> None:
+    def __init__(self, path: str | os.PathLike | BinaryIO, *, codes: tuple[str, ...] = REAL_CODES) -> None:
         self.path, self.codes = path, codes
-        self._file = open(path, "rb")
+        self._owns = not hasattr(path, "read")  # a path is opened (and closed) here; a file object is not
+        self._file = open(path, "rb") if self._owns else path
         try:
             self._zip = zipfile.ZipFile(self._file)
             self.headers = self._read_headers()
@@ -233,7 +234,8 @@ class NpzReader:
         return array
 
     def close(self) -> None:
-        self._file.close()
+        if self._owns:
+            self._file.close()
 
     def __enter__(self) -> "NpzReader":
         return self

@@ -81,6 +81,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import os
 from typing import Callable, Mapping
 
 import numpy as np
@@ -866,10 +867,27 @@ def load_state(file) -> dict:
 
     The arrays come back with their dtypes and ``"step"`` as an int; the first
     :meth:`Optimizer.step` allocates the scratch space if it is missing.
+
+    Raises
+    ------
+    ValueError
+        The file is not such a state: damaged, an array of a dtype other than
+        real numbers, sizes larger than the file holds (checked before
+        anything is allocated), or no integer ``step``.
     """
-    with np.load(file, allow_pickle=False) as data:
-        state = {k: data[k] for k in data.files}
-    state["step"] = int(state["step"])
+    from ._arrayfile import ArrayFileError, NpzReader, check_fits
+
+    name = os.fspath(file) if isinstance(file, (str, os.PathLike)) else getattr(file, "name", "the state file")
+    try:
+        with NpzReader(file) as npz:
+            check_fits(sum(h.nbytes for h in npz.headers.values()), "the optimiser state")
+            state = {k: npz.read(k) for k in npz.headers}
+    except ArrayFileError as exc:
+        raise ValueError(f"{name}: not a readable optimiser state ({exc})") from None
+    step = state.get("step")
+    if step is None or step.shape != () or step.dtype.kind not in "iu" or not 0 <= int(step) < 2**63:
+        raise ValueError(f"{name}: an optimiser state needs 'step', one integer >= 0")
+    state["step"] = int(step)
     return state
 
 
