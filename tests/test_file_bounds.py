@@ -68,13 +68,20 @@ def write_model(path, arrays: dict, meta: dict) -> None:
 
 
 # --------------------------------------------------------------- model files: sizes before allocation
-def huge_layer_model(tmp_path):
-    """A model file of a 4-3 network whose W1 declares 20000x20000 float32 (1.5 GiB) over 48 bytes."""
+def huge_layer_model(tmp_path, architecture_too=False):
+    """A model file of a 4-3 network whose W1 declares 20000x20000 float32 (1.5 GiB) over 48 bytes.
+
+    With ``architecture_too`` the architecture declares the 20000x20000 layer as well (the member's
+    declared size is forged, its bytes are not there).
+    """
     arrays, meta = model_arrays()
-    path = tmp_path / "huge.npz"
+    if architecture_too:
+        meta["architecture"]["layer_sizes"] = [20000, 20000]
+        arrays["param/b1"] = np.zeros(20000, np.float32)
+    path = tmp_path / ("huge-arch.npz" if architecture_too else "huge.npz")
     members = {"metadata.npy": npy_header((len(json.dumps(meta)),), "|u1") + json.dumps(meta).encode(),
                "param/W1.npy": npy_header((20000, 20000)) + arrays["param/W1"].tobytes(),
-               "param/b1.npy": npy_header((3,)) + arrays["param/b1"].tobytes()}
+               "param/b1.npy": npy_header(arrays["param/b1"].shape) + arrays["param/b1"].tobytes()}
     write_raw_archive(path, members)
     patch_member_size(path, "param/W1.npy", len(npy_header((20000, 20000))) + 20000 * 20000 * 4)
     return path
@@ -118,6 +125,7 @@ def test_a_zip_member_that_inflates_past_its_header_is_read_with_a_bound(tmp_pat
 @LINUX
 def test_refusing_huge_files_costs_almost_no_memory(tmp_path):
     huge = huge_layer_model(tmp_path)
+    huge_arch = huge_layer_model(tmp_path, architecture_too=True)
     npy = tmp_path / "x.npy"
     npy.write_bytes(npy_header((10**11, 3072)) + b"\x00" * 64)
     code = f"""
@@ -127,7 +135,9 @@ from ranvier._arrayfile import ArrayFileError, read_npy
 def hwm():
     return [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")][0] / 1024
 base = hwm()
-for call, error in ((lambda: load_model({str(huge)!r}), ModelFileError), (lambda: read_npy({str(npy)!r}), ArrayFileError)):
+for call, error in ((lambda: load_model({str(huge)!r}), ModelFileError),
+                    (lambda: load_model({str(huge_arch)!r}), ModelFileError),
+                    (lambda: read_npy({str(npy)!r}), ArrayFileError)):
     try:
         call()
         sys.exit("loaded")
@@ -138,7 +148,13 @@ print(hwm() - base)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stderr + done.stdout
+    print("peak RSS grew by", done.stdout.strip(), "MB")
     assert float(done.stdout) < 50  # measured: under 1 MB (4.7 GB before)
+
+
+def test_a_declared_layer_whose_bytes_are_missing_is_refused(tmp_path):
+    with pytest.raises(ModelFileError, match=r"'param/W1': the array's data end early: 48 of 1600000000 bytes"):
+        load_model(huge_layer_model(tmp_path, architecture_too=True))
 
 
 # --------------------------------------------------------------- model files: dtypes and fields
