@@ -26,6 +26,7 @@ reader allocate more than its own size (plus small per-object overheads).
 from __future__ import annotations
 
 import math
+import pickle  # for the names of the opcodes only: its loader is never used
 import struct
 from typing import BinaryIO
 
@@ -291,30 +292,36 @@ def _ops(m: _Machine) -> dict:
     def long1():
         push(int.from_bytes(r.read(r.uint(1)), "little", signed=True))
 
+    P = pickle  # the opcodes by their names in the pickle module
     return {
-        b"\x80": lambda: r.read(1), b"\x95": frame,
-        b"(": lambda: m.marks.append(len(m.stack)), b"}": lambda: push({}), b"]": lambda: push([]),
-        b")": tuple_of(0), b"\x85": tuple_of(1), b"\x86": tuple_of(2), b"\x87": tuple_of(3),
-        b"t": lambda: push(tuple(m.pop_mark())), b"l": lambda: push(m.pop_mark()),
-        b"d": dict_from_mark,
-        b"N": lambda: push(None), b"\x88": lambda: push(True), b"\x89": lambda: push(False),
-        b"J": lambda: push(little.unpack(r.read(4))[0]), b"K": lambda: push(r.uint(1)),
-        b"M": lambda: push(r.uint(2)), b"\x8a": long1, b"G": lambda: push(struct.unpack(">d", r.read(8))[0]),
-        b"U": lambda: push(r.read(r.uint(1))), b"T": binstring,
-        b"C": lambda: push(r.read(r.uint(1))), b"B": lambda: push(r.read(r.uint(4))),
-        b"\x8e": lambda: push(r.read(r.uint(8))), b"\x96": lambda: push(bytearray(r.read(r.uint(8)))),
-        b"\x8c": lambda: push(_string(r, r.uint(1))), b"X": lambda: push(_string(r, r.uint(4))),
-        b"\x8d": lambda: push(_string(r, r.uint(8))),
-        b"a": lambda: (m.marks.append(len(m.stack) - 1), m.add_items(list)),
-        b"e": lambda: m.add_items(list),
-        b"s": lambda: (m.marks.append(len(m.stack) - 2), m.add_items(dict)),
-        b"u": lambda: m.add_items(dict),
-        b"c": lambda: global_(r.line(), r.line()), b"\x93": stack_global,
-        b"R": reduce_, b"b": m.build,
-        b"q": lambda: memo_put(r.uint(1)), b"r": lambda: memo_put(r.uint(4)),
-        b"\x94": lambda: memo_put(len(m.memo)),
-        b"h": lambda: m.get(r.uint(1)), b"j": lambda: m.get(r.uint(4)),
-        b"0": lambda: m.pop(), b"1": m.pop_mark, b"2": lambda: push(m.top()),
+        P.PROTO: lambda: r.read(1), P.FRAME: frame,  # STOP: see load_plain_pickle
+        P.MARK: lambda: m.marks.append(len(m.stack)), P.POP: m.pop, P.POP_MARK: m.pop_mark,
+        P.DUP: lambda: push(m.top()),
+        # plain values
+        P.NONE: lambda: push(None), P.NEWTRUE: lambda: push(True), P.NEWFALSE: lambda: push(False),
+        P.BININT: lambda: push(little.unpack(r.read(4))[0]), P.BININT1: lambda: push(r.uint(1)),
+        P.BININT2: lambda: push(r.uint(2)), P.LONG1: long1,
+        P.BINFLOAT: lambda: push(struct.unpack(">d", r.read(8))[0]),
+        P.SHORT_BINSTRING: lambda: push(r.read(r.uint(1))), P.BINSTRING: binstring,  # Python 2 str: bytes
+        P.SHORT_BINBYTES: lambda: push(r.read(r.uint(1))), P.BINBYTES: lambda: push(r.read(r.uint(4))),
+        P.BINBYTES8: lambda: push(r.read(r.uint(8))), P.BYTEARRAY8: lambda: push(bytearray(r.read(r.uint(8)))),
+        P.SHORT_BINUNICODE: lambda: push(_string(r, r.uint(1))), P.BINUNICODE: lambda: push(_string(r, r.uint(4))),
+        P.BINUNICODE8: lambda: push(_string(r, r.uint(8))),
+        # containers
+        P.EMPTY_DICT: lambda: push({}), P.EMPTY_LIST: lambda: push([]), P.EMPTY_TUPLE: tuple_of(0),
+        P.TUPLE1: tuple_of(1), P.TUPLE2: tuple_of(2), P.TUPLE3: tuple_of(3),
+        P.TUPLE: lambda: push(tuple(m.pop_mark())), P.LIST: lambda: push(m.pop_mark()), P.DICT: dict_from_mark,
+        P.APPEND: lambda: (m.marks.append(len(m.stack) - 1), m.add_items(list)),
+        P.APPENDS: lambda: m.add_items(list),
+        P.SETITEM: lambda: (m.marks.append(len(m.stack) - 2), m.add_items(dict)),
+        P.SETITEMS: lambda: m.add_items(dict),
+        # the memo
+        P.BINPUT: lambda: memo_put(r.uint(1)), P.LONG_BINPUT: lambda: memo_put(r.uint(4)),
+        P.MEMOIZE: lambda: memo_put(len(m.memo)),
+        P.BINGET: lambda: m.get(r.uint(1)), P.LONG_BINGET: lambda: m.get(r.uint(4)),
+        # the NumPy names, as markers, and what calls them
+        P.GLOBAL: lambda: global_(r.line(), r.line()), P.STACK_GLOBAL: stack_global,
+        P.REDUCE: reduce_, P.BUILD: m.build,
     }
 
 
@@ -346,7 +353,7 @@ def load_plain_pickle(f: BinaryIO, size: int):
         if not machine.r.left:
             raise PickleRefused("the file ends before the pickle's STOP (truncated?)")
         code = machine.r.read(1)
-        if code == b".":
+        if code == pickle.STOP:
             (value,) = machine.pop()
             if machine.stack or machine.marks:
                 raise PickleRefused("the pickle stops with more on its stack")
