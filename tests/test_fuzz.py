@@ -232,7 +232,7 @@ from ranvier.optim import get_optimizer, load_state  # noqa: E402
 from ranvier.training import History  # noqa: E402
 
 FUZZ_N = int(os.environ.get("RANVIER_FUZZ_N", 2000))
-FUZZ_SECONDS = 2.5  # per loader, a bound for slow machines; ~0.3-1.5 s each here
+FUZZ_SECONDS = 2.0  # per loader, a bound for slow or busy machines (15 loaders: 30 s at most)
 _INTERESTING = [0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 2**31 - 1, 2**31, 2**32 - 1, 10**11, 2**63 - 1, 2**64 - 1]
 
 
@@ -344,6 +344,22 @@ def _optimizer_state() -> bytes:
     return buf.getvalue()
 
 
+_PREP_MODEL: list[bytes] = []
+
+
+def _model_with_preprocessing(tmp_dir) -> bytes:
+    """A model file as save_model writes it, with fitted scale+standardize preprocessing and image metadata."""
+    if not _PREP_MODEL:
+        from ranvier.datasets import Preprocessor
+
+        prep = Preprocessor("scale+standardize", pixel_max=255.0)
+        prep.fit_transform(np.random.default_rng(0).integers(0, 256, (10, 4)).astype(np.float32))
+        save_model(tmp_dir / "prep.npz", MLP((4, 3, 2), seed=0), class_names=["a", "b"], preprocessing=prep,
+                   image_shape=(2, 2), pixel_max=255.0, summary={"data": "x", "epochs": 1, "seconds": 0.5})
+        _PREP_MODEL.append((tmp_dir / "prep.npz").read_bytes())
+    return _PREP_MODEL[0]
+
+
 def _trainer_reader(path):
     Trainer(MLP((4, 3, 2), seed=0), "adam", verbose=0).load_checkpoint(path)
 
@@ -360,7 +376,7 @@ def _cifar_meta() -> bytes:
     return pickle.dumps({b"label_names": [c.encode() for c in _cifar10.CIFAR10_CLASSES], b"num_vis": 3072}, protocol=2)
 
 
-def _seeded_cases(checkpoint: bytes) -> dict:
+def _seeded_cases(checkpoint: bytes, tmp_dir) -> dict:
     """name -> (file name, original bytes, reader, documented error, archive?)."""
     from ranvier.checkpoint import read_metadata
 
@@ -375,6 +391,7 @@ def _seeded_cases(checkpoint: bytes) -> dict:
         "idx": ("train-images-idx3-ubyte", _idx(False), read_idx, DataFormatError, False),
         "idx_gz": ("train-images-idx3-ubyte.gz", _idx(True), read_idx, DataFormatError, False),
         "model": ("model.npz", _model_file(), load_model, ModelFileError, True),
+        "model_preprocessing": ("m.npz", _model_with_preprocessing(tmp_dir), load_model, ModelFileError, True),
         "checkpoint": ("checkpoint.npz", checkpoint, _trainer_reader, ModelFileError, True),
         "checkpoint_metadata": ("c.npz", checkpoint, read_metadata, ModelFileError, True),
         "history": ("history.json", _history_bytes(), History.load, ValueError, False),
@@ -385,10 +402,10 @@ def _seeded_cases(checkpoint: bytes) -> dict:
 
 
 @pytest.mark.parametrize("case", ["cifar_bin", "cifar_pickle_p2", "cifar_pickle_p5", "cifar_meta", "cifar_meta_txt",
-                                  "idx", "idx_gz", "model", "checkpoint", "checkpoint_metadata", "history",
+                                  "idx", "idx_gz", "model", "model_preprocessing", "checkpoint", "checkpoint_metadata", "history",
                                   "npy_inputs", "image", "optimizer_state"])
 def test_seeded_fuzz_every_loader(tmp_path, checkpoint_bytes, case):
-    name, original, reader, error, archive = _seeded_cases(checkpoint_bytes)[case]
+    name, original, reader, error, archive = _seeded_cases(checkpoint_bytes, tmp_path)[case]
     path = tmp_path / name
     path.write_bytes(original)
     reader(path)  # the unmutated file loads
