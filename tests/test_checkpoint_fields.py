@@ -129,3 +129,11 @@ def test_read_metadata_checks_fields_without_reading_arrays(tmp_path, checkpoint
     _write(path, arrays, meta)
     with pytest.raises(ModelFileError, match="'seconds' must be a number"):
         read_metadata(path)
+
+
+def test_an_infinite_divergence_limit_is_kept(tmp_path, checkpoint):
+    arrays, meta = checkpoint
+    meta = json.loads(json.dumps(meta))
+    meta["limit"] = float("inf")  # divergence_factor=inf: written as Infinity
+    _write(tmp_path / "c.npz", arrays, meta)
+    assert _load(tmp_path / "c.npz")._progress.limit == float("inf")

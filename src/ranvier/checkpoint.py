@@ -18,6 +18,7 @@ while writing leaves the previous checkpoint intact.
 from __future__ import annotations
 
 import json
+import math
 import os
 from typing import TYPE_CHECKING
 
@@ -174,8 +175,8 @@ def _check_arrays(path, trainer: "Trainer", params: dict, best: dict, state: dic
 
 def _check_meta(meta: dict, path) -> None:
     """Each metadata field of the right type; the first wrong one is named."""
-    def number(v) -> bool:
-        return type(v) in (int, float) and abs(v) < 2**1023
+    def number(v) -> bool:  # infinity is a threshold that never trips (divergence_factor=inf); NaN is damage
+        return (type(v) is float and not math.isnan(v)) or (type(v) is int and abs(v) < 2**1023)
 
     epoch = meta.get("epoch")
     checks = {
