@@ -216,7 +216,10 @@ def _check_declared_arrays(metadata: dict, headers: dict[str, NpyHeader], path: 
     for name, header in headers.items():
         if name.startswith((_PARAM, _PREP)) and header.dtype.kind != "f":
             raise ModelFileError(f"{path}: array {name!r} has dtype {header.dtype}; it must be floating point")
-    implied = _implied_shapes(metadata.get("architecture"), path)
+    arch = metadata.get("architecture")
+    if not isinstance(arch, dict) or "layer_sizes" not in arch:
+        return  # not an MLP's architecture: load_model says what is wrong (a format of its own checks its own)
+    implied = _implied_shapes(arch, path)
     declared = {n[len(_PARAM):]: h.shape for n, h in headers.items() if n.startswith(_PARAM)}
     missing, extra = set(implied) - set(declared), set(declared) - set(implied)
     if missing or extra:
