@@ -337,3 +337,13 @@ def test_predict_reads_good_inputs(tmp_path, capsys, image_model):
     assert [line.split(":")[0] for line in out] == [f"{tmp_path / 'x.npy'}[0]", f"{tmp_path / 'x.npy'}[1]",
                                                      str(tmp_path / "a.png")]
     assert out[0].split(":")[1] == out[2].split(":")[1]  # the same image, the same prediction
+
+
+@pytest.mark.parametrize("command", ["info", "predict", "evaluate"])
+def test_the_cli_refuses_a_huge_layer_in_one_line(tmp_path, capsys, command):
+    path = huge_layer_model(tmp_path)
+    argv = [command, str(path)] + ([str(tmp_path / "x.npy")] if command == "predict" else [])
+    np.save(tmp_path / "x.npy", np.zeros((1, 4), np.float32))
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"ranvier: error: {path}: the parameters do not match"), err
