@@ -56,3 +56,53 @@ def test_bad_options():
         HorizontalFlip((2, 2), p=2)
     with pytest.raises(TypeError, match="augment must be a callable"):
         Trainer(MLP((4, 2)), augment="flip")
+
+
+def padded_crop(image, dy, dx, pad):
+    """The reference: pad with zeros, then crop the window that shifts the image by (dy, dx)."""
+    h, w = image.shape[:2]
+    widths = [(pad, pad), (pad, pad)] + [(0, 0)] * (image.ndim - 2)
+    big = np.pad(image, widths)
+    return big[pad - dy:pad - dy + h, pad - dx:pad - dx + w]
+
+
+@pytest.mark.parametrize("shape", [(5, 6), (6, 5, 3)])
+def test_translate_is_pad_and_crop(shape):
+    from ranvier.augment import RandomTranslate
+
+    X = np.random.default_rng(0).normal(size=(40, int(np.prod(shape)))).astype(np.float32)
+    before = X.copy()
+    RandomTranslate(shape, pad=2)(X, np.random.default_rng(7))
+    shifts = np.random.default_rng(7).integers(-2, 3, size=(40, 2))
+    for k, (dy, dx) in enumerate(shifts):
+        want = padded_crop(before[k].reshape(shape), dy, dx, 2)
+        np.testing.assert_array_equal(X[k].reshape(shape), want)
+    assert len({tuple(s) for s in shifts}) > 10  # many different shifts were exercised
+
+
+def test_translate_by_zero_changes_nothing_and_checks_pad():
+    from ranvier.augment import RandomTranslate
+
+    X = np.arange(24, dtype=np.float32).reshape(2, 12)
+    RandomTranslate((3, 4), pad=0)(X, np.random.default_rng(0))
+    np.testing.assert_array_equal(X, np.arange(24).reshape(2, 12))
+    with pytest.raises(ValueError, match=r"pad must be an integer in \[0, 3\)"):
+        RandomTranslate((3, 4), pad=3)
+
+
+def test_augments_join_with_plus():
+    from ranvier.augment import Compose, RandomTranslate
+
+    both = get_augment("flip+translate:2", (4, 4, 3))
+    assert isinstance(both, Compose)
+    assert [type(a) for a in both.augments] == [HorizontalFlip, RandomTranslate] and both.augments[1].pad == 2
+    X = np.random.default_rng(1).normal(size=(30, 48)).astype(np.float32)
+    Y = X.copy()
+    both(X, np.random.default_rng(3))
+    rng = np.random.default_rng(3)
+    HorizontalFlip((4, 4, 3))(Y, rng)
+    RandomTranslate((4, 4, 3), 2)(Y, rng)
+    np.testing.assert_array_equal(X, Y)
+    assert get_augment("translate", (8, 8)).pad == 4
+    with pytest.raises(ValueError, match="whole number of pixels"):
+        get_augment("translate:x", (8, 8))

@@ -293,7 +293,7 @@ def _float32_rows(X, index_sets: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def load_dataset(
-    name: str,
+    name: str | os.PathLike,
     data_dir: str | os.PathLike | None = None,
     *,
     val_split: float | int = 0.1,
@@ -301,15 +301,28 @@ def load_dataset(
     seed: int | None = 0,
     n_train: int | None = None,
     n_samples: int | None = None,
+    test_split: float | int | None = None,
+    target: str | None = None,
+    labels: str | os.PathLike | None = None,
+    image_size: tuple[int, int] | None = None,
+    color: str | None = None,
 ) -> Dataset:
     """Load a data set, split it and preprocess it, ready for training.
 
     Parameters
     ----------
-    name : str
+    name : str or path-like
         One of :data:`DATASETS`: ``digits``, ``mnist1d``, ``cifar10``,
         ``mnist``, ``fashion-mnist``, ``xor``, ``circles``, ``spirals``,
-        ``blobs``.
+        ``blobs``; or the path of data of one's own: a ``.csv``/``.tsv``
+        table, a ``.npz`` of arrays ``X`` and ``y``, a ``.npy`` of inputs
+        (with ``labels=``) or a folder of class folders of images (see
+        :mod:`ranvier.datasets.files`).  Own data take the keyword options
+        ``test_split`` (default 0.2, seeded and stratified, unless the file
+        holds ``X_test``/``y_test``), ``target`` (a table's label column),
+        ``labels`` (the ``.npy`` of labels), ``image_size`` and ``color``
+        (``"rgb"`` or ``"grey"``); their default preprocessing is ``scale``
+        for uint8 images and ``standardize`` otherwise.
     data_dir : path-like, optional
         Where the files are, for ``cifar10`` (the folder holding
         ``cifar-10-batches-bin/``), ``mnist`` and ``fashion-mnist`` (the
@@ -349,6 +362,18 @@ def load_dataset(
     DataFormatError
         A file is not in its format.
     """
+    from .own import is_own_data, load_own_dataset
+
+    if is_own_data(name):
+        if data_dir is not None or n_samples is not None:
+            raise ValueError("data_dir and n_samples apply to the built-in data sets, not to a file of one's own")
+        return load_own_dataset(name, val_split=val_split, test_split=test_split, preprocess=preprocess, seed=seed,
+                                n_train=_check_count(n_train, "n_train"), target=target, labels=labels,
+                                image_size=image_size, color=color)
+    own = {"test_split": test_split, "target": target, "labels": labels, "image_size": image_size, "color": color}
+    given = [k for k, v in own.items() if v is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} apply to data of one's own (a path), not to the data set {name!r}")
     key = _canonical(name)
     source = _REGISTRY[key]
     _check_request(key, source, data_dir, _check_count(n_samples, "n_samples"), seed)

@@ -255,6 +255,8 @@ class Dataset:
     pixel_max : float or None
         The largest raw pixel value of image data (255, or 16 for digits),
         so that an image file read as 0-255 can be put on the data's scale.
+    feature_names : list of str or None
+        The column names of a table of one's own (one per feature).
     """
 
     X_train: np.ndarray
@@ -269,6 +271,7 @@ class Dataset:
     preprocessing: dict[str, Any] = field(default_factory=lambda: {"steps": []})
     preprocessing_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     pixel_max: float | None = None
+    feature_names: list[str] | None = None
 
     def __post_init__(self) -> None:
         _check_split(self.X_train, self.y_train, "train", None)
@@ -276,6 +279,8 @@ class Dataset:
         _check_split(self.X_test, self.y_test, "test", self.n_features)
         if self.image_shape is not None and math.prod(self.image_shape) != self.n_features:
             raise ValueError(f"image_shape {self.image_shape} does not match the {self.n_features} features of X_train")
+        if self.feature_names is not None and len(self.feature_names) != self.n_features:
+            raise ValueError(f"feature_names has {len(self.feature_names)} names for {self.n_features} features")
 
     @property
     def n_features(self) -> int:
