@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from ranvier import MLP, Trainer
 from ranvier.datasets import DataFormatError, read_cifar10_binary, read_cifar10_pickle, read_idx
+from ranvier.datasets.files import read_arrays, read_table
 from ranvier.io import ModelFileError, load_model, save_model
 from ranvier.training import Checkpoint
 
@@ -376,10 +377,30 @@ def _cifar_meta() -> bytes:
     return pickle.dumps({b"label_names": [c.encode() for c in _cifar10.CIFAR10_CLASSES], b"num_vis": 3072}, protocol=2)
 
 
+def _own_csv() -> bytes:
+    rows = ["x1,x2,label"] + [f"{i * 0.25},{(i * 7) % 5},{'ab'[i % 2]}" for i in range(12)]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def _own_npz() -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, X=np.arange(24, dtype=np.float32).reshape(6, 4), y=np.array([0, 1, 2, 0, 1, 2]),
+             class_names=np.array(["a", "b", "c"]))
+    return buffer.getvalue()
+
+
+def _own_image_folder(path):
+    """The image folder two levels above the fuzzed image: one class, one image."""
+    from ranvier.datasets.files import read_image_folder
+
+    return read_image_folder(path.parent.parent)
+
+
 def _seeded_cases(checkpoint: bytes, tmp_dir) -> dict:
     """name -> (file name, original bytes, reader, documented error, archive?)."""
     from ranvier.checkpoint import read_metadata
 
+    (tmp_dir / "imgs" / "cls").mkdir(parents=True, exist_ok=True)
     return {
         "cifar_bin": ("data_batch_1.bin", _cifar_bin(), read_cifar10_binary, DataFormatError, False),
         "cifar_pickle_p2": ("data_batch_1", _cifar_pickle(), read_cifar10_pickle, DataFormatError, False),
@@ -398,12 +419,16 @@ def _seeded_cases(checkpoint: bytes, tmp_dir) -> dict:
         "npy_inputs": ("x.npy", _npy(), _read_npy_inputs, UsageError, False),
         "image": ("x.png", _png(), lambda p: _read_image(str(p), (4, 4, 3)), UsageError, False),
         "optimizer_state": ("state.npz", _optimizer_state(), load_state, ValueError, True),
+        "own_csv": ("t.csv", _own_csv(), read_table, DataFormatError, False),
+        "own_npz": ("d.npz", _own_npz(), read_arrays, DataFormatError, True),
+        "own_image_folder": ("imgs/cls/x.png", _png(), _own_image_folder, DataFormatError, False),
     }
 
 
 @pytest.mark.parametrize("case", ["cifar_bin", "cifar_pickle_p2", "cifar_pickle_p5", "cifar_meta", "cifar_meta_txt",
                                   "idx", "idx_gz", "model", "model_preprocessing", "checkpoint", "checkpoint_metadata", "history",
-                                  "npy_inputs", "image", "optimizer_state"])
+                                  "npy_inputs", "image", "optimizer_state", "own_csv", "own_npz",
+                                  "own_image_folder"])
 def test_seeded_fuzz_every_loader(tmp_path, checkpoint_bytes, case):
     name, original, reader, error, archive = _seeded_cases(checkpoint_bytes, tmp_path)[case]
     path = tmp_path / name

@@ -96,8 +96,15 @@ def _dtype(descr, codes: tuple[str, ...]) -> np.dtype:
     if code not in codes or (order == "|" and code[1:] != "1"):
         kind = {"b": "bool", "c": "complex", "S": "string", "U": "string", "V": "record", "O": "object",
                 "M": "datetime", "m": "timedelta"}.get(code[:1], "unsupported")
-        raise ArrayFileError(f"dtype {descr!r} ({kind}) is not allowed; expected one of {', '.join(codes)}")
+        raise ArrayFileError(f"dtype {descr!r} ({kind}) is not allowed; expected one of {_codes_in_words(codes)}")
     return np.dtype(order + code if order != "|" else code)
+
+
+def _codes_in_words(codes: tuple[str, ...]) -> str:
+    """The allowed codes, unicode strings of every length as one range (``U1-U200``)."""
+    text = sorted(int(c[1:]) for c in codes if c.startswith("U"))
+    words = [c for c in codes if not c.startswith("U")] + ([f"U{text[0]}-U{text[-1]}"] if text else [])
+    return ", ".join(words)
 
 
 def _parse_header(text: str, codes: tuple[str, ...]) -> tuple[tuple[int, ...], np.dtype, bool]:

@@ -103,7 +103,7 @@ def test_npz_test_labels_share_the_training_encoding(tmp_path):
     ({"X": np.zeros((3, 2)), "y": np.zeros(4, int)}, "one value per example (3), got shape (4,)"),
     ({"X": np.zeros((3, 2)), "y": np.zeros(3, int), "X_test": np.zeros((1, 2))}, "'X_test' and 'y_test' go together"),
     ({"X": np.array([[1.0, np.nan]]), "y": np.zeros(1, int)}, "hold NaN or infinity"),
-    ({"X": np.zeros((2, 2), dtype=complex), "y": np.zeros(2, int)}, "must be real numbers, got dtype complex128"),
+    ({"X": np.zeros((2, 2), dtype=complex), "y": np.zeros(2, int)}, "dtype '<c16' (complex) is not allowed"),
     ({"X": np.zeros((2, 2)), "y": np.array([0.5, 1.0])}, "the labels are not whole numbers"),
     ({"X": np.zeros((2, 2)), "y": np.array([0, 1]), "X_test": np.zeros((1, 3)), "y_test": np.array([0])},
      "'X_test' (1, 3) must have the shape of 'X'"),
@@ -119,7 +119,7 @@ def test_bad_npz_files(tmp_path, arrays, message):
 
 def test_npz_that_needs_pickle_is_refused(tmp_path):
     np.savez(tmp_path / "p.npz", X=np.zeros((2, 2)), y=np.array([{"a": 1}, None], dtype=object))
-    with pytest.raises(DataFormatError, match="p.npz is not a .npz file of arrays"):
+    with pytest.raises(DataFormatError, match=r"p.npz is not a .npz file of arrays: array 'y': dtype '\|O' \(object\)"):
         read_arrays(tmp_path / "p.npz")
 
 

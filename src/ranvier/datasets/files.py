@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._arrayfile import REAL_CODES, ArrayFileError, NpzReader, read_npy
 from .base import DataFormatError
 
 __all__ = ["IMAGE_SUFFIXES", "OwnData", "read_arrays", "read_image_folder", "read_own_data", "read_table"]
@@ -252,25 +253,29 @@ def read_arrays(path: str | os.PathLike, *, labels: str | os.PathLike | None = N
                    image_shape=_image_shape(X))
 
 
+# labels and class names may be text: unicode strings of up to _MAX_NAME characters
+_ARRAY_CODES = REAL_CODES + tuple(f"U{n}" for n in range(1, _MAX_NAME + 1))
+
+
 def _load_npy(p: Path, what: str) -> np.ndarray:
+    """A .npy file read with its size checked before anything is allocated (never pickled)."""
+    if not p.exists():
+        raise FileNotFoundError(f"no such file: {p} (the {what})")
     try:
-        return np.load(p, allow_pickle=False)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"no such file: {p} (the {what})") from None
-    except (ValueError, OSError, EOFError, SyntaxError) as exc:
-        raise DataFormatError(f"{p} is not a .npy file of numbers ({exc})") from None
+        return read_npy(p, codes=_ARRAY_CODES)
+    except ArrayFileError as exc:
+        raise DataFormatError(f"{p} is not a .npy file of numbers or labels: {exc}") from None
 
 
 def _load_npz(p: Path) -> dict[str, np.ndarray]:
-    import zipfile
-
+    """Every array of a .npz, each size checked against the archive before it is read."""
     try:
-        with np.load(p, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise DataFormatError(f"{p} is not a .npz archive")
-            return {k: archive[k] for k in archive.files}
-    except (ValueError, OSError, EOFError, SyntaxError, zipfile.BadZipFile, NotImplementedError) as exc:
-        raise DataFormatError(f"{p} is not a .npz file of arrays ({exc})") from None
+        with NpzReader(p, codes=_ARRAY_CODES) as archive:
+            return {name: archive.read(name) for name in archive.headers}
+    except ArrayFileError as exc:
+        raise DataFormatError(f"{p} is not a .npz file of arrays: {exc}") from None
+    except OSError as exc:
+        raise DataFormatError(f"{p} cannot be read ({exc.strerror or exc})") from None
 
 
 def _check_inputs(X: np.ndarray, where: str) -> np.ndarray:
