@@ -41,6 +41,7 @@ import numpy as np
 
 __all__ = [
     "MINIMUM_COLOR",
+    "RUN_COLORS",
     "animate_paths",
     "confusion_matrix",
     "frame_steps",
@@ -53,30 +54,80 @@ __all__ = [
     "plot_lr_finder",
     "plot_paths",
     "plot_templates",
+    "run_color",
 ]
 
-# Path colours that stand out on viridis (dark purple at the minimum, yellow far away),
-# and a minimum marker of a colour neither viridis nor a path has.
-_PATH_COLORS = ("#ff3b30", "#ffffff", "#ff9f0a", "#00e5ff", "#c7a0ff", "#a0a0a0", "#ffb3ba", "#000000")
+# One colour per run, the same in every picture of that run (paths, animation, costs): saturated
+# colours that stand out on viridis (dark purple at the minimum, yellow far away) and on white,
+# none white, grey or near the background, none the magenta of the minimum marker.
+RUN_COLORS = ("#ff3b30", "#ff9f0a", "#00e5ff", "#c7a0ff", "#ff80c0", "#3050ff", "#8b5a2b")
+"""The colour of run ``i`` is ``RUN_COLORS[i % len(RUN_COLORS)]`` in :func:`plot_paths`,
+:func:`animate_paths` and :func:`plot_costs`."""
+_PATH_COLORS = RUN_COLORS
 MINIMUM_COLOR = "#ff00ff"
 """Face colour of the star that marks a function's minimum in :func:`plot_paths`."""
+# Names of the test functions in titles that read as sentences.
+_FUNCTION_NAMES = {"bowl": "the bowl 0.5 (x² + 10 y²)", "rosenbrock": "Rosenbrock's function",
+                   "beale": "Beale's function", "himmelblau": "Himmelblau's function", "saddle": "the saddle x² - y²"}
+
+
+def run_color(i: int) -> str:
+    """The colour of the ``i``-th run (from 0) in every picture of it."""
+    return RUN_COLORS[i % len(RUN_COLORS)]
+
+
+def _function_name(objective) -> str:
+    return _FUNCTION_NAMES.get(objective.name, f"the function {objective.name}")
+
+
 _CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22")
 
 
 # ---------------------------------------------------------------- plumbing
 def _figure(figsize: tuple[float, float], dpi: float, *, layout: str | None = "constrained"):
-    """A new figure on the Agg canvas: headless, outside pyplot's figure list."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    """A new figure on the Agg canvas: headless, outside pyplot's figure list, and shown
+    as a picture when a notebook displays it (:mod:`ranvier._figure`)."""
+    from ._figure import new_figure
 
-    fig = Figure(figsize=figsize, dpi=dpi, layout=layout)
-    FigureCanvasAgg(fig)
+    return new_figure(figsize, dpi, layout)
+
+
+def _root(artist):
+    """The top-level figure of an Axes, a Figure or a SubFigure."""
+    fig = artist.figure
+    while fig.figure is not fig:
+        fig = fig.figure
+    return fig
+
+
+def _axes(ax, figsize: tuple[float, float], dpi: float, **subplot):
+    """``(figure, axes)`` to draw into: the caller's ``ax``, else a new figure's single axes."""
+    if ax is None:
+        fig = _figure(figsize, _check_dpi(dpi))
+        return fig, fig.add_subplot(1, 1, 1, **subplot)
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes (e.g. from plt.subplots()), got {type(ax).__name__}")
+    return _root(ax), ax
+
+
+def _canvas(fig, figsize: tuple[float, float], dpi: float):
+    """The figure (or subfigure) to draw into: the caller's ``fig``, else a new one."""
+    if fig is None:
+        return _figure(figsize, _check_dpi(dpi))
+    from matplotlib.figure import FigureBase
+
+    if not isinstance(fig, FigureBase):
+        raise TypeError(f"fig must be a matplotlib Figure or SubFigure, got {type(fig).__name__}")
     return fig
 
 
 def _save(fig, path) -> Any:
-    """Write ``fig`` at its own dpi, uncropped, so data coordinates map to known pixels."""
+    """Write ``fig`` (its top-level figure) at its own dpi, uncropped, so data
+    coordinates map to known pixels; return the top-level figure."""
+    fig = _root(fig)
     if path is not None:
         fig.savefig(path, dpi=fig.dpi)
     return fig
@@ -136,10 +187,13 @@ def _grid(objective, window, n: int):
     return X, Y, Z
 
 
-def _levels(Z: np.ndarray, n: int, log: bool) -> np.ndarray:
-    """``n + 1`` contour levels from ``Z.min()`` to ``Z.max()``: log-spaced above the
-    minimum (``log``), else evenly spaced."""
+def _levels(Z: np.ndarray, n: int, log: bool, floor: float | None = None) -> np.ndarray:
+    """``n + 1`` contour levels from ``Z.min()`` (or the function's known minimum
+    ``floor``, so that the colour-bar ticks ``floor + 10**k`` are round) to ``Z.max()``:
+    log-spaced above the minimum (``log``), else evenly spaced."""
     lo, hi = float(np.nanmin(Z)), float(np.nanmax(Z))
+    if floor is not None and floor <= lo:
+        lo = float(floor)
     span = hi - lo
     if not span > 0:
         return np.array([lo - 0.5, lo + 0.5])
@@ -210,36 +264,69 @@ def _run_label(label: str, r, window) -> str:
     return f"{label} ({r.n_iters} steps)"
 
 
+def _line_style(i: int, n: int, n_points: int) -> dict:
+    """How run ``i`` of ``n`` is drawn so that paths that overlap stay visible: an
+    earlier run wider and below a later one (it shows as a rim), every run after the
+    first dashed with its own phase (the runs below show through the gaps), and a
+    dot on every iterate of a run short enough for the dots to read as steps."""
+    style = {"lw": 1.5 + 1.1 * (n - 1 - i), "solid_capstyle": "round"}
+    if i > 0:
+        on = 5.0 + i
+        style.update(ls=(1.7 * i, (on, 2.5)), dash_capstyle="butt")
+    if n_points <= 100:
+        style.update(marker="o", ms=2.0 + 0.6 * style["lw"], markevery=1)
+    return style
+
+
 class _PathsFigure:
-    """The paths picture, redrawable at any iteration (for the animation)."""
+    """The paths picture, redrawable at any iteration (for the animation).
 
-    def __init__(self, objective, runs, *, surface, arrows, bounds, levels, figsize, dpi, title):
-        from matplotlib import colormaps
-        from matplotlib.colors import BoundaryNorm
-        from matplotlib.lines import Line2D
+    Run ``i`` has colour :func:`run_color(i) <run_color>` everywhere; overlapping
+    paths stay visible (:func:`_line_style`).
+    """
 
+    def __init__(self, objective, runs, *, surface, arrows, bounds, levels, figsize, dpi, title, ax=None):
         self.objective, self.runs = objective, runs
         self.window = _window(objective, runs, bounds)
-        self.title = title if title is not None else f"{objective.name}: " + (
-            "gradient descent" if len(runs) == 1 else f"{len(runs)} runs")
+        if title is None:
+            what = "One run" if len(runs) == 1 else f"{len(runs)} runs"
+            title = f"{what} on {_function_name(objective)}"
+        self.title = title
         self.n_max = max(r.n_iters for r in runs.values())
-        self.fig = fig = _figure(figsize or _paths_figsize(self.window, surface), dpi)
-        X, Y, Z = _grid(objective, self.window, 200)
-        log = objective.min_value is not None  # a function unbounded below gets even levels
-        lv = _levels(Z, levels, log)
-        cmap = colormaps["viridis"]
-        norm = BoundaryNorm(lv, cmap.N)
-        if surface:
-            self.ax = ax = fig.add_subplot(1, 2, 1)
-            self.ax3 = fig.add_subplot(1, 2, 2, projection="3d")
+        if ax is None:
+            self.fig = fig = _figure(figsize or _paths_figsize(self.window, surface), dpi)
+            if surface:
+                self.ax, self.ax3 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2, projection="3d")
+            else:
+                self.ax, self.ax3 = fig.add_subplot(1, 1, 1), None
         else:
-            self.ax, self.ax3 = fig.add_subplot(1, 1, 1), None
-            ax = self.ax
-        filled = ax.contourf(X, Y, Z, levels=lv, cmap=cmap, norm=norm)
+            if surface:
+                raise ValueError("surface=True draws a second, 3-D axes: leave ax=None to get a figure of both")
+            self.fig, self.ax = _axes(ax, (1, 1), dpi)
+            self.ax3 = None
+        X, Y, Z = _grid(objective, self.window, 200)
+        self._contours(X, Y, Z, levels, own_figure=ax is None)
+        if arrows:
+            self._arrows(self.ax)
+        if surface:
+            self._surface(X, Y, Z)
+        self._paths()
+        self._legend(own_figure=ax is None)
+        self.update(None)
+
+    def _contours(self, X, Y, Z, levels: int, own_figure: bool) -> None:
+        from matplotlib import colormaps
+        from matplotlib.colors import BoundaryNorm
+
+        objective, ax = self.objective, self.ax
+        log = objective.min_value is not None  # a function unbounded below gets even levels
+        lv = _levels(Z, levels, log, objective.min_value)
+        self.cmap = cmap = colormaps["viridis"]
+        filled = ax.contourf(X, Y, Z, levels=lv, cmap=cmap, norm=BoundaryNorm(lv, cmap.N))
         ax.contour(X, Y, Z, levels=lv[1::2], colors="k", linewidths=0.3, alpha=0.35)
-        cbar = fig.colorbar(filled, ax=ax, shrink=0.85, pad=0.02)
+        cbar = _root(ax).colorbar(filled, ax=ax, shrink=0.85, pad=0.02)
         ticks = _level_ticks(lv, log)
-        cbar.set_ticks(ticks, labels=[f"{t:.3g}" for t in ticks])
+        cbar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
         cbar.set_label(f"{objective.name}(x, y)" + (", log-spaced levels" if log else ""))
         (x0, x1), (y0, y1) = self.window
         ax.set_xlim(x0, x1)
@@ -247,38 +334,46 @@ class _PathsFigure:
         ax.set_aspect("equal")
         ax.set_xlabel("x")
         ax.set_ylabel("y")
-        if arrows:
-            self._arrows(ax)
-        if surface:
-            self._surface(X, Y, Z, cmap)
+
+    def _paths(self) -> None:
+        ax, n = self.ax, len(self.runs)
         self.lines, self.heads, self.lines3, self.heads3 = [], [], [], []
-        handles = []
-        for i, (label, r) in enumerate(runs.items()):
-            c = _PATH_COLORS[i % len(_PATH_COLORS)]
+        for i, (label, r) in enumerate(self.runs.items()):
+            c, style = run_color(i), _line_style(i, n, len(r.path))
             pts = _visible(r.path, self.window)
-            ax.plot(*pts[0], marker="o", ms=8, mfc=c, mec="k", mew=1.0, ls="none", zorder=5)
-            line, = ax.plot([], [], color=c, lw=1.6, marker=".", ms=3, zorder=4)
-            head, = ax.plot([], [], marker="o", ms=7, mfc=c, mec="k", mew=1.0, ls="none", zorder=6, clip_on=False)
+            ax.plot(*pts[0], marker="o", ms=9, mfc=c, mec="k", mew=1.0, ls="none", zorder=5 + 0.01 * i)
+            line, = ax.plot([], [], color=c, zorder=4 + 0.01 * i, **style)
+            head, = ax.plot([], [], marker="o", ms=8, mfc=c, mec="k", mew=1.0, ls="none", zorder=6 + 0.01 * i,
+                            clip_on=False)
             self.lines.append(line)
             self.heads.append(head)
             if self.ax3 is not None:
-                line3, = self.ax3.plot([], [], [], color=c, lw=1.6, zorder=10)
-                head3, = self.ax3.plot([], [], [], marker="o", ms=5, mfc=c, mec="k", ls="none", zorder=11)
+                line3, = self.ax3.plot([], [], [], color=c, lw=style["lw"], zorder=10)
+                head3, = self.ax3.plot([], [], [], marker="o", ms=6, mfc=c, mec="k", ls="none", zorder=11)
                 self.lines3.append(line3)
                 self.heads3.append(head3)
-            handles.append(Line2D([], [], color=c, lw=2, marker="o", mec="k", label=_run_label(label, r, self.window)))
-        for m in np.asarray(objective.minima).reshape(-1, 2):
+        for m in np.asarray(self.objective.minima).reshape(-1, 2):
             ax.plot(*m, marker="*", ms=17, mfc=MINIMUM_COLOR, mec="k", mew=0.8, ls="none", zorder=7)
+
+    def _legend(self, own_figure: bool) -> None:
+        from matplotlib.lines import Line2D
+
+        n = len(self.runs)
+        handles = [Line2D([], [], color=run_color(i), label=_run_label(label, r, self.window),
+                          **{**_line_style(i, n, 0), "lw": 3})
+                   for i, (label, r) in enumerate(self.runs.items())]
         handles += [
             Line2D([], [], color="0.3", marker="o", ms=7, mec="k", ls="none", label="start"),
             Line2D([], [], color="0.3", marker="X", ms=8, mec="k", ls="none", label="end (X: diverging or ran off)"),
         ]
-        if len(objective.minima):
+        if len(self.objective.minima):
             handles.append(Line2D([], [], marker="*", ms=13, mfc=MINIMUM_COLOR, mec="k", ls="none", label="minimum"))
-        wide = fig.get_figwidth() >= 9
-        fig.legend(handles=handles, loc="outside lower center", ncol=3 if wide and len(handles) > 6 else 2,
-                   fontsize="small", frameon=False)
-        self.update(None)
+        if not own_figure:
+            self.ax.legend(handles=handles, fontsize="small", framealpha=0.85)
+            return
+        wide = self.fig.get_figwidth() >= 9
+        self.fig.legend(handles=handles, loc="outside lower center", ncol=3 if wide and len(handles) > 6 else 2,
+                        fontsize="medium", frameon=False)
 
     def _arrows(self, ax) -> None:
         """Unit arrows along the negative gradient on a coarse grid (perpendicular to the
@@ -298,8 +393,8 @@ class _PathsFigure:
         ax.quiver(X[ok], Y[ok], U[ok], V[ok], angles="xy", scale_units="xy", scale=1, pivot="mid",
                   color="white", alpha=0.55, width=0.004, zorder=3)
 
-    def _surface(self, X, Y, Z, cmap) -> None:
-        ax3 = self.ax3
+    def _surface(self, X, Y, Z) -> None:
+        ax3, cmap = self.ax3, self.cmap
         lo = float(np.nanmin(Z))
         self._zmin = lo
         s = slice(None, None, 4)
@@ -351,6 +446,7 @@ def plot_paths(
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
     dpi: float = 100,
+    ax=None,
 ):
     """Optimiser paths on a 2-D function, over its filled contours.
 
@@ -377,11 +473,15 @@ def plot_paths(
     title : str, optional
     figsize : (width, height) in inches, optional
     dpi : float, default 100
+    ax : matplotlib Axes, optional
+        Draw into these axes (with the legend inside them) instead of a new
+        figure; not with ``surface``.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The contour axes is ``fig.axes[0]``.
+        The contour axes is ``fig.axes[0]`` (the axes given, in their figure).
+        Run ``i`` is drawn in :func:`run_color(i) <run_color>`.
     """
     from .minimize import get_objective
 
@@ -389,7 +489,7 @@ def plot_paths(
     runs = _as_runs(runs)
     levels = _check_levels(levels)
     pf = _PathsFigure(objective, runs, surface=surface, arrows=arrows, bounds=bounds, levels=levels,
-                      figsize=figsize, dpi=_check_dpi(dpi), title=title)
+                      figsize=figsize, dpi=_check_dpi(dpi), title=title, ax=ax)
     return _save(pf.fig, path)
 
 
@@ -412,7 +512,7 @@ def frame_steps(n_iters: int, frames: int | None) -> np.ndarray:
 def animate_paths(
     objective,
     runs,
-    path: str | os.PathLike,
+    path: str | os.PathLike | None = None,
     *,
     frames: int | None = 40,
     fps: float = 10,
@@ -422,61 +522,78 @@ def animate_paths(
     levels: int = 16,
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
-    dpi: float = 60,
+    dpi: float = 100,
+    ax=None,
 ):
     """The paths of :func:`plot_paths` drawn step by step: the lecture's movies.
 
     Frame ``j`` shows every run up to iteration ``frame_steps(n, frames)[j]``,
     ``n`` the longest run's number of steps (a run that stopped earlier stays at
     its end); so the frames are in step with the recorded iterations, and there
-    are ``min(frames, n + 1)`` of them.
+    are ``min(frames, n + 1)`` of them.  Every run keeps its colour
+    (:func:`run_color`) exactly in every frame of a GIF: the frames share one
+    palette that holds the run colours.  At the default 100 dpi the legend and
+    the labels are 10 pt, 14 pixels (capitals 10 pixels high), readable on a projector.
 
     Parameters
     ----------
-    objective, runs, surface, arrows, bounds, levels, title, figsize
+    objective, runs, surface, arrows, bounds, levels, title, figsize, ax
         As for :func:`plot_paths`.
-    path : path-like
-        ``.gif`` (written with Pillow through matplotlib's ``PillowWriter``) or
-        ``.mp4`` (needs ``ffmpeg`` on the ``PATH``).
+    path : path-like, optional
+        ``.gif`` (written by Pillow with one palette for all frames) or ``.mp4``
+        (needs ``ffmpeg`` on the ``PATH``).  Without it, nothing is written and
+        the animation is returned, for a notebook to show.
     frames : int or None, default 40
         Number of frames; None for one per iteration.
     fps : float, default 10
         Frames per second.
-    dpi : float, default 60
+    dpi : float, default 100
 
     Returns
     -------
-    matplotlib.figure.Figure
-        Showing the last frame.
+    matplotlib.figure.Figure or matplotlib.animation.FuncAnimation
+        With ``path``: the figure, showing the last frame.  Without: the
+        animation (the same frames as the file), which a notebook shows as an
+        HTML/JavaScript player (its ``to_jshtml()``); ``anim.save(...)`` writes it.
     """
-    from matplotlib import animation
-
     from .minimize import get_objective
 
-    suffix = os.path.splitext(os.fspath(path))[1].lower()
-    if suffix == ".gif":
-        writer_class = animation.PillowWriter
-    elif suffix == ".mp4":
-        if not animation.writers.is_available("ffmpeg"):
-            raise ValueError(f"writing {os.fspath(path)!r} needs ffmpeg on the PATH; install it or ask for a .gif")
-        writer_class = animation.FFMpegWriter
-    else:
-        raise ValueError(f"an animation is written as .gif or .mp4, got {os.fspath(path)!r}")
+    writer_class = None if path is None else _movie_writer(path)
     if not (isinstance(fps, (int, float)) and not isinstance(fps, bool) and 0 < fps <= 100):
         raise ValueError(f"fps must be a number in (0, 100], got {fps!r}")
     objective = get_objective(objective)
     runs = _as_runs(runs)
     pf = _PathsFigure(objective, runs, surface=surface, arrows=arrows, bounds=bounds, levels=_check_levels(levels),
-                      figsize=figsize, dpi=_check_dpi(dpi), title=title)
-    steps = frame_steps(pf.n_max, frames)
+                      figsize=figsize, dpi=_check_dpi(dpi), title=title, ax=ax)
+    steps = [int(k) for k in frame_steps(pf.n_max, frames)]
     pf.fig.canvas.draw()
     pf.fig.set_layout_engine("none")  # freeze the layout: every frame the same size and place
-    writer = writer_class(fps=fps)
-    with writer.saving(pf.fig, os.fspath(path), pf.fig.dpi):
-        for k in steps:
-            pf.update(int(k))
-            writer.grab_frame()
+    from ._animation import PaletteGifWriter, PathsAnimation
+
+    anim = PathsAnimation(pf.fig, pf.update, frames=steps, interval=1000 / fps, repeat=True, cache_frame_data=False)
+    if path is None:
+        return anim
+    colors = [run_color(i) for i in range(len(runs))] + [MINIMUM_COLOR, "#000000", "#ffffff"]
+    writer = PaletteGifWriter(fps, colors) if writer_class is PaletteGifWriter else writer_class(fps=fps)
+    anim.save(os.fspath(path), writer=writer, dpi=pf.fig.dpi)
+    pf.update(steps[-1])
     return pf.fig
+
+
+def _movie_writer(path) -> type:
+    """The writer class for an animation file, by its suffix."""
+    from matplotlib import animation
+
+    from ._animation import PaletteGifWriter
+
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if suffix == ".gif":
+        return PaletteGifWriter
+    if suffix == ".mp4":
+        if not animation.writers.is_available("ffmpeg"):
+            raise ValueError(f"writing {os.fspath(path)!r} needs ffmpeg on the PATH; install it or ask for a .gif")
+        return animation.FFMpegWriter
+    raise ValueError(f"an animation is written as .gif or .mp4, got {os.fspath(path)!r}")
 
 
 def plot_costs(
