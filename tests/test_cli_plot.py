@@ -159,11 +159,18 @@ def test_plot_boundary_of_a_trained_xor_model(main, runs, tmp_path, capsys):
     assert main(["plot", "boundary", str(runs / "xor" / "model.npz"), "--out", str(out), "--resolution", "40",
                  "--dpi", "40"]) == 0
     text = capsys.readouterr().out
-    assert "on xor (all, 400 points): accuracy" in text
+    # the 320 training points are drawn, and the accuracy is that on the 80 test points
+    from ranvier import load_model
+    from ranvier.datasets import load_dataset
+
+    saved, data = load_model(runs / "xor" / "model.npz"), load_dataset("xor", val_split=0, preprocess="none")
+    acc = np.mean(saved.predict(data.X_test) == data.y_test)
+    assert f"on xor (test split, 80 points): accuracy {100 * acc:.2f}%" in text
     _picture(out)
-    assert main(["plot", "boundary", str(runs / "xor" / "model.npz"), "--split", "test", "--units", "2",
-                 "--out", str(out), "--resolution", "20", "--dpi", "30"]) == 0
-    assert "(test, 80 points)" in capsys.readouterr().out
+    assert main(["plot", "boundary", str(runs / "xor" / "model.npz"), "--split", "train", "--units", "2",
+                 "--out", str(tmp_path / "new" / "b.png"), "--resolution", "20", "--dpi", "30"]) == 0
+    assert "(train split, 320 points)" in capsys.readouterr().out
+    assert (tmp_path / "new" / "b.png").is_file()
 
 
 def test_plot_activations(main, tmp_path, capsys):

@@ -604,6 +604,7 @@ def plot_costs(
     title: str | None = None,
     figsize: tuple[float, float] = (6.4, 4.4),
     dpi: float = 100,
+    ax=None,
 ):
     """Cost against iteration for several runs: the lecture's "varying the learning rate".
 
@@ -617,10 +618,15 @@ def plot_costs(
         scale (the distance to the optimum); otherwise ``f`` itself (on a log
         scale when it stays positive, a symmetric log scale otherwise).
     title : str, optional
+    figsize : (width, height) in inches, default (6.4, 4.4)
+    dpi : float, default 100
+    ax : matplotlib Axes, optional
+        Draw into these axes instead of a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Run ``i`` is drawn in :func:`run_color(i) <run_color>`, its colour in :func:`plot_paths`.
 
     Notes
     -----
@@ -633,8 +639,7 @@ def plot_costs(
     runs = _as_runs(runs)
     obj = None if objective is None else get_objective(objective)
     f_star = None if obj is None else obj.min_value
-    fig = _figure(figsize, _check_dpi(dpi))
-    ax = fig.add_subplot(1, 1, 1)
+    fig, ax = _axes(ax, figsize, dpi)
     ys = {}
     with np.errstate(invalid="ignore", over="ignore"):
         for label, r in runs.items():
@@ -647,7 +652,7 @@ def plot_costs(
     positive = all((y[np.isfinite(y)] > 0).all() for y in ys.values())
     ceiling = top * 10 if positive else (top * 2 if top > 0 else 1.0)
     for i, (label, y) in enumerate(ys.items()):
-        r, c = runs[label], f"C{i % 10}"
+        r, c = runs[label], run_color(i)
         text = f"{label}: diverged at step {r.n_iters}" if r.diverged else (
             f"{label}: diverging" if growing(r) else label)
         ax.plot(np.arange(len(y)), y, color=c, lw=1.6, label=text)
@@ -668,14 +673,14 @@ def plot_costs(
     ax.grid(alpha=0.3, which="major")
     ax.legend(fontsize="small")
     if title is None:
-        title = "cost per iteration" + (f" on {obj.name}" if obj is not None else "")
+        title = "Cost per iteration" + (f" on {_function_name(obj)}" if obj is not None else "")
     ax.set_title(title)
     return _save(fig, path)
 
 
 # -------------------------------------------------------- training curves
 def plot_history(history: Any, path: str | os.PathLike | None = None, *, title: str | None = None,
-                 dpi: float = 100):
+                 dpi: float = 100, fig=None):
     """Learning curves: loss per step (raw and smoothed) and accuracy per epoch.
 
     Parameters
@@ -686,16 +691,20 @@ def plot_history(history: Any, path: str | os.PathLike | None = None, *, title: 
         Where to write the picture (PNG, PDF or SVG by its suffix).
     title : str, optional
     dpi : float, default 100
+    fig : matplotlib Figure or SubFigure, optional
+        Draw the two panels into it instead of a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Training values in blue (``C0``) and validation values in orange (``C1``)
+        in both panels.
     """
     if isinstance(history, Mapping):
         from .training import History
 
         history = History.from_dict(history)
-    fig = _figure((10, 4), _check_dpi(dpi))
+    fig = _canvas(fig, (10, 4), dpi)
     ax_loss, ax_acc = fig.subplots(1, 2)
     steps = np.asarray(history.step_loss, dtype=float)
     finite = steps[np.isfinite(steps)]
@@ -716,10 +725,10 @@ def plot_history(history: Any, path: str | os.PathLike | None = None, *, title: 
         ax_loss.axvline(len(steps), color="C3", ls="--", lw=1, label="diverged")
     ax_loss.legend(fontsize="small")
     epochs = np.arange(1, n_epochs + 1)
-    for key, label in (("accuracy", "train (running)"), ("val_accuracy", "validation")):
+    for key, label, color in (("accuracy", "train (running)", "C0"), ("val_accuracy", "validation", "C1")):
         values = [np.nan if v is None else v for v in history.epoch.get(key, [])][:n_epochs]
         if values and not np.all(np.isnan(values)):
-            ax_acc.plot(epochs[: len(values)], values, marker="o", ms=4, label=label)
+            ax_acc.plot(epochs[: len(values)], values, marker="o", ms=4, color=color, label=label)
     if history.best_epoch is not None and n_epochs:
         ax_acc.axvline(history.best_epoch, color="0.5", ls=":", lw=1, label=f"best epoch ({history.best_epoch})")
     from matplotlib.ticker import MaxNLocator
@@ -751,6 +760,8 @@ def plot_boundary(
     y: np.ndarray,
     path: str | os.PathLike | None = None,
     *,
+    X_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
     class_names: Sequence[str] | None = None,
     transform: Callable[[np.ndarray], np.ndarray] | None = None,
     layer: int = 1,
@@ -758,10 +769,17 @@ def plot_boundary(
     resolution: int = 150,
     title: str | None = None,
     dpi: float = 100,
+    ax=None,
+    fig=None,
 ):
     """Decision regions of a classifier of 2-D points, and beside them what each hidden
     unit computes: a heat map of its output over the same plane (the lecture's
     "hidden layers as learned features").
+
+    Each point of the plane takes the colour of its predicted class, shaded by the
+    network's confidence as TensorFlow Playground does: the softmax probability of
+    the predicted class, from pale (``1 / c``, a toss-up) to full colour (1).  The
+    hidden-unit maps share one colour scale, shown by a colour bar.
 
     Parameters
     ----------
@@ -769,9 +787,12 @@ def plot_boundary(
         Takes 2 inputs.  A :class:`~ranvier.SavedModel` brings its
         preprocessing (applied to the plane's points) and class names.
     X : ndarray of shape (m, 2)
-        Points to show (raw coordinates), coloured by ``y``.
+        Points to show (raw coordinates), coloured by ``y``: the training points.
     y : ndarray of int of shape (m,)
     path : path-like, optional
+    X_test, y_test : ndarray of shape (n, 2) and (n,), optional
+        Test points, drawn as triangles; the title's accuracy is on them
+        (without them, on ``X``, and the title says so).
     class_names : sequence of str, optional
     transform : callable, optional
         Applied to points before the model (the preprocessing).
@@ -783,84 +804,136 @@ def plot_boundary(
         Grid points per side.
     title : str, optional
     dpi : float, default 100
+    ax : matplotlib Axes, optional
+        Draw the decision regions alone into these axes.
+    fig : matplotlib Figure or SubFigure, optional
+        Draw the regions and the hidden units into it instead of a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The decision-region axes is ``fig.axes[0]``.
+        The decision-region axes is ``fig.axes[0]`` (of a new figure).
     """
-    from matplotlib.colors import ListedColormap
-
     net, prep, names = _unpack_model(model)
     transform = transform or prep
     class_names = list(class_names or names or [str(k) for k in range(net.n_outputs)])
     if net.n_features != 2:
         raise ValueError(f"a decision boundary needs a model of 2 inputs (trained on xor, circles, spirals or "
                          f"blobs), this one takes {net.n_features}")
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
-        raise ValueError(f"X must have shape (m, 2) and y shape (m,), got {X.shape} and {y.shape}")
-    if len(y) and (y.min() < 0 or y.max() >= net.n_outputs):
-        raise ValueError(f"y must hold class labels in [0, {net.n_outputs}) for this model, "
-                         f"got values in [{y.min()}, {y.max()}]")
+    X, y = _check_points(net, X, y, "X", "y")
+    test = None if X_test is None and y_test is None else _check_points(net, X_test, y_test, "X_test", "y_test")
     n_hidden = net.n_layers - 1
     if n_hidden and not 1 <= layer <= n_hidden:
         raise ValueError(f"layer must be between 1 and {n_hidden} for this model, got {layer}")
     if not isinstance(resolution, (int, np.integer)) or not 10 <= resolution <= 1000:
         raise ValueError(f"resolution must be an integer in [10, 1000], got {resolution!r}")
-    lo, hi = X.min(axis=0), X.max(axis=0)
+    shown = np.concatenate([X, test[0]]) if test is not None else X
+    lo, hi = shown.min(axis=0), shown.max(axis=0)
     pad = 0.1 * np.maximum(hi - lo, 1e-6)
     (x0, y0), (x1, y1) = lo - pad, hi + pad
     gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     G = np.column_stack([gx.ravel(), gy.ravel()]).astype(net.dtype)
-    G = transform(G) if transform is not None else G
-    outputs = net.hidden_outputs(G)
-    pred = np.argmax(outputs[-1], axis=1).reshape(gx.shape)
-    c = net.n_outputs
-    colors = [_CLASS_COLORS[k % len(_CLASS_COLORS)] for k in range(c)]
-    units = _pick_units(outputs[layer - 1], max_units) if n_hidden else []
-    n_side = max(1, math.ceil(math.sqrt(len(units))))
-    fig = _figure((5.2 + (4.6 if units else 0), 4.8), _check_dpi(dpi))
-    if units:
-        left, right = fig.subfigures(1, 2, width_ratios=[5.2, 4.6])
+    outputs = net.hidden_outputs(transform(G) if transform is not None else G)
+    units = _pick_units(outputs[layer - 1], max_units) if n_hidden and ax is None else []
+    if ax is not None:
+        fig, left, right = _root(_axes(ax, (1, 1), dpi)[1]), None, None
     else:
-        left, right = fig, None
-    ax = left.add_subplot(1, 1, 1)
+        fig = _canvas(fig, (5.2 + (4.9 if units else 0), 4.8), dpi)
+        left, right = fig.subfigures(1, 2, width_ratios=[5.2, 4.9]) if units else (fig, None)
+        ax = left.add_subplot(1, 1, 1)
     extent = (x0, x1, y0, y1)
-    ax.imshow(pred, origin="lower", extent=extent, cmap=ListedColormap(colors), vmin=-0.5, vmax=c - 0.5,
-              alpha=0.35, interpolation="nearest", aspect="auto")
-    if c > 1:
-        ax.contour(gx, gy, pred, levels=np.arange(c - 1) + 0.5, colors="k", linewidths=0.8)
-    for k in range(c):
-        pts = X[y == k]
-        if len(pts):
-            ax.scatter(pts[:, 0], pts[:, 1], s=12, color=colors[k], edgecolors="k", linewidths=0.3,
-                       label=class_names[k])
+    _regions(ax, outputs[-1].reshape(*gx.shape, -1), extent, class_names)
+    _points(ax, X, y, class_names, "o", "train" if test is not None else None)
+    if test is not None:
+        _points(ax, *test, class_names, "^", "test")
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-    inputs = X.astype(net.dtype)
-    inputs = transform(inputs) if transform is not None else inputs
-    acc = float(np.mean(net.predict(inputs) == y)) if len(y) else float("nan")
-    ax.set_title(title if title is not None else f"{_describe(net)}: accuracy {100 * acc:.1f}%", fontsize="medium")
-    ax.legend(fontsize="small", loc="upper right", framealpha=0.8)
+    ax.set_title(title if title is not None else _boundary_title(net, transform, X, y, test), fontsize="medium")
+    ax.legend(fontsize="small", loc="upper right", framealpha=0.8, ncol=2 if test is not None else 1)
     if units:
-        H = outputs[layer - 1]
-        act = net.activation_names[layer - 1]
-        right.suptitle(f"hidden layer {layer} ({act}): {len(units)} of {H.shape[1]} units", fontsize="medium")
-        axes = right.subplots(n_side, n_side, squeeze=False)
-        for a, j in zip(axes.flat, units):
-            v = H[:, j].reshape(gx.shape)
-            a.imshow(v, origin="lower", extent=extent, cmap="magma", aspect="auto", interpolation="nearest")
-            a.set_title(f"h{layer}[{j}]" + (" (dead)" if np.ptp(v) == 0 else ""), fontsize="x-small", pad=2)
-        for a in axes.flat:
-            a.set_xticks([])
-            a.set_yticks([])
-        for a in axes.flat[len(units):]:
-            a.set_axis_off()
+        _unit_maps(right, outputs[layer - 1], units, layer, net.activation_names[layer - 1], gx.shape, extent)
     return _save(fig, path)
+
+
+def _check_points(net, X, y, x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
+        raise ValueError(f"{x_name} must have shape (m, 2) and {y_name} shape (m,), got {X.shape} and {y.shape}")
+    if len(y) and (y.min() < 0 or y.max() >= net.n_outputs):
+        raise ValueError(f"{y_name} must hold class labels in [0, {net.n_outputs}) for this model, "
+                         f"got values in [{y.min()}, {y.max()}]")
+    return X, y
+
+
+def _class_colors(c: int) -> list[str]:
+    return [_CLASS_COLORS[k % len(_CLASS_COLORS)] for k in range(c)]
+
+
+def _regions(ax, scores: np.ndarray, extent, class_names) -> None:
+    """Each grid point in its predicted class's colour, mixed with white by the
+    confidence ``(p_max - 1/c) / (1 - 1/c)`` (``p`` the softmax of the scores):
+    white-ish where the network hesitates, full colour where it is sure."""
+    from matplotlib.colors import to_rgb
+
+    from .losses import softmax
+
+    c = scores.shape[-1]
+    pred = scores.argmax(axis=-1)
+    p = softmax(scores.reshape(-1, c).astype(np.float64)).max(axis=1).reshape(pred.shape)
+    sure = np.clip((p - 1 / c) / (1 - 1 / c), 0, 1) if c > 1 else np.ones_like(p)
+    alpha = (0.12 + 0.5 * sure)[..., None]
+    rgb = np.array([to_rgb(col) for col in _class_colors(c)])[pred]
+    ax.imshow(1 - alpha * (1 - rgb), origin="lower", extent=extent, aspect="auto", interpolation="nearest")
+    if c > 1:
+        gx = np.linspace(extent[0], extent[1], pred.shape[1])
+        gy = np.linspace(extent[2], extent[3], pred.shape[0])
+        ax.contour(gx, gy, pred, levels=np.arange(c - 1) + 0.5, colors="k", linewidths=0.8)
+
+
+def _points(ax, X, y, class_names, marker: str, split: str | None) -> None:
+    colors = _class_colors(len(class_names))
+    for k, name in enumerate(class_names):
+        pts = X[y == k]
+        if len(pts):
+            ax.scatter(pts[:, 0], pts[:, 1], s=16 if marker == "o" else 30, color=colors[k], marker=marker,
+                       edgecolors="k" if marker == "o" else "w", linewidths=0.4 if marker == "o" else 0.8,
+                       label=name if split is None else f"{name} ({split})")
+
+
+def _boundary_title(net, transform, X, y, test) -> str:
+    Xa, ya = test if test is not None else (X, y)
+    inputs = Xa.astype(net.dtype)
+    inputs = transform(inputs) if transform is not None else inputs
+    acc = float(np.mean(net.predict(inputs) == ya)) if len(ya) else float("nan")
+    where = "test" if test is not None else "shown"
+    return f"{_describe(net)}: accuracy {100 * acc:.1f}% on the {len(ya)} {where} points"
+
+
+def _unit_maps(right, H: np.ndarray, units: list[int], layer: int, act: str, shape, extent) -> None:
+    """A heat map of each chosen hidden unit's output over the plane, on one shared
+    colour scale (the colour bar) so that units can be compared."""
+    from matplotlib.colors import Normalize
+
+    n_side = max(1, math.ceil(math.sqrt(len(units))))
+    values = H[:, units]
+    norm = Normalize(float(values.min()), float(values.max()) if np.ptp(values) > 0 else float(values.min()) + 1)
+    right.suptitle(f"Hidden layer {layer} ({act}): {len(units)} of {H.shape[1]} units", fontsize="medium")
+    axes = right.subplots(n_side, n_side, squeeze=False)
+    image = None
+    for a, j in zip(axes.flat, units):
+        v = H[:, j].reshape(shape)
+        image = a.imshow(v, origin="lower", extent=extent, cmap="magma", norm=norm, aspect="auto",
+                         interpolation="nearest")
+        a.set_title(f"h{layer}[{j}]" + (" (dead)" if np.ptp(v) == 0 else ""), fontsize="x-small", pad=2)
+    for a in axes.flat:
+        a.set_xticks([])
+        a.set_yticks([])
+    for a in axes.flat[len(units):]:
+        a.set_axis_off()
+    right.colorbar(image, ax=axes, shrink=0.8, label="unit output")
 
 
 def _pick_units(H: np.ndarray, max_units: int) -> list[int]:
@@ -905,6 +978,7 @@ def plot_templates(
     ncols: int | None = None,
     title: str | None = None,
     dpi: float = 100,
+    fig=None,
 ):
     """The learned templates: each row of the first weight matrix as an image.
 
@@ -929,6 +1003,8 @@ def plot_templates(
     ncols : int, optional
     title : str, optional
     dpi : float, default 100
+    fig : matplotlib Figure or SubFigure, optional
+        Draw the grid into it instead of a new figure.
 
     Returns
     -------
@@ -960,7 +1036,7 @@ def plot_templates(
         ncols = min(k, 5) if k <= 10 else math.ceil(math.sqrt(1.5 * k))
     nrows = math.ceil(k / ncols)
     cell = 1.5 if shape is not None else 2.0
-    fig = _figure((cell * ncols + 0.2, cell * nrows + 0.5 + (0.3 if title else 0)), _check_dpi(dpi))
+    fig = _canvas(fig, (cell * ncols + 0.2, cell * nrows + 0.5 + (0.3 if title else 0)), dpi)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for j, ax in enumerate(axes.flat):
         if j >= k:
@@ -981,7 +1057,8 @@ def plot_templates(
             ax.set_xticks([])
             ax.set_yticks([])
         ax.set_title(labels[j], fontsize="small", pad=2)
-    default = ("class templates: rows of W" if linear else f"first-layer units: rows of W1 ({k} of {len(W)})")
+    default = ("Class templates: the rows of W" if linear else f"What {k} of the {len(W)} first-layer units look for: "
+               "the rows of W1")
     fig.suptitle(title if title is not None else default, fontsize="medium")
     return _save(fig, path)
 
@@ -994,6 +1071,7 @@ def plot_activations(
     xmax: float = 6.0,
     title: str | None = None,
     dpi: float = 100,
+    fig=None,
 ):
     """Each activation ``f`` beside its derivative ``f'``, where ``f'`` is under a tenth
     of its peak shaded: the saturated tails of sigmoid and tanh, relu's zero side.
@@ -1007,6 +1085,8 @@ def plot_activations(
         The x range is ``[-xmax, xmax]``.
     title : str, optional
     dpi : float, default 100
+    fig : matplotlib Figure or SubFigure, optional
+        Draw the panels into it instead of a new figure.
 
     Returns
     -------
@@ -1023,7 +1103,7 @@ def plot_activations(
         raise ValueError(f"xmax must be a number in (0, 1000], got {xmax!r}")
     ncols = min(len(acts), 4)
     nrows = math.ceil(len(acts) / ncols)
-    fig = _figure((3.4 * ncols, 3.0 * nrows + 0.4), _check_dpi(dpi))
+    fig = _canvas(fig, (3.4 * ncols, 3.0 * nrows + 0.4), dpi)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     x = np.linspace(-xmax, xmax, 801)
     for ax, act in zip(axes.flat, acts):
@@ -1043,7 +1123,7 @@ def plot_activations(
         ax.legend(fontsize="x-small", loc="upper left")
     for ax in axes.flat[len(acts):]:
         ax.set_axis_off()
-    fig.suptitle(title if title is not None else "activations and their derivatives", fontsize="medium")
+    fig.suptitle(title if title is not None else "Activations and their derivatives", fontsize="medium")
     return _save(fig, path)
 
 
@@ -1073,6 +1153,7 @@ def plot_confusion(
     class_names: Sequence[str] | None = None,
     title: str | None = None,
     dpi: float = 100,
+    ax=None,
 ):
     """A confusion matrix: rows are the true classes, columns the predicted ones.
 
@@ -1088,6 +1169,8 @@ def plot_confusion(
     title : str, optional
         Default: the accuracy.
     dpi : float, default 100
+    ax : matplotlib Axes, optional
+        Draw into these axes instead of a new figure.
 
     Returns
     -------
@@ -1103,8 +1186,7 @@ def plot_confusion(
     totals = cm.sum(axis=1, keepdims=True)
     share = np.divide(cm, totals, out=np.zeros(cm.shape), where=totals > 0)
     side = min(12.0, 2.6 + 0.34 * c)
-    fig = _figure((side + 1.2, side), _check_dpi(dpi))
-    ax = fig.add_subplot(1, 1, 1)
+    fig, ax = _axes(ax, (side + 1.2, side), dpi)
     im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     fig.colorbar(im, ax=ax, shrink=0.8, label="share of the true class")
     ax.set_xticks(range(c), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right" if
@@ -1119,13 +1201,13 @@ def plot_confusion(
                         color="white" if share[i, j] > 0.5 else ("black" if cm[i, j] else "0.65"))
     total = cm.sum()
     acc = np.trace(cm) / total if total else float("nan")
-    ax.set_title(title if title is not None else f"confusion matrix: accuracy {100 * acc:.1f}% of {total}",
+    ax.set_title(title if title is not None else f"Confusion matrix: accuracy {100 * acc:.1f}% of {total}",
                  fontsize="medium")
     return _save(fig, path)
 
 
 # ----------------------------------------------------------- learning rates
-def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: float = 100):
+def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: float = 100, ax=None):
     """The learning-rate range test: loss against learning rate, the suggestion marked.
 
     Parameters
@@ -1135,6 +1217,8 @@ def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: flo
     path : path-like, optional
     title : str, optional
     dpi : float, default 100
+    ax : matplotlib Axes, optional
+        Draw into these axes instead of a new figure.
 
     Returns
     -------
@@ -1144,8 +1228,7 @@ def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: flo
     lrs = np.asarray(data["lrs"], dtype=float)
     losses = np.array([np.nan if v is None else v for v in data["losses"]], dtype=float)
     smoothed = np.array([np.nan if v is None else v for v in data["smoothed"]], dtype=float)
-    fig = _figure((6.4, 4.4), _check_dpi(dpi))
-    ax = fig.add_subplot()
+    fig, ax = _axes(ax, (6.4, 4.4), dpi)
     ax.plot(lrs, losses, color="0.75", lw=0.8, label="batch loss")
     ax.plot(lrs, smoothed, color="C0", label="smoothed")
     ax.set_xscale("log")
@@ -1159,6 +1242,6 @@ def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: flo
     ax.axvline(data["min_loss_lr"], color="0.4", ls=":", label=f"lowest loss at {data['min_loss_lr']:.3g}")
     ax.set_xlabel("learning rate")
     ax.set_ylabel("loss")
-    ax.set_title(title or "learning-rate range test")
+    ax.set_title(title or "The learning-rate range test")
     ax.legend()
     return _save(fig, path)
