@@ -964,7 +964,7 @@ class _Progress:
             self.bar.update(1)
             if self.bar.n % 10 == 0 or self.bar.n == self.steps:
                 rate = self.seen / max(time.perf_counter() - self.tic, 1e-9)
-                self.bar.set_postfix_str(f"loss {self.loss_sum / self.seen:.4f}, {rate:,.0f} ex/s", refresh=False)
+                self.bar.set_postfix_str(_bar_postfix(self.loss_sum / self.seen, rate), refresh=False)
 
     def end_epoch(self, epoch: int, logs: dict) -> None:
         if self.kind == "silent":
@@ -997,6 +997,13 @@ def _bar(kind: str, file, steps: int, desc: str):
 
     return tqdm(total=steps, desc=desc, unit="step", file=file, leave=kind == "notebook", dynamic_ncols=True,
                 mininterval=0.2, bar_format=_BAR_FORMAT)
+
+
+def _bar_postfix(loss: float, rate: float) -> str:
+    """``loss 0.1234, 12.3k ex/s``: short enough for the bar to fit 80 columns."""
+    from tqdm.std import tqdm
+
+    return f"loss {loss:.4f}, {tqdm.format_sizeof(rate)} ex/s"
 
 
 def _epoch_line(epoch: int, epochs: int, logs: dict, seen: int, width: int | None = None) -> str:
