@@ -49,6 +49,20 @@ def global_palette(frames: Sequence[Image.Image], key_colors: Sequence[str]) -> 
     return palette
 
 
+def _reduce(frame: Image.Image, palette: Image.Image, n_keys: int) -> Image.Image:
+    """``frame`` in the colours of ``palette``: the nearest colour for most pixels (Pillow's
+    lookup, which rounds), and exactly the key colour (the first ``n_keys`` entries) for a
+    pixel of that colour."""
+    index = np.array(frame.quantize(palette=palette, dither=Image.Dither.NONE))
+    rgb = np.asarray(frame)
+    table = np.array(palette.getpalette()[: 3 * n_keys], dtype=np.uint8).reshape(-1, 3)
+    for j, key in enumerate(table):
+        index[(rgb == key).all(axis=2)] = j
+    out = Image.fromarray(index, mode="P")
+    out.putpalette(palette.getpalette())
+    return out
+
+
 class PaletteGifWriter(animation.AbstractMovieWriter):
     """Write a GIF whose frames share one palette holding ``key_colors`` exactly.
 
@@ -76,7 +90,7 @@ class PaletteGifWriter(animation.AbstractMovieWriter):
 
     def finish(self) -> None:
         palette = global_palette(self._frames, self.key_colors)
-        frames = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in self._frames]
+        frames = [_reduce(f, palette, len(dict.fromkeys(self.key_colors))) for f in self._frames]
         frames[0].save(self.outfile, save_all=True, append_images=frames[1:], duration=round(1000 / self.fps),
                        loop=0)
 

@@ -60,7 +60,7 @@ __all__ = [
 # One colour per run, the same in every picture of that run (paths, animation, costs): saturated
 # colours that stand out on viridis (dark purple at the minimum, yellow far away) and on white,
 # none white, grey or near the background, none the magenta of the minimum marker.
-RUN_COLORS = ("#ff3b30", "#ff9f0a", "#00e5ff", "#c7a0ff", "#ff80c0", "#3050ff", "#8b5a2b")
+RUN_COLORS = ("#ff3b30", "#ff9f0a", "#00e5ff", "#b880ff", "#ff80c0", "#3050ff", "#a0522d")
 """The colour of run ``i`` is ``RUN_COLORS[i % len(RUN_COLORS)]`` in :func:`plot_paths`,
 :func:`animate_paths` and :func:`plot_costs`."""
 _PATH_COLORS = RUN_COLORS
