@@ -79,6 +79,14 @@ def test_optimize_compares_learning_rates(main, tmp_path, capsys):
     _picture(out)
 
 
+def test_optimize_creates_the_folders_of_its_files(main, tmp_path, capsys):
+    out, gif, costs = tmp_path / "a" / "paths.png", tmp_path / "b" / "c" / "m.gif", tmp_path / "d" / "costs.png"
+    assert main(["optimize", "--steps", "5", "--dpi", "30", "--out", str(out), "--animate", str(gif), "--frames", "2",
+                 "--costs", str(costs)]) == 0
+    assert out.is_file() and gif.is_file() and costs.is_file()
+    assert f"wrote {out}, {gif} (2 frames), {costs}" in capsys.readouterr().out
+
+
 def test_optimize_defaults(main, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["optimize", "--steps", "5", "--dpi", "30"]) == 0
@@ -95,7 +103,7 @@ def test_optimize_defaults(main, tmp_path, monkeypatch, capsys):
     (["optimize", "--animate", "paths.avi"], "--animate: write a .gif or an .mp4"),
     (["optimize", "--frames", "1"], "expected a whole number >= 2"),
     (["optimize", "--dpi", "5000"], "pixels per inch"),
-    (["optimize", "--steps", "2", "--out", "nowhere/x.png"], "No such file or directory"),
+    (["optimize", "--steps", "2", "--out", "digits.npz/x.png"], "'digits.npz' is a file, not a folder"),
     (["plot"], "the following arguments are required: KIND"),
     (["plot", "histogram"], "invalid choice: 'histogram'"),
     (["plot", "history", "missing.json"], "no history file at 'missing.json'"),
