@@ -402,7 +402,7 @@ class _PathsFigure:
                          alpha=0.75, rcount=50, ccount=50)
         ax3.set_xlabel("x")
         ax3.set_ylabel("y")
-        ax3.set_title("surface: height log10(1 + f - min)", fontsize="medium")
+        ax3.set_title("The surface, at height log10(1 + f - min)", fontsize="medium")
         ax3.view_init(elev=40, azim=-120)
 
     def _z(self, f: np.ndarray) -> np.ndarray:
