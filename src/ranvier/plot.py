@@ -3,20 +3,26 @@ curves, training curves, decision boundaries with the hidden units as features,
 learned templates, activation functions and confusion matrices.
 
 matplotlib is imported only when a picture is drawn (``import ranvier`` does not
-import it), and without pyplot: every function builds its own
-:class:`matplotlib.figure.Figure` on the Agg canvas, so no display is needed and
-no global figure list grows.  Every function returns that figure and, given a
-``path``, writes it there (PNG, PDF, SVG, ... by the suffix) at the figure's own
-``dpi`` and without cropping, so a point's pixel in the file is
-``fig.dpi``-exact: ``ax.transData.transform(point)`` after ``fig.canvas.draw()``
-gives its position, measured from the bottom left.
+import it), and without pyplot: every function builds its own figure on the Agg
+canvas, so no display is needed and no global figure list grows.  The figure
+carries a PNG representation (:mod:`ranvier._figure`), so Jupyter shows it when it
+is returned or passed to ``display()``, without ``%matplotlib inline``.  Every
+function takes ``ax=`` (or ``fig=``, a Figure or SubFigure, for a picture of
+several panels) to draw into the caller's own axes instead.  Every function
+returns the (top-level) figure and, given a ``path``, writes it there (PNG, PDF,
+SVG, ... by the suffix) at the figure's own ``dpi`` and without cropping, so a
+point's pixel in the file is ``fig.dpi``-exact: ``ax.transData.transform(point)``
+after ``fig.canvas.draw()`` gives its position, measured from the bottom left.
+Run ``i`` of a comparison has the colour :func:`run_color(i) <run_color>` in every
+picture of it (paths, animation, costs).
 
 * :func:`plot_paths`: optimiser paths on a 2-D function over log-spaced filled
   contours, start, end and minimum marked; optionally the 3-D surface beside
   them and the direction of steepest descent as arrows;
-* :func:`animate_paths`: the same drawn step by step as a GIF (Pillow) or MP4
-  (ffmpeg), a frame per recorded iteration or an even subset of them
-  (:func:`frame_steps`);
+* :func:`animate_paths`: the same drawn step by step as a GIF (one palette for
+  every frame, so colours stay exact) or MP4 (ffmpeg), or, without a file, an
+  animation a notebook plays; a frame per recorded iteration or an even subset of
+  them (:func:`frame_steps`);
 * :func:`plot_costs`: cost against iteration for several runs, e.g. learning
   rates, a diverging run shown as such (:func:`growing`);
 * :func:`plot_history`: training curves, loss per step and accuracy per epoch;
