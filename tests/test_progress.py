@@ -103,3 +103,11 @@ def test_the_kind_of_progress(monkeypatch):
     assert tr._progress_kind(2, io.StringIO()) == "lines"
     shell.kernel = None  # plain IPython on a terminal: no kernel
     assert tr._progress_kind(1, io.StringIO()) == "lines"
+
+
+def test_in_a_notebook_the_lines_go_to_stdout(monkeypatch, capsys):
+    shell = types.SimpleNamespace(kernel=object())
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    _fit(verbose=2, epochs=2)
+    out, err = capsys.readouterr()
+    assert err == "" and out.startswith("epoch 1/2: loss ")

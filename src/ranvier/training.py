@@ -946,7 +946,7 @@ class _Progress:
         self.epochs = epochs
         self.steps = steps
         self.kind = _progress_kind(verbose, sys.stderr)
-        self.file = sys.stdout if self.kind == "notebook" else sys.stderr
+        self.file = sys.stdout if _in_kernel() else sys.stderr  # a notebook shows stderr in red
         self.live = self.kind in ("notebook", "terminal")
         self.bar = None
         self.seen = 0
