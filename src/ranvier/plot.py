@@ -841,8 +841,10 @@ def plot_boundary(
     G = np.column_stack([gx.ravel(), gy.ravel()]).astype(net.dtype)
     outputs = net.hidden_outputs(transform(G) if transform is not None else G)
     units = _pick_units(outputs[layer - 1], max_units) if n_hidden and ax is None else []
+    if ax is not None and fig is not None:
+        raise TypeError("give ax (the decision regions alone) or fig (the regions and the hidden units), not both")
     if ax is not None:
-        fig, left, right = _root(_axes(ax, (1, 1), dpi)[1]), None, None
+        fig, right = _axes(ax, (1, 1), dpi)[0], None
     else:
         fig = _canvas(fig, (5.2 + (4.9 if units else 0), 4.8), dpi)
         left, right = fig.subfigures(1, 2, width_ratios=[5.2, 4.9]) if units else (fig, None)
