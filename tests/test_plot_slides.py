@@ -211,3 +211,13 @@ def test_boundary_shades_by_confidence_and_units_share_one_scale():
     assert len(maps) == 4
     assert len({(im.norm.vmin, im.norm.vmax) for im in maps}) == 1  # one colour scale
     assert any(a.get_ylabel() == "unit output" for a in fig.axes)  # and its colour bar
+
+
+def test_the_training_curves_title_is_a_sentence_not_a_repr(tmp_path, monkeypatch):
+    from ranvier.cli import main
+
+    titles = []
+    real = plot.plot_history
+    monkeypatch.setattr(plot, "plot_history", lambda h, path, title=None: titles.append(title) or real(h, path, title=title))
+    assert main(["train", "--data", "blobs", "--hidden", "8", "--epochs", "1", "--quiet", "--out", str(tmp_path)]) == 0
+    assert titles == ["Training 2-8-3 relu on blobs"]
