@@ -79,6 +79,14 @@ def test_optimize_compares_learning_rates(main, tmp_path, capsys):
     _picture(out)
 
 
+def test_optimize_creates_the_folders_of_its_files(main, tmp_path, capsys):
+    out, gif, costs = tmp_path / "a" / "paths.png", tmp_path / "b" / "c" / "m.gif", tmp_path / "d" / "costs.png"
+    assert main(["optimize", "--steps", "5", "--dpi", "30", "--out", str(out), "--animate", str(gif), "--frames", "2",
+                 "--costs", str(costs)]) == 0
+    assert out.is_file() and gif.is_file() and costs.is_file()
+    assert f"wrote {out}, {gif} (2 frames), {costs}" in capsys.readouterr().out
+
+
 def test_optimize_defaults(main, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["optimize", "--steps", "5", "--dpi", "30"]) == 0
@@ -95,7 +103,7 @@ def test_optimize_defaults(main, tmp_path, monkeypatch, capsys):
     (["optimize", "--animate", "paths.avi"], "--animate: write a .gif or an .mp4"),
     (["optimize", "--frames", "1"], "expected a whole number >= 2"),
     (["optimize", "--dpi", "5000"], "pixels per inch"),
-    (["optimize", "--steps", "2", "--out", "nowhere/x.png"], "No such file or directory"),
+    (["optimize", "--steps", "2", "--out", "digits.npz/x.png"], "'digits.npz' is a file, not a folder"),
     (["plot"], "the following arguments are required: KIND"),
     (["plot", "histogram"], "invalid choice: 'histogram'"),
     (["plot", "history", "missing.json"], "no history file at 'missing.json'"),
@@ -159,11 +167,18 @@ def test_plot_boundary_of_a_trained_xor_model(main, runs, tmp_path, capsys):
     assert main(["plot", "boundary", str(runs / "xor" / "model.npz"), "--out", str(out), "--resolution", "40",
                  "--dpi", "40"]) == 0
     text = capsys.readouterr().out
-    assert "on xor (all, 400 points): accuracy" in text
+    # the 320 training points are drawn, and the accuracy is that on the 80 test points
+    from ranvier import load_model
+    from ranvier.datasets import load_dataset
+
+    saved, data = load_model(runs / "xor" / "model.npz"), load_dataset("xor", val_split=0, preprocess="none")
+    acc = np.mean(saved.predict(data.X_test) == data.y_test)
+    assert f"on xor (test split, 80 points): accuracy {100 * acc:.2f}%" in text
     _picture(out)
-    assert main(["plot", "boundary", str(runs / "xor" / "model.npz"), "--split", "test", "--units", "2",
-                 "--out", str(out), "--resolution", "20", "--dpi", "30"]) == 0
-    assert "(test, 80 points)" in capsys.readouterr().out
+    assert main(["plot", "boundary", str(runs / "xor" / "model.npz"), "--split", "train", "--units", "2",
+                 "--out", str(tmp_path / "new" / "b.png"), "--resolution", "20", "--dpi", "30"]) == 0
+    assert "(train split, 320 points)" in capsys.readouterr().out
+    assert (tmp_path / "new" / "b.png").is_file()
 
 
 def test_plot_activations(main, tmp_path, capsys):

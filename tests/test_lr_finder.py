@@ -1,4 +1,5 @@
 import json
+import os
 
 import numpy as np
 import pytest
@@ -74,3 +75,35 @@ def test_cli_lr_find(tmp_path, capsys):
 def test_cli_lr_find_refuses_training_only_options(capsys):
     assert main(["lr-find", "--data", "blobs", "--mode", "stochastic"]) == 2
     assert "--mode is for 'ranvier train'" in capsys.readouterr().err
+
+
+def test_cli_lr_find_suggests_a_command_that_runs_as_printed(tmp_path, monkeypatch, capsys):
+    """The suggested 'ranvier train' carries the range test's data, model and batch options."""
+    import shlex
+
+    monkeypatch.chdir(tmp_path)
+    data_dir = tmp_path / "my data"
+    data_dir.mkdir()
+    argv = ["lr-find", "--data", "blobs", "--data-dir", str(data_dir), "--hidden", "7,5", "--activation", "tanh",
+            "--batch-size", "16", "--n-train", "200", "--reg", "0.001", "--seed", "3", "--optimizer", "momentum",
+            "--steps", "60"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    command = next(line.split("try: ", 1)[1] for line in out.splitlines() if "try: " in line)
+    words = shlex.split(command)
+    assert words[:2] == ["ranvier", "train"]
+    given = dict(zip(words[2::2], words[3::2]))
+    suggestion = json.loads(next((tmp_path / "runs").glob("blobs-lr-find-*/lr_find.json")).read_text())["suggestion"]
+    assert given == {"--data": "blobs", "--data-dir": str(data_dir), "--n-train": "200", "--hidden": "7,5",
+                     "--activation": "tanh", "--reg": "0.001", "--batch-size": "16", "--seed": "3",
+                     "--optimizer": "momentum", "--lr": f"{suggestion:.3g}"}
+    # lr-find wrote its picture and numbers into runs/ by default, and said where
+    folder = next((tmp_path / "runs").glob("blobs-lr-find-*"))
+    assert (folder / "lr_find.png").is_file()
+    assert f"wrote {os.path.join('runs', folder.name, 'lr_find.json')}" in out
+    # the command runs as printed and trains the model that was tested
+    assert main(words[1:]) == 0
+    summary = json.loads(next((tmp_path / "runs").glob("blobs-mlp-*/summary.json")).read_text())
+    opts = summary["options"]
+    assert (opts["hidden"], opts["activation"], opts["batch_size"], opts["n_train"]) == ([7, 5], "tanh", 16, 200)
+    assert opts["lr"] == float(f"{suggestion:.3g}") and opts["data_dir"] == str(data_dir)

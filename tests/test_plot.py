@@ -95,7 +95,7 @@ def test_a_diverging_run_is_labelled_and_ends_in_an_x_on_the_edge(tmp_path):
 
 def test_paths_accept_a_gdresult_and_check_their_input(tmp_path):
     fig = plot.plot_paths("himmelblau", run_optimizer(get_objective("himmelblau"), "adam", [0.0, 0.0], 30), dpi=DPI)
-    assert "himmelblau" in fig.axes[0].get_title()
+    assert fig.axes[0].get_title() == "One run on Himmelblau's function"
     with pytest.raises(TypeError, match="GDResult"):
         plot.plot_paths("bowl", {"x": [1, 2]})
     with pytest.raises(ValueError, match="unknown function"):

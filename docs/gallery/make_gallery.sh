@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Rebuild the pictures of docs/gallery.md: run from the repository root,
 #   bash docs/gallery/make_gallery.sh
-# The models are trained into $RUNS (default /tmp/gallery-runs); nothing needs a data download.
+# The models are trained into $RUNS (default runs/gallery); nothing needs a data download.
 set -euo pipefail
 RANVIER=${RANVIER:-ranvier}
-RUNS=${RUNS:-/tmp/gallery-runs}
+RUNS=${RUNS:-runs/gallery}
 G=docs/gallery
 
 # optimiser paths, their animation, learning rates

@@ -269,6 +269,8 @@ def _cmd_lr_find(args: argparse.Namespace) -> int:
         raise UsageError(f"lr-find sets the rate, the steps and the batches itself: --{ignored[0].replace('_', '-')} "
                          "is for 'ranvier train'")
     options = _train_options(args, exclude=("start_lr", "end_lr", "steps"))
+    if options.out is None:  # the picture and the numbers are always written, as the README says
+        options.out = os.path.join("runs", f"{options.data}-lr-find-{time.strftime('%Y%m%d-%H%M%S')}")
     result = find_lr(options, start_lr=args.start_lr, end_lr=args.end_lr, steps=args.steps)
     print(f"learning-rate range test: {len(result.lrs)} steps from {result.lrs[0]:.3g} to {result.lrs[-1]:.3g} "
           f"({options.optimizer}, batch {options.batch_size}); {result.stopped_reason}")
@@ -278,10 +280,35 @@ def _cmd_lr_find(args: argparse.Namespace) -> int:
         print(f"  {result.lrs[i]:>10.3g}  {result.losses[i]:>8.4f}  {result.smoothed[i]:>8.4f}")
     print(f"suggested learning rate: {result.suggestion:.3g} (between the steepest descent of the loss, at "
           f"{result.steepest_lr:.3g}, and its lowest point, at {result.min_loss_lr:.3g})")
-    print(f"  try: ranvier train --data {options.data} --optimizer {options.optimizer} --lr {result.suggestion:.3g}")
-    if options.out:
-        print(f"wrote {options.out}/lr_find.json, lr_find.png")
+    print(f"  try: {_train_command(options, result.suggestion, args.config)}")
+    print(f"wrote {os.path.join(options.out, 'lr_find.json')}, {os.path.join(options.out, 'lr_find.png')}")
     return 0
+
+
+# the options of a range test that 'ranvier train' must repeat to train what was tested
+_RANGE_TEST_OPTIONS = ("data_dir", "val_split", "preprocess", "n_train", "model", "hidden", "activation", "loss",
+                       "init", "reg", "momentum", "weight_decay", "batch_size", "seed", "dtype")
+
+
+def _train_command(options, lr: float, config: str | None) -> str:
+    """The 'ranvier train' command that trains the model of the range test at rate ``lr``:
+    the data, the model, the batch size and every other option the test was run with."""
+    import shlex
+
+    from .experiment import TrainOptions
+
+    defaults = TrainOptions()
+    words = ["ranvier", "train", *(["--config", config] if config else []), "--data", options.data]
+    for name in _RANGE_TEST_OPTIONS:
+        value = getattr(options, name)
+        if value is None or value == getattr(defaults, name):
+            continue
+        if options.model == "linear" and name in ("hidden", "activation"):
+            continue
+        text = ",".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value)
+        words += [f"--{name.replace('_', '-')}", text]
+    words += ["--optimizer", options.optimizer, "--lr", f"{lr:.3g}"]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def _train_options(args: argparse.Namespace, exclude: tuple[str, ...] = ()):

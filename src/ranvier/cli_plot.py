@@ -206,6 +206,8 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     if rates and len(names) > 1 and len(rates) > 1 and len(rates) != len(names):
         raise _usage_error(f"--lr: give one learning rate or one per optimizer ({len(names)}), got {len(rates)}")
     _check_animation_file(args.animate)
+    for file in (args.out, args.animate, args.costs):
+        _make_parent(file)
     runs = compare(objective, names, rates, args.start, args.steps, tol=args.tol)
     start = runs[next(iter(runs))].path[0]
     print(f"{objective.name} from ({start[0]:g}, {start[1]:g}), {len(runs)} run{'s' * (len(runs) > 1)}:")
@@ -230,6 +232,15 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         written.append(args.costs)
     print(f"wrote {', '.join(written)}")
     return 0
+
+
+def _make_parent(path: str | None) -> None:
+    """Create the folder an output file goes into (``--out runs/paths.png`` makes ``runs/``)."""
+    folder = os.path.dirname(path) if path else ""
+    if folder and not os.path.isdir(folder):
+        if os.path.exists(folder):
+            raise _usage_error(f"cannot write {path!r}: {folder!r} is a file, not a folder")
+        os.makedirs(folder)
 
 
 def _check_animation_file(path: str | None) -> None:
@@ -308,14 +319,16 @@ def _cmd_boundary(args: argparse.Namespace) -> int:
         raise _usage_error(f"{name} has {data.n_features} features; draw boundaries on xor, circles, spirals or blobs")
     if data.n_classes > net.n_outputs:
         raise _usage_error(f"{name} has {data.n_classes} classes but the model has {net.n_outputs} outputs")
-    parts = {"train": [(data.X_train, data.y_train)], "test": [(data.X_test, data.y_test)],
-             "all": [(data.X_train, data.y_train), (data.X_test, data.y_test)]}[args.split]
-    X = np.concatenate([p[0] for p in parts])
-    y = np.concatenate([p[1] for p in parts])
-    plot.plot_boundary(saved, X, y, args.out, layer=args.layer, max_units=args.units, resolution=args.resolution,
-                       title=args.title, dpi=args.dpi)
-    acc = float(np.mean(saved.predict(X) == y))
-    print(f"{args.model} on {name} ({args.split}, {len(y)} points): accuracy {100 * acc:.2f}%; wrote {args.out}")
+    # --split all: the training points, and the test points on which the accuracy is measured
+    X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
+    test = (data.X_test, data.y_test) if args.split == "all" else (None, None)
+    _make_parent(args.out)
+    plot.plot_boundary(saved, X, y, args.out, X_test=test[0], y_test=test[1], layer=args.layer,
+                       max_units=args.units, resolution=args.resolution, title=args.title, dpi=args.dpi)
+    Xa, ya = (test[0], test[1]) if args.split == "all" else (X, y)
+    acc = float(np.mean(saved.predict(Xa) == ya))
+    where = "test" if args.split in ("all", "test") else "train"
+    print(f"{args.model} on {name} ({where} split, {len(ya)} points): accuracy {100 * acc:.2f}%; wrote {args.out}")
     return 0
 
 

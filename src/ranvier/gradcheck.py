@@ -146,6 +146,17 @@ class GradcheckResult(dict):
         lines.append(f"{'worst':<10} {self.worst:>15.3e}")
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        errors = ", ".join(f"{name} {err:.1e}" for name, err in self.items())
+        return f"GradcheckResult(worst relative error {self.worst:.2e}; {errors})"
+
+    def _repr_html_(self) -> str:
+        from ._repr import html_table
+
+        rows = [[name, f"{err:.3e}", f"{self.abs_errors.get(name, 0.0):.3e}"] for name, err in self.items()]
+        return html_table(["parameter", "relative error", "absolute error"], rows,
+                          f"gradient check: worst relative error {self.worst:.3e}")
+
 
 def gradcheck(
     model,

@@ -90,6 +90,21 @@ class GDResult:
         # unpack like the lecture's return value: path, costs, grads, hit_max
         return iter((self.path, self.costs, self.grads, self.hit_max))
 
+    def __repr__(self) -> str:
+        from ._repr import num, point
+
+        status = "diverged" if self.diverged else ("converged" if self.converged else "hit max_iters")
+        return (f"GDResult({status}, {self.n_iters} steps from {point(self.path[0])} to {point(self.path[-1])}, "
+                f"cost {num(self.costs[0])} -> {num(self.costs[-1])})")
+
+    def _repr_html_(self) -> str:
+        from ._repr import html_table, num, point
+
+        rows = [["start", point(self.path[0]), num(self.costs[0]), num(float(np.linalg.norm(self.grads[0])))],
+                [f"after {self.n_iters} steps", point(self.path[-1]), num(self.costs[-1]),
+                 num(float(np.linalg.norm(self.grads[-1])))]]
+        return html_table(["", "point", "cost", "|gradient|"], rows, f"GDResult: {self.message}")
+
 
 def gd(
     func: CostGrad,
@@ -239,6 +254,15 @@ class Objective:
     bounds: tuple[tuple[float, float], tuple[float, float]] = ((-2.0, 2.0), (-2.0, 2.0))
     start: np.ndarray = field(default_factory=lambda: np.zeros(2))
     lipschitz: float | None = None
+
+    def __repr__(self) -> str:
+        from ._repr import num, point
+
+        minima = np.asarray(self.minima).reshape(-1, 2)
+        where = ("no minimum" if not len(minima) else
+                 f"minimum {num(self.min_value)} at {point(minima[0])}" if len(minima) == 1 else
+                 f"{len(minima)} minima of value {num(self.min_value)}, one at {point(minima[0])}")
+        return f"Objective({self.name!r}: {where}, start {point(self.start)})"
 
     def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         x = np.asarray(x, dtype=np.float64)

@@ -3,20 +3,26 @@ curves, training curves, decision boundaries with the hidden units as features,
 learned templates, activation functions and confusion matrices.
 
 matplotlib is imported only when a picture is drawn (``import ranvier`` does not
-import it), and without pyplot: every function builds its own
-:class:`matplotlib.figure.Figure` on the Agg canvas, so no display is needed and
-no global figure list grows.  Every function returns that figure and, given a
-``path``, writes it there (PNG, PDF, SVG, ... by the suffix) at the figure's own
-``dpi`` and without cropping, so a point's pixel in the file is
-``fig.dpi``-exact: ``ax.transData.transform(point)`` after ``fig.canvas.draw()``
-gives its position, measured from the bottom left.
+import it), and without pyplot: every function builds its own figure on the Agg
+canvas, so no display is needed and no global figure list grows.  The figure
+carries a PNG representation (:mod:`ranvier._figure`), so Jupyter shows it when it
+is returned or passed to ``display()``, without ``%matplotlib inline``.  Every
+function takes ``ax=`` (or ``fig=``, a Figure or SubFigure, for a picture of
+several panels) to draw into the caller's own axes instead.  Every function
+returns the (top-level) figure and, given a ``path``, writes it there (PNG, PDF,
+SVG, ... by the suffix) at the figure's own ``dpi`` and without cropping, so a
+point's pixel in the file is ``fig.dpi``-exact: ``ax.transData.transform(point)``
+after ``fig.canvas.draw()`` gives its position, measured from the bottom left.
+Run ``i`` of a comparison has the colour :func:`run_color(i) <run_color>` in every
+picture of it (paths, animation, costs).
 
 * :func:`plot_paths`: optimiser paths on a 2-D function over log-spaced filled
   contours, start, end and minimum marked; optionally the 3-D surface beside
   them and the direction of steepest descent as arrows;
-* :func:`animate_paths`: the same drawn step by step as a GIF (Pillow) or MP4
-  (ffmpeg), a frame per recorded iteration or an even subset of them
-  (:func:`frame_steps`);
+* :func:`animate_paths`: the same drawn step by step as a GIF (one palette for
+  every frame, so colours stay exact) or MP4 (ffmpeg), or, without a file, an
+  animation a notebook plays; a frame per recorded iteration or an even subset of
+  them (:func:`frame_steps`);
 * :func:`plot_costs`: cost against iteration for several runs, e.g. learning
   rates, a diverging run shown as such (:func:`growing`);
 * :func:`plot_history`: training curves, loss per step and accuracy per epoch;
@@ -41,6 +47,7 @@ import numpy as np
 
 __all__ = [
     "MINIMUM_COLOR",
+    "RUN_COLORS",
     "animate_paths",
     "confusion_matrix",
     "frame_steps",
@@ -53,30 +60,80 @@ __all__ = [
     "plot_lr_finder",
     "plot_paths",
     "plot_templates",
+    "run_color",
 ]
 
-# Path colours that stand out on viridis (dark purple at the minimum, yellow far away),
-# and a minimum marker of a colour neither viridis nor a path has.
-_PATH_COLORS = ("#ff3b30", "#ffffff", "#ff9f0a", "#00e5ff", "#c7a0ff", "#a0a0a0", "#ffb3ba", "#000000")
+# One colour per run, the same in every picture of that run (paths, animation, costs): saturated
+# colours that stand out on viridis (dark purple at the minimum, yellow far away) and on white,
+# none white, grey or near the background, none the magenta of the minimum marker.
+RUN_COLORS = ("#ff3b30", "#ff9f0a", "#00e5ff", "#b880ff", "#ff80c0", "#3050ff", "#a0522d")
+"""The colour of run ``i`` is ``RUN_COLORS[i % len(RUN_COLORS)]`` in :func:`plot_paths`,
+:func:`animate_paths` and :func:`plot_costs`."""
+_PATH_COLORS = RUN_COLORS
 MINIMUM_COLOR = "#ff00ff"
 """Face colour of the star that marks a function's minimum in :func:`plot_paths`."""
+# Names of the test functions in titles that read as sentences.
+_FUNCTION_NAMES = {"bowl": "the bowl 0.5 (x² + 10 y²)", "rosenbrock": "Rosenbrock's function",
+                   "beale": "Beale's function", "himmelblau": "Himmelblau's function", "saddle": "the saddle x² - y²"}
+
+
+def run_color(i: int) -> str:
+    """The colour of the ``i``-th run (from 0) in every picture of it."""
+    return RUN_COLORS[i % len(RUN_COLORS)]
+
+
+def _function_name(objective) -> str:
+    return _FUNCTION_NAMES.get(objective.name, f"the function {objective.name}")
+
+
 _CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22")
 
 
 # ---------------------------------------------------------------- plumbing
 def _figure(figsize: tuple[float, float], dpi: float, *, layout: str | None = "constrained"):
-    """A new figure on the Agg canvas: headless, outside pyplot's figure list."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    """A new figure on the Agg canvas: headless, outside pyplot's figure list, and shown
+    as a picture when a notebook displays it (:mod:`ranvier._figure`)."""
+    from ._figure import new_figure
 
-    fig = Figure(figsize=figsize, dpi=dpi, layout=layout)
-    FigureCanvasAgg(fig)
+    return new_figure(figsize, dpi, layout)
+
+
+def _root(artist):
+    """The top-level figure of an Axes, a Figure or a SubFigure."""
+    fig = artist.figure
+    while fig.figure is not fig:
+        fig = fig.figure
+    return fig
+
+
+def _axes(ax, figsize: tuple[float, float], dpi: float, **subplot):
+    """``(figure, axes)`` to draw into: the caller's ``ax``, else a new figure's single axes."""
+    if ax is None:
+        fig = _figure(figsize, _check_dpi(dpi))
+        return fig, fig.add_subplot(1, 1, 1, **subplot)
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes (e.g. from plt.subplots()), got {type(ax).__name__}")
+    return _root(ax), ax
+
+
+def _canvas(fig, figsize: tuple[float, float], dpi: float):
+    """The figure (or subfigure) to draw into: the caller's ``fig``, else a new one."""
+    if fig is None:
+        return _figure(figsize, _check_dpi(dpi))
+    from matplotlib.figure import FigureBase
+
+    if not isinstance(fig, FigureBase):
+        raise TypeError(f"fig must be a matplotlib Figure or SubFigure, got {type(fig).__name__}")
     return fig
 
 
 def _save(fig, path) -> Any:
-    """Write ``fig`` at its own dpi, uncropped, so data coordinates map to known pixels."""
+    """Write ``fig`` (its top-level figure) at its own dpi, uncropped, so data
+    coordinates map to known pixels; return the top-level figure."""
+    fig = _root(fig)
     if path is not None:
         fig.savefig(path, dpi=fig.dpi)
     return fig
@@ -136,10 +193,13 @@ def _grid(objective, window, n: int):
     return X, Y, Z
 
 
-def _levels(Z: np.ndarray, n: int, log: bool) -> np.ndarray:
-    """``n + 1`` contour levels from ``Z.min()`` to ``Z.max()``: log-spaced above the
-    minimum (``log``), else evenly spaced."""
+def _levels(Z: np.ndarray, n: int, log: bool, floor: float | None = None) -> np.ndarray:
+    """``n + 1`` contour levels from ``Z.min()`` (or the function's known minimum
+    ``floor``, so that the colour-bar ticks ``floor + 10**k`` are round) to ``Z.max()``:
+    log-spaced above the minimum (``log``), else evenly spaced."""
     lo, hi = float(np.nanmin(Z)), float(np.nanmax(Z))
+    if floor is not None and floor <= lo:
+        lo = float(floor)
     span = hi - lo
     if not span > 0:
         return np.array([lo - 0.5, lo + 0.5])
@@ -210,36 +270,69 @@ def _run_label(label: str, r, window) -> str:
     return f"{label} ({r.n_iters} steps)"
 
 
+def _line_style(i: int, n: int, n_points: int) -> dict:
+    """How run ``i`` of ``n`` is drawn so that paths that overlap stay visible: an
+    earlier run wider and below a later one (it shows as a rim), every run after the
+    first dashed with its own phase (the runs below show through the gaps), and a
+    dot on every iterate of a run short enough for the dots to read as steps."""
+    style = {"lw": 1.5 + 1.1 * (n - 1 - i), "solid_capstyle": "round"}
+    if i > 0:
+        on = 5.0 + i
+        style.update(ls=(1.7 * i, (on, 2.5)), dash_capstyle="butt")
+    if n_points <= 100:
+        style.update(marker="o", ms=2.0 + 0.6 * style["lw"], markevery=1)
+    return style
+
+
 class _PathsFigure:
-    """The paths picture, redrawable at any iteration (for the animation)."""
+    """The paths picture, redrawable at any iteration (for the animation).
 
-    def __init__(self, objective, runs, *, surface, arrows, bounds, levels, figsize, dpi, title):
-        from matplotlib import colormaps
-        from matplotlib.colors import BoundaryNorm
-        from matplotlib.lines import Line2D
+    Run ``i`` has colour :func:`run_color(i) <run_color>` everywhere; overlapping
+    paths stay visible (:func:`_line_style`).
+    """
 
+    def __init__(self, objective, runs, *, surface, arrows, bounds, levels, figsize, dpi, title, ax=None):
         self.objective, self.runs = objective, runs
         self.window = _window(objective, runs, bounds)
-        self.title = title if title is not None else f"{objective.name}: " + (
-            "gradient descent" if len(runs) == 1 else f"{len(runs)} runs")
+        if title is None:
+            what = "One run" if len(runs) == 1 else f"{len(runs)} runs"
+            title = f"{what} on {_function_name(objective)}"
+        self.title = title
         self.n_max = max(r.n_iters for r in runs.values())
-        self.fig = fig = _figure(figsize or _paths_figsize(self.window, surface), dpi)
-        X, Y, Z = _grid(objective, self.window, 200)
-        log = objective.min_value is not None  # a function unbounded below gets even levels
-        lv = _levels(Z, levels, log)
-        cmap = colormaps["viridis"]
-        norm = BoundaryNorm(lv, cmap.N)
-        if surface:
-            self.ax = ax = fig.add_subplot(1, 2, 1)
-            self.ax3 = fig.add_subplot(1, 2, 2, projection="3d")
+        if ax is None:
+            self.fig = fig = _figure(figsize or _paths_figsize(self.window, surface), dpi)
+            if surface:
+                self.ax, self.ax3 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2, projection="3d")
+            else:
+                self.ax, self.ax3 = fig.add_subplot(1, 1, 1), None
         else:
-            self.ax, self.ax3 = fig.add_subplot(1, 1, 1), None
-            ax = self.ax
-        filled = ax.contourf(X, Y, Z, levels=lv, cmap=cmap, norm=norm)
+            if surface:
+                raise ValueError("surface=True draws a second, 3-D axes: leave ax=None to get a figure of both")
+            self.fig, self.ax = _axes(ax, (1, 1), dpi)
+            self.ax3 = None
+        X, Y, Z = _grid(objective, self.window, 200)
+        self._contours(X, Y, Z, levels, own_figure=ax is None)
+        if arrows:
+            self._arrows(self.ax)
+        if surface:
+            self._surface(X, Y, Z)
+        self._paths()
+        self._legend(own_figure=ax is None)
+        self.update(None)
+
+    def _contours(self, X, Y, Z, levels: int, own_figure: bool) -> None:
+        from matplotlib import colormaps
+        from matplotlib.colors import BoundaryNorm
+
+        objective, ax = self.objective, self.ax
+        log = objective.min_value is not None  # a function unbounded below gets even levels
+        lv = _levels(Z, levels, log, objective.min_value)
+        self.cmap = cmap = colormaps["viridis"]
+        filled = ax.contourf(X, Y, Z, levels=lv, cmap=cmap, norm=BoundaryNorm(lv, cmap.N))
         ax.contour(X, Y, Z, levels=lv[1::2], colors="k", linewidths=0.3, alpha=0.35)
-        cbar = fig.colorbar(filled, ax=ax, shrink=0.85, pad=0.02)
+        cbar = _root(ax).colorbar(filled, ax=ax, shrink=0.85, pad=0.02)
         ticks = _level_ticks(lv, log)
-        cbar.set_ticks(ticks, labels=[f"{t:.3g}" for t in ticks])
+        cbar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
         cbar.set_label(f"{objective.name}(x, y)" + (", log-spaced levels" if log else ""))
         (x0, x1), (y0, y1) = self.window
         ax.set_xlim(x0, x1)
@@ -247,38 +340,46 @@ class _PathsFigure:
         ax.set_aspect("equal")
         ax.set_xlabel("x")
         ax.set_ylabel("y")
-        if arrows:
-            self._arrows(ax)
-        if surface:
-            self._surface(X, Y, Z, cmap)
+
+    def _paths(self) -> None:
+        ax, n = self.ax, len(self.runs)
         self.lines, self.heads, self.lines3, self.heads3 = [], [], [], []
-        handles = []
-        for i, (label, r) in enumerate(runs.items()):
-            c = _PATH_COLORS[i % len(_PATH_COLORS)]
+        for i, (label, r) in enumerate(self.runs.items()):
+            c, style = run_color(i), _line_style(i, n, len(r.path))
             pts = _visible(r.path, self.window)
-            ax.plot(*pts[0], marker="o", ms=8, mfc=c, mec="k", mew=1.0, ls="none", zorder=5)
-            line, = ax.plot([], [], color=c, lw=1.6, marker=".", ms=3, zorder=4)
-            head, = ax.plot([], [], marker="o", ms=7, mfc=c, mec="k", mew=1.0, ls="none", zorder=6, clip_on=False)
+            ax.plot(*pts[0], marker="o", ms=9, mfc=c, mec="k", mew=1.0, ls="none", zorder=5 + 0.01 * i)
+            line, = ax.plot([], [], color=c, zorder=4 + 0.01 * i, **style)
+            head, = ax.plot([], [], marker="o", ms=8, mfc=c, mec="k", mew=1.0, ls="none", zorder=6 + 0.01 * i,
+                            clip_on=False)
             self.lines.append(line)
             self.heads.append(head)
             if self.ax3 is not None:
-                line3, = self.ax3.plot([], [], [], color=c, lw=1.6, zorder=10)
-                head3, = self.ax3.plot([], [], [], marker="o", ms=5, mfc=c, mec="k", ls="none", zorder=11)
+                line3, = self.ax3.plot([], [], [], color=c, lw=style["lw"], zorder=10)
+                head3, = self.ax3.plot([], [], [], marker="o", ms=6, mfc=c, mec="k", ls="none", zorder=11)
                 self.lines3.append(line3)
                 self.heads3.append(head3)
-            handles.append(Line2D([], [], color=c, lw=2, marker="o", mec="k", label=_run_label(label, r, self.window)))
-        for m in np.asarray(objective.minima).reshape(-1, 2):
+        for m in np.asarray(self.objective.minima).reshape(-1, 2):
             ax.plot(*m, marker="*", ms=17, mfc=MINIMUM_COLOR, mec="k", mew=0.8, ls="none", zorder=7)
+
+    def _legend(self, own_figure: bool) -> None:
+        from matplotlib.lines import Line2D
+
+        n = len(self.runs)
+        handles = [Line2D([], [], color=run_color(i), label=_run_label(label, r, self.window),
+                          **{**_line_style(i, n, 0), "lw": 3})
+                   for i, (label, r) in enumerate(self.runs.items())]
         handles += [
             Line2D([], [], color="0.3", marker="o", ms=7, mec="k", ls="none", label="start"),
             Line2D([], [], color="0.3", marker="X", ms=8, mec="k", ls="none", label="end (X: diverging or ran off)"),
         ]
-        if len(objective.minima):
+        if len(self.objective.minima):
             handles.append(Line2D([], [], marker="*", ms=13, mfc=MINIMUM_COLOR, mec="k", ls="none", label="minimum"))
-        wide = fig.get_figwidth() >= 9
-        fig.legend(handles=handles, loc="outside lower center", ncol=3 if wide and len(handles) > 6 else 2,
-                   fontsize="small", frameon=False)
-        self.update(None)
+        if not own_figure:
+            self.ax.legend(handles=handles, fontsize="small", framealpha=0.85)
+            return
+        wide = self.fig.get_figwidth() >= 9
+        self.fig.legend(handles=handles, loc="outside lower center", ncol=3 if wide and len(handles) > 6 else 2,
+                        fontsize="medium", frameon=False)
 
     def _arrows(self, ax) -> None:
         """Unit arrows along the negative gradient on a coarse grid (perpendicular to the
@@ -298,8 +399,8 @@ class _PathsFigure:
         ax.quiver(X[ok], Y[ok], U[ok], V[ok], angles="xy", scale_units="xy", scale=1, pivot="mid",
                   color="white", alpha=0.55, width=0.004, zorder=3)
 
-    def _surface(self, X, Y, Z, cmap) -> None:
-        ax3 = self.ax3
+    def _surface(self, X, Y, Z) -> None:
+        ax3, cmap = self.ax3, self.cmap
         lo = float(np.nanmin(Z))
         self._zmin = lo
         s = slice(None, None, 4)
@@ -307,7 +408,7 @@ class _PathsFigure:
                          alpha=0.75, rcount=50, ccount=50)
         ax3.set_xlabel("x")
         ax3.set_ylabel("y")
-        ax3.set_title("surface: height log10(1 + f - min)", fontsize="medium")
+        ax3.set_title("The surface, at height log10(1 + f - min)", fontsize="medium")
         ax3.view_init(elev=40, azim=-120)
 
     def _z(self, f: np.ndarray) -> np.ndarray:
@@ -351,6 +452,7 @@ def plot_paths(
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
     dpi: float = 100,
+    ax=None,
 ):
     """Optimiser paths on a 2-D function, over its filled contours.
 
@@ -377,11 +479,15 @@ def plot_paths(
     title : str, optional
     figsize : (width, height) in inches, optional
     dpi : float, default 100
+    ax : matplotlib Axes, optional
+        Draw into these axes (with the legend inside them) instead of a new
+        figure; not with ``surface``.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The contour axes is ``fig.axes[0]``.
+        The contour axes is ``fig.axes[0]`` (the axes given, in their figure).
+        Run ``i`` is drawn in :func:`run_color(i) <run_color>`.
     """
     from .minimize import get_objective
 
@@ -389,7 +495,7 @@ def plot_paths(
     runs = _as_runs(runs)
     levels = _check_levels(levels)
     pf = _PathsFigure(objective, runs, surface=surface, arrows=arrows, bounds=bounds, levels=levels,
-                      figsize=figsize, dpi=_check_dpi(dpi), title=title)
+                      figsize=figsize, dpi=_check_dpi(dpi), title=title, ax=ax)
     return _save(pf.fig, path)
 
 
@@ -412,7 +518,7 @@ def frame_steps(n_iters: int, frames: int | None) -> np.ndarray:
 def animate_paths(
     objective,
     runs,
-    path: str | os.PathLike,
+    path: str | os.PathLike | None = None,
     *,
     frames: int | None = 40,
     fps: float = 10,
@@ -422,61 +528,78 @@ def animate_paths(
     levels: int = 16,
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
-    dpi: float = 60,
+    dpi: float = 100,
+    ax=None,
 ):
     """The paths of :func:`plot_paths` drawn step by step: the lecture's movies.
 
     Frame ``j`` shows every run up to iteration ``frame_steps(n, frames)[j]``,
     ``n`` the longest run's number of steps (a run that stopped earlier stays at
     its end); so the frames are in step with the recorded iterations, and there
-    are ``min(frames, n + 1)`` of them.
+    are ``min(frames, n + 1)`` of them.  Every run keeps its colour
+    (:func:`run_color`) exactly in every frame of a GIF: the frames share one
+    palette that holds the run colours.  At the default 100 dpi the legend and
+    the labels are 10 pt, 14 pixels (capitals 10 pixels high), readable on a projector.
 
     Parameters
     ----------
-    objective, runs, surface, arrows, bounds, levels, title, figsize
+    objective, runs, surface, arrows, bounds, levels, title, figsize, ax
         As for :func:`plot_paths`.
-    path : path-like
-        ``.gif`` (written with Pillow through matplotlib's ``PillowWriter``) or
-        ``.mp4`` (needs ``ffmpeg`` on the ``PATH``).
+    path : path-like, optional
+        ``.gif`` (written by Pillow with one palette for all frames) or ``.mp4``
+        (needs ``ffmpeg`` on the ``PATH``).  Without it, nothing is written and
+        the animation is returned, for a notebook to show.
     frames : int or None, default 40
         Number of frames; None for one per iteration.
     fps : float, default 10
         Frames per second.
-    dpi : float, default 60
+    dpi : float, default 100
 
     Returns
     -------
-    matplotlib.figure.Figure
-        Showing the last frame.
+    matplotlib.figure.Figure or matplotlib.animation.FuncAnimation
+        With ``path``: the figure, showing the last frame.  Without: the
+        animation (the same frames as the file), which a notebook shows as an
+        HTML/JavaScript player (its ``to_jshtml()``); ``anim.save(...)`` writes it.
     """
-    from matplotlib import animation
-
     from .minimize import get_objective
 
-    suffix = os.path.splitext(os.fspath(path))[1].lower()
-    if suffix == ".gif":
-        writer_class = animation.PillowWriter
-    elif suffix == ".mp4":
-        if not animation.writers.is_available("ffmpeg"):
-            raise ValueError(f"writing {os.fspath(path)!r} needs ffmpeg on the PATH; install it or ask for a .gif")
-        writer_class = animation.FFMpegWriter
-    else:
-        raise ValueError(f"an animation is written as .gif or .mp4, got {os.fspath(path)!r}")
+    writer_class = None if path is None else _movie_writer(path)
     if not (isinstance(fps, (int, float)) and not isinstance(fps, bool) and 0 < fps <= 100):
         raise ValueError(f"fps must be a number in (0, 100], got {fps!r}")
     objective = get_objective(objective)
     runs = _as_runs(runs)
     pf = _PathsFigure(objective, runs, surface=surface, arrows=arrows, bounds=bounds, levels=_check_levels(levels),
-                      figsize=figsize, dpi=_check_dpi(dpi), title=title)
-    steps = frame_steps(pf.n_max, frames)
+                      figsize=figsize, dpi=_check_dpi(dpi), title=title, ax=ax)
+    steps = [int(k) for k in frame_steps(pf.n_max, frames)]
     pf.fig.canvas.draw()
     pf.fig.set_layout_engine("none")  # freeze the layout: every frame the same size and place
-    writer = writer_class(fps=fps)
-    with writer.saving(pf.fig, os.fspath(path), pf.fig.dpi):
-        for k in steps:
-            pf.update(int(k))
-            writer.grab_frame()
+    from ._animation import PaletteGifWriter, PathsAnimation
+
+    anim = PathsAnimation(pf.fig, pf.update, frames=steps, interval=1000 / fps, repeat=True, cache_frame_data=False)
+    if path is None:
+        return anim
+    colors = [run_color(i) for i in range(len(runs))] + [MINIMUM_COLOR, "#000000", "#ffffff"]
+    writer = PaletteGifWriter(fps, colors) if writer_class is PaletteGifWriter else writer_class(fps=fps)
+    anim.save(os.fspath(path), writer=writer, dpi=pf.fig.dpi)
+    pf.update(steps[-1])
     return pf.fig
+
+
+def _movie_writer(path) -> type:
+    """The writer class for an animation file, by its suffix."""
+    from matplotlib import animation
+
+    from ._animation import PaletteGifWriter
+
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if suffix == ".gif":
+        return PaletteGifWriter
+    if suffix == ".mp4":
+        if not animation.writers.is_available("ffmpeg"):
+            raise ValueError(f"writing {os.fspath(path)!r} needs ffmpeg on the PATH; install it or ask for a .gif")
+        return animation.FFMpegWriter
+    raise ValueError(f"an animation is written as .gif or .mp4, got {os.fspath(path)!r}")
 
 
 def plot_costs(
@@ -487,6 +610,7 @@ def plot_costs(
     title: str | None = None,
     figsize: tuple[float, float] = (6.4, 4.4),
     dpi: float = 100,
+    ax=None,
 ):
     """Cost against iteration for several runs: the lecture's "varying the learning rate".
 
@@ -500,10 +624,15 @@ def plot_costs(
         scale (the distance to the optimum); otherwise ``f`` itself (on a log
         scale when it stays positive, a symmetric log scale otherwise).
     title : str, optional
+    figsize : (width, height) in inches, default (6.4, 4.4)
+    dpi : float, default 100
+    ax : matplotlib Axes, optional
+        Draw into these axes instead of a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Run ``i`` is drawn in :func:`run_color(i) <run_color>`, its colour in :func:`plot_paths`.
 
     Notes
     -----
@@ -516,8 +645,7 @@ def plot_costs(
     runs = _as_runs(runs)
     obj = None if objective is None else get_objective(objective)
     f_star = None if obj is None else obj.min_value
-    fig = _figure(figsize, _check_dpi(dpi))
-    ax = fig.add_subplot(1, 1, 1)
+    fig, ax = _axes(ax, figsize, dpi)
     ys = {}
     with np.errstate(invalid="ignore", over="ignore"):
         for label, r in runs.items():
@@ -530,7 +658,7 @@ def plot_costs(
     positive = all((y[np.isfinite(y)] > 0).all() for y in ys.values())
     ceiling = top * 10 if positive else (top * 2 if top > 0 else 1.0)
     for i, (label, y) in enumerate(ys.items()):
-        r, c = runs[label], f"C{i % 10}"
+        r, c = runs[label], run_color(i)
         text = f"{label}: diverged at step {r.n_iters}" if r.diverged else (
             f"{label}: diverging" if growing(r) else label)
         ax.plot(np.arange(len(y)), y, color=c, lw=1.6, label=text)
@@ -551,14 +679,14 @@ def plot_costs(
     ax.grid(alpha=0.3, which="major")
     ax.legend(fontsize="small")
     if title is None:
-        title = "cost per iteration" + (f" on {obj.name}" if obj is not None else "")
+        title = "Cost per iteration" + (f" on {_function_name(obj)}" if obj is not None else "")
     ax.set_title(title)
     return _save(fig, path)
 
 
 # -------------------------------------------------------- training curves
 def plot_history(history: Any, path: str | os.PathLike | None = None, *, title: str | None = None,
-                 dpi: float = 100):
+                 dpi: float = 100, fig=None):
     """Learning curves: loss per step (raw and smoothed) and accuracy per epoch.
 
     Parameters
@@ -569,16 +697,20 @@ def plot_history(history: Any, path: str | os.PathLike | None = None, *, title: 
         Where to write the picture (PNG, PDF or SVG by its suffix).
     title : str, optional
     dpi : float, default 100
+    fig : matplotlib Figure or SubFigure, optional
+        Draw the two panels into it instead of a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Training values in blue (``C0``) and validation values in orange (``C1``)
+        in both panels.
     """
     if isinstance(history, Mapping):
         from .training import History
 
         history = History.from_dict(history)
-    fig = _figure((10, 4), _check_dpi(dpi))
+    fig = _canvas(fig, (10, 4), dpi)
     ax_loss, ax_acc = fig.subplots(1, 2)
     steps = np.asarray(history.step_loss, dtype=float)
     finite = steps[np.isfinite(steps)]
@@ -599,10 +731,10 @@ def plot_history(history: Any, path: str | os.PathLike | None = None, *, title: 
         ax_loss.axvline(len(steps), color="C3", ls="--", lw=1, label="diverged")
     ax_loss.legend(fontsize="small")
     epochs = np.arange(1, n_epochs + 1)
-    for key, label in (("accuracy", "train (running)"), ("val_accuracy", "validation")):
+    for key, label, color in (("accuracy", "train (running)", "C0"), ("val_accuracy", "validation", "C1")):
         values = [np.nan if v is None else v for v in history.epoch.get(key, [])][:n_epochs]
         if values and not np.all(np.isnan(values)):
-            ax_acc.plot(epochs[: len(values)], values, marker="o", ms=4, label=label)
+            ax_acc.plot(epochs[: len(values)], values, marker="o", ms=4, color=color, label=label)
     if history.best_epoch is not None and n_epochs:
         ax_acc.axvline(history.best_epoch, color="0.5", ls=":", lw=1, label=f"best epoch ({history.best_epoch})")
     from matplotlib.ticker import MaxNLocator
@@ -634,6 +766,8 @@ def plot_boundary(
     y: np.ndarray,
     path: str | os.PathLike | None = None,
     *,
+    X_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
     class_names: Sequence[str] | None = None,
     transform: Callable[[np.ndarray], np.ndarray] | None = None,
     layer: int = 1,
@@ -641,10 +775,17 @@ def plot_boundary(
     resolution: int = 150,
     title: str | None = None,
     dpi: float = 100,
+    ax=None,
+    fig=None,
 ):
     """Decision regions of a classifier of 2-D points, and beside them what each hidden
     unit computes: a heat map of its output over the same plane (the lecture's
     "hidden layers as learned features").
+
+    Each point of the plane takes the colour of its predicted class, shaded by the
+    network's confidence as TensorFlow Playground does: the softmax probability of
+    the predicted class, from pale (``1 / c``, a toss-up) to full colour (1).  The
+    hidden-unit maps share one colour scale, shown by a colour bar.
 
     Parameters
     ----------
@@ -652,9 +793,12 @@ def plot_boundary(
         Takes 2 inputs.  A :class:`~ranvier.SavedModel` brings its
         preprocessing (applied to the plane's points) and class names.
     X : ndarray of shape (m, 2)
-        Points to show (raw coordinates), coloured by ``y``.
+        Points to show (raw coordinates), coloured by ``y``: the training points.
     y : ndarray of int of shape (m,)
     path : path-like, optional
+    X_test, y_test : ndarray of shape (n, 2) and (n,), optional
+        Test points, drawn as triangles; the title's accuracy is on them
+        (without them, on ``X``, and the title says so).
     class_names : sequence of str, optional
     transform : callable, optional
         Applied to points before the model (the preprocessing).
@@ -666,84 +810,138 @@ def plot_boundary(
         Grid points per side.
     title : str, optional
     dpi : float, default 100
+    ax : matplotlib Axes, optional
+        Draw the decision regions alone into these axes.
+    fig : matplotlib Figure or SubFigure, optional
+        Draw the regions and the hidden units into it instead of a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The decision-region axes is ``fig.axes[0]``.
+        The decision-region axes is ``fig.axes[0]`` (of a new figure).
     """
-    from matplotlib.colors import ListedColormap
-
     net, prep, names = _unpack_model(model)
     transform = transform or prep
     class_names = list(class_names or names or [str(k) for k in range(net.n_outputs)])
     if net.n_features != 2:
         raise ValueError(f"a decision boundary needs a model of 2 inputs (trained on xor, circles, spirals or "
                          f"blobs), this one takes {net.n_features}")
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y)
-    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
-        raise ValueError(f"X must have shape (m, 2) and y shape (m,), got {X.shape} and {y.shape}")
-    if len(y) and (y.min() < 0 or y.max() >= net.n_outputs):
-        raise ValueError(f"y must hold class labels in [0, {net.n_outputs}) for this model, "
-                         f"got values in [{y.min()}, {y.max()}]")
+    X, y = _check_points(net, X, y, "X", "y")
+    test = None if X_test is None and y_test is None else _check_points(net, X_test, y_test, "X_test", "y_test")
     n_hidden = net.n_layers - 1
     if n_hidden and not 1 <= layer <= n_hidden:
         raise ValueError(f"layer must be between 1 and {n_hidden} for this model, got {layer}")
     if not isinstance(resolution, (int, np.integer)) or not 10 <= resolution <= 1000:
         raise ValueError(f"resolution must be an integer in [10, 1000], got {resolution!r}")
-    lo, hi = X.min(axis=0), X.max(axis=0)
+    shown = np.concatenate([X, test[0]]) if test is not None else X
+    lo, hi = shown.min(axis=0), shown.max(axis=0)
     pad = 0.1 * np.maximum(hi - lo, 1e-6)
     (x0, y0), (x1, y1) = lo - pad, hi + pad
     gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     G = np.column_stack([gx.ravel(), gy.ravel()]).astype(net.dtype)
-    G = transform(G) if transform is not None else G
-    outputs = net.hidden_outputs(G)
-    pred = np.argmax(outputs[-1], axis=1).reshape(gx.shape)
-    c = net.n_outputs
-    colors = [_CLASS_COLORS[k % len(_CLASS_COLORS)] for k in range(c)]
-    units = _pick_units(outputs[layer - 1], max_units) if n_hidden else []
-    n_side = max(1, math.ceil(math.sqrt(len(units))))
-    fig = _figure((5.2 + (4.6 if units else 0), 4.8), _check_dpi(dpi))
-    if units:
-        left, right = fig.subfigures(1, 2, width_ratios=[5.2, 4.6])
+    outputs = net.hidden_outputs(transform(G) if transform is not None else G)
+    units = _pick_units(outputs[layer - 1], max_units) if n_hidden and ax is None else []
+    if ax is not None and fig is not None:
+        raise TypeError("give ax (the decision regions alone) or fig (the regions and the hidden units), not both")
+    if ax is not None:
+        fig, right = _axes(ax, (1, 1), dpi)[0], None
     else:
-        left, right = fig, None
-    ax = left.add_subplot(1, 1, 1)
+        fig = _canvas(fig, (5.2 + (4.9 if units else 0), 4.8), dpi)
+        left, right = fig.subfigures(1, 2, width_ratios=[5.2, 4.9]) if units else (fig, None)
+        ax = left.add_subplot(1, 1, 1)
     extent = (x0, x1, y0, y1)
-    ax.imshow(pred, origin="lower", extent=extent, cmap=ListedColormap(colors), vmin=-0.5, vmax=c - 0.5,
-              alpha=0.35, interpolation="nearest", aspect="auto")
-    if c > 1:
-        ax.contour(gx, gy, pred, levels=np.arange(c - 1) + 0.5, colors="k", linewidths=0.8)
-    for k in range(c):
-        pts = X[y == k]
-        if len(pts):
-            ax.scatter(pts[:, 0], pts[:, 1], s=12, color=colors[k], edgecolors="k", linewidths=0.3,
-                       label=class_names[k])
+    _regions(ax, outputs[-1].reshape(*gx.shape, -1), extent, class_names)
+    _points(ax, X, y, class_names, "o", "train" if test is not None else None)
+    if test is not None:
+        _points(ax, *test, class_names, "^", "test")
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-    inputs = X.astype(net.dtype)
-    inputs = transform(inputs) if transform is not None else inputs
-    acc = float(np.mean(net.predict(inputs) == y)) if len(y) else float("nan")
-    ax.set_title(title if title is not None else f"{_describe(net)}: accuracy {100 * acc:.1f}%", fontsize="medium")
-    ax.legend(fontsize="small", loc="upper right", framealpha=0.8)
+    ax.set_title(title if title is not None else _boundary_title(net, transform, X, y, test), fontsize="medium")
+    ax.legend(fontsize="small", loc="upper right", framealpha=0.8, ncol=2 if test is not None else 1)
     if units:
-        H = outputs[layer - 1]
-        act = net.activation_names[layer - 1]
-        right.suptitle(f"hidden layer {layer} ({act}): {len(units)} of {H.shape[1]} units", fontsize="medium")
-        axes = right.subplots(n_side, n_side, squeeze=False)
-        for a, j in zip(axes.flat, units):
-            v = H[:, j].reshape(gx.shape)
-            a.imshow(v, origin="lower", extent=extent, cmap="magma", aspect="auto", interpolation="nearest")
-            a.set_title(f"h{layer}[{j}]" + (" (dead)" if np.ptp(v) == 0 else ""), fontsize="x-small", pad=2)
-        for a in axes.flat:
-            a.set_xticks([])
-            a.set_yticks([])
-        for a in axes.flat[len(units):]:
-            a.set_axis_off()
+        _unit_maps(right, outputs[layer - 1], units, layer, net.activation_names[layer - 1], gx.shape, extent)
     return _save(fig, path)
+
+
+def _check_points(net, X, y, x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
+        raise ValueError(f"{x_name} must have shape (m, 2) and {y_name} shape (m,), got {X.shape} and {y.shape}")
+    if len(y) and (y.min() < 0 or y.max() >= net.n_outputs):
+        raise ValueError(f"{y_name} must hold class labels in [0, {net.n_outputs}) for this model, "
+                         f"got values in [{y.min()}, {y.max()}]")
+    return X, y
+
+
+def _class_colors(c: int) -> list[str]:
+    return [_CLASS_COLORS[k % len(_CLASS_COLORS)] for k in range(c)]
+
+
+def _regions(ax, scores: np.ndarray, extent, class_names) -> None:
+    """Each grid point in its predicted class's colour, mixed with white by the
+    confidence ``(p_max - 1/c) / (1 - 1/c)`` (``p`` the softmax of the scores):
+    white-ish where the network hesitates, full colour where it is sure."""
+    from matplotlib.colors import to_rgb
+
+    from .losses import softmax
+
+    c = scores.shape[-1]
+    pred = scores.argmax(axis=-1)
+    p = softmax(scores.reshape(-1, c).astype(np.float64)).max(axis=1).reshape(pred.shape)
+    sure = np.clip((p - 1 / c) / (1 - 1 / c), 0, 1) if c > 1 else np.ones_like(p)
+    alpha = (0.12 + 0.5 * sure)[..., None]
+    rgb = np.array([to_rgb(col) for col in _class_colors(c)])[pred]
+    ax.imshow(1 - alpha * (1 - rgb), origin="lower", extent=extent, aspect="auto", interpolation="nearest")
+    if c > 1:
+        gx = np.linspace(extent[0], extent[1], pred.shape[1])
+        gy = np.linspace(extent[2], extent[3], pred.shape[0])
+        ax.contour(gx, gy, pred, levels=np.arange(c - 1) + 0.5, colors="k", linewidths=0.8)
+
+
+def _points(ax, X, y, class_names, marker: str, split: str | None) -> None:
+    colors = _class_colors(len(class_names))
+    for k, name in enumerate(class_names):
+        pts = X[y == k]
+        if len(pts):
+            ax.scatter(pts[:, 0], pts[:, 1], s=16 if marker == "o" else 30, color=colors[k], marker=marker,
+                       edgecolors="k" if marker == "o" else "w", linewidths=0.4 if marker == "o" else 0.8,
+                       label=name if split is None else f"{name} ({split})")
+
+
+def _boundary_title(net, transform, X, y, test) -> str:
+    Xa, ya = test if test is not None else (X, y)
+    inputs = Xa.astype(net.dtype)
+    inputs = transform(inputs) if transform is not None else inputs
+    acc = float(np.mean(net.predict(inputs) == ya)) if len(ya) else float("nan")
+    where = "test" if test is not None else "shown"
+    return f"{_describe(net)}: accuracy {100 * acc:.1f}% on the {len(ya)} {where} points"
+
+
+def _unit_maps(right, H: np.ndarray, units: list[int], layer: int, act: str, shape, extent) -> None:
+    """A heat map of each chosen hidden unit's output over the plane, on one shared
+    colour scale (the colour bar) so that units can be compared."""
+    from matplotlib.colors import Normalize
+
+    n_side = max(1, math.ceil(math.sqrt(len(units))))
+    values = H[:, units]
+    norm = Normalize(float(values.min()), float(values.max()) if np.ptp(values) > 0 else float(values.min()) + 1)
+    right.suptitle(f"Hidden layer {layer} ({act}): {len(units)} of {H.shape[1]} units", fontsize="medium")
+    axes = right.subplots(n_side, n_side, squeeze=False)
+    image = None
+    for a, j in zip(axes.flat, units):
+        v = H[:, j].reshape(shape)
+        image = a.imshow(v, origin="lower", extent=extent, cmap="magma", norm=norm, aspect="auto",
+                         interpolation="nearest")
+        a.set_title(f"h{layer}[{j}]" + (" (dead)" if np.ptp(v) == 0 else ""), fontsize="x-small", pad=2)
+    for a in axes.flat:
+        a.set_xticks([])
+        a.set_yticks([])
+    for a in axes.flat[len(units):]:
+        a.set_axis_off()
+    right.colorbar(image, ax=axes, shrink=0.8, label="unit output")
 
 
 def _pick_units(H: np.ndarray, max_units: int) -> list[int]:
@@ -788,6 +986,7 @@ def plot_templates(
     ncols: int | None = None,
     title: str | None = None,
     dpi: float = 100,
+    fig=None,
 ):
     """The learned templates: each row of the first weight matrix as an image.
 
@@ -812,6 +1011,8 @@ def plot_templates(
     ncols : int, optional
     title : str, optional
     dpi : float, default 100
+    fig : matplotlib Figure or SubFigure, optional
+        Draw the grid into it instead of a new figure.
 
     Returns
     -------
@@ -843,7 +1044,7 @@ def plot_templates(
         ncols = min(k, 5) if k <= 10 else math.ceil(math.sqrt(1.5 * k))
     nrows = math.ceil(k / ncols)
     cell = 1.5 if shape is not None else 2.0
-    fig = _figure((cell * ncols + 0.2, cell * nrows + 0.5 + (0.3 if title else 0)), _check_dpi(dpi))
+    fig = _canvas(fig, (cell * ncols + 0.2, cell * nrows + 0.5 + (0.3 if title else 0)), dpi)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for j, ax in enumerate(axes.flat):
         if j >= k:
@@ -864,7 +1065,8 @@ def plot_templates(
             ax.set_xticks([])
             ax.set_yticks([])
         ax.set_title(labels[j], fontsize="small", pad=2)
-    default = ("class templates: rows of W" if linear else f"first-layer units: rows of W1 ({k} of {len(W)})")
+    default = ("Class templates: the rows of W" if linear else f"What {k} of the {len(W)} first-layer units look for: "
+               "the rows of W1")
     fig.suptitle(title if title is not None else default, fontsize="medium")
     return _save(fig, path)
 
@@ -877,6 +1079,7 @@ def plot_activations(
     xmax: float = 6.0,
     title: str | None = None,
     dpi: float = 100,
+    fig=None,
 ):
     """Each activation ``f`` beside its derivative ``f'``, where ``f'`` is under a tenth
     of its peak shaded: the saturated tails of sigmoid and tanh, relu's zero side.
@@ -890,6 +1093,8 @@ def plot_activations(
         The x range is ``[-xmax, xmax]``.
     title : str, optional
     dpi : float, default 100
+    fig : matplotlib Figure or SubFigure, optional
+        Draw the panels into it instead of a new figure.
 
     Returns
     -------
@@ -906,7 +1111,7 @@ def plot_activations(
         raise ValueError(f"xmax must be a number in (0, 1000], got {xmax!r}")
     ncols = min(len(acts), 4)
     nrows = math.ceil(len(acts) / ncols)
-    fig = _figure((3.4 * ncols, 3.0 * nrows + 0.4), _check_dpi(dpi))
+    fig = _canvas(fig, (3.4 * ncols, 3.0 * nrows + 0.4), dpi)
     axes = fig.subplots(nrows, ncols, squeeze=False)
     x = np.linspace(-xmax, xmax, 801)
     for ax, act in zip(axes.flat, acts):
@@ -926,7 +1131,7 @@ def plot_activations(
         ax.legend(fontsize="x-small", loc="upper left")
     for ax in axes.flat[len(acts):]:
         ax.set_axis_off()
-    fig.suptitle(title if title is not None else "activations and their derivatives", fontsize="medium")
+    fig.suptitle(title if title is not None else "Activations and their derivatives", fontsize="medium")
     return _save(fig, path)
 
 
@@ -956,6 +1161,7 @@ def plot_confusion(
     class_names: Sequence[str] | None = None,
     title: str | None = None,
     dpi: float = 100,
+    ax=None,
 ):
     """A confusion matrix: rows are the true classes, columns the predicted ones.
 
@@ -971,6 +1177,8 @@ def plot_confusion(
     title : str, optional
         Default: the accuracy.
     dpi : float, default 100
+    ax : matplotlib Axes, optional
+        Draw into these axes instead of a new figure.
 
     Returns
     -------
@@ -986,8 +1194,7 @@ def plot_confusion(
     totals = cm.sum(axis=1, keepdims=True)
     share = np.divide(cm, totals, out=np.zeros(cm.shape), where=totals > 0)
     side = min(12.0, 2.6 + 0.34 * c)
-    fig = _figure((side + 1.2, side), _check_dpi(dpi))
-    ax = fig.add_subplot(1, 1, 1)
+    fig, ax = _axes(ax, (side + 1.2, side), dpi)
     im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     fig.colorbar(im, ax=ax, shrink=0.8, label="share of the true class")
     ax.set_xticks(range(c), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right" if
@@ -1002,13 +1209,13 @@ def plot_confusion(
                         color="white" if share[i, j] > 0.5 else ("black" if cm[i, j] else "0.65"))
     total = cm.sum()
     acc = np.trace(cm) / total if total else float("nan")
-    ax.set_title(title if title is not None else f"confusion matrix: accuracy {100 * acc:.1f}% of {total}",
+    ax.set_title(title if title is not None else f"Confusion matrix: accuracy {100 * acc:.1f}% of {total}",
                  fontsize="medium")
     return _save(fig, path)
 
 
 # ----------------------------------------------------------- learning rates
-def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: float = 100):
+def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: float = 100, ax=None):
     """The learning-rate range test: loss against learning rate, the suggestion marked.
 
     Parameters
@@ -1018,6 +1225,8 @@ def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: flo
     path : path-like, optional
     title : str, optional
     dpi : float, default 100
+    ax : matplotlib Axes, optional
+        Draw into these axes instead of a new figure.
 
     Returns
     -------
@@ -1027,8 +1236,7 @@ def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: flo
     lrs = np.asarray(data["lrs"], dtype=float)
     losses = np.array([np.nan if v is None else v for v in data["losses"]], dtype=float)
     smoothed = np.array([np.nan if v is None else v for v in data["smoothed"]], dtype=float)
-    fig = _figure((6.4, 4.4), _check_dpi(dpi))
-    ax = fig.add_subplot()
+    fig, ax = _axes(ax, (6.4, 4.4), dpi)
     ax.plot(lrs, losses, color="0.75", lw=0.8, label="batch loss")
     ax.plot(lrs, smoothed, color="C0", label="smoothed")
     ax.set_xscale("log")
@@ -1042,6 +1250,6 @@ def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: flo
     ax.axvline(data["min_loss_lr"], color="0.4", ls=":", label=f"lowest loss at {data['min_loss_lr']:.3g}")
     ax.set_xlabel("learning rate")
     ax.set_ylabel("loss")
-    ax.set_title(title or "learning-rate range test")
+    ax.set_title(title or "The learning-rate range test")
     ax.legend()
     return _save(fig, path)

@@ -28,10 +28,12 @@ the epoch.  Losses are the full objective: data loss plus the L2 term.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import mmap
 import os
+import shutil
 import sys
 import time
 import warnings
@@ -130,6 +132,54 @@ class History:
         from ._history_check import read_history_json
 
         return cls.from_dict(read_history_json(path))
+
+    def __repr__(self) -> str:
+        from ._repr import num
+
+        if not self.n_epochs:
+            return f"History(no epoch finished, {len(self.step_loss)} steps" + (
+                f": {self.stopped_reason})" if self.stopped_reason else ")")
+        last = {k: v[-1] for k, v in self.epoch.items() if v}
+        shown = [f"{k} {num(last[k])}" for k in ("loss", "accuracy", "val_loss", "val_accuracy")
+                 if last.get(k) is not None]
+        best = f", best epoch {self.best_epoch}" if self.best_epoch is not None else ""
+        why = f"; {self.stopped_reason}" if self.stopped_reason else ""
+        return (f"History({self.n_epochs} epochs, {len(self.step_loss)} steps{best}; last epoch: "
+                f"{', '.join(shown)}{why})")
+
+    def _repr_html_(self) -> str:
+        """A table of the epochs (the first and last 8 of a long run) for a notebook."""
+        from ._repr import html_table, num
+
+        keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds")
+                if any(v is not None for v in self.epoch.get(k, []))]
+        n = self.n_epochs
+        shown = list(range(n)) if n <= 16 else [*range(8), None, *range(n - 8, n)]
+        rows = [["..."] * (len(keys) + 1) if i is None else
+                [f"{i + 1}" + (" (best)" if self.best_epoch == i + 1 else ""),
+                 *(num(self.epoch[k][i]) for k in keys)] for i in shown]
+        caption = f"{n} epochs, {len(self.step_loss)} steps, {self.seconds:.2f} s" + (
+            f": {self.stopped_reason}" if self.stopped_reason else "")
+        return html_table(["epoch", *keys], rows, caption)
+
+    def to_dataframe(self):
+        """The epochs as a :class:`pandas.DataFrame`: one row per epoch (indexed from 1),
+        a column per quantity (``loss``, ``accuracy``, ``val_loss``, ...; None as NaN).
+
+        Raises
+        ------
+        ImportError
+            When pandas is not installed (``pip install pandas``).
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("History.to_dataframe needs pandas: pip install pandas "
+                              "(history.epoch holds the same numbers as lists)") from None
+        n = self.n_epochs
+        columns = {k: [math.nan if v is None else v for v in vals[:n]] for k, vals in self.epoch.items()
+                   if len(vals) >= n}
+        return pd.DataFrame(columns, index=pd.RangeIndex(1, n + 1, name="epoch"), dtype=float)
 
 
 # ------------------------------------------------------------------ callbacks
@@ -254,6 +304,12 @@ class Trainer:
         self._progress: _Progress_State | None = None  # what a checkpoint saves
         self._resume = False
         self._rng = np.random.default_rng(seed)  # the shuffling, continued by every fit()
+
+    def __repr__(self) -> str:
+        done = f", {self.history.n_epochs} epochs trained" if self.history.n_epochs else ""
+        batch = {"batch": "batch", "stochastic": "stochastic"}.get(self.mode, f"minibatch of {self.batch_size}")
+        return (f"Trainer({self.model!r}, {self.optimizer!r}, {batch}, epochs {self.epochs}, "
+                f"seed {self.seed}{done})")
 
     # ---------------------------------------------------------------- public
     def fit(
@@ -862,15 +918,44 @@ def _lr(trainer: Trainer, step: int) -> float:
 
 
 # -------------------------------------------------------------- progress bar
+_BAR_FORMAT = "{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}] {postfix}"
+
+
+def _in_kernel() -> bool:
+    """True inside a Jupyter (IPython) kernel; IPython is not imported to find out."""
+    ipython = sys.modules.get("IPython")
+    shell = getattr(ipython, "get_ipython", lambda: None)() if ipython is not None else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _progress_kind(verbose: int, file) -> str:
+    """``silent`` (verbose 0), ``notebook`` (a live bar in a Jupyter kernel), ``terminal``
+    (a bar that redraws in place) or ``lines`` (a line per epoch: verbose 2, or output
+    that is not a terminal, such as a log file)."""
+    if verbose == 0:
+        return "silent"
+    if verbose == 1 and _in_kernel():
+        return "notebook"
+    if verbose == 1 and getattr(file, "isatty", lambda: False)():
+        return "terminal"
+    return "lines"
+
+
 class _Progress:
-    """A progress bar that redraws in place on a terminal, else a line per epoch."""
+    """The progress of training: a live bar in Jupyter (tqdm's widget when ipywidgets is
+    there, else its text bar, which Jupyter redraws in place), a bar that redraws in place
+    on a terminal, else a line per epoch.  On a terminal the epoch's line is cut to the
+    terminal's width by dropping the least useful numbers first (:func:`_epoch_line`), so
+    the validation numbers always show; in a notebook the lines go to stdout, not to
+    stderr's red boxes."""
 
     def __init__(self, verbose: int, epochs: int, steps: int, batch_size: int) -> None:
         self.verbose = verbose
         self.epochs = epochs
         self.steps = steps
-        self.file = sys.stderr
-        self.live = verbose == 1 and getattr(self.file, "isatty", lambda: False)()
+        self.kind = _progress_kind(verbose, sys.stderr)
+        self.file = sys.stdout if _in_kernel() else sys.stderr  # a notebook shows stderr in red
+        self.live = self.kind in ("notebook", "terminal")
         self.bar = None
         self.seen = 0
         self.tic = time.perf_counter()
@@ -878,10 +963,7 @@ class _Progress:
     def start_epoch(self, epoch: int) -> None:
         self.seen, self.loss_sum, self.tic = 0, 0.0, time.perf_counter()
         if self.live:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=self.steps, desc=f"epoch {epoch}/{self.epochs}", unit="step",
-                            file=self.file, leave=True, dynamic_ncols=True, mininterval=0.2)
+            self.bar = _bar(self.kind, self.file, self.steps, f"epoch {epoch}/{self.epochs}")
 
     def step(self, loss: float, n: int) -> None:
         self.seen += n
@@ -890,16 +972,18 @@ class _Progress:
             self.bar.update(1)
             if self.bar.n % 10 == 0 or self.bar.n == self.steps:
                 rate = self.seen / max(time.perf_counter() - self.tic, 1e-9)
-                self.bar.set_postfix_str(f"loss {self.loss_sum / self.seen:.4f}, {rate:,.0f} ex/s", refresh=False)
+                self.bar.set_postfix_str(_bar_postfix(self.loss_sum / self.seen, rate), refresh=False)
 
     def end_epoch(self, epoch: int, logs: dict) -> None:
-        line = _epoch_line(epoch, self.epochs, logs, self.seen)
-        if self.bar is not None:
-            self.bar.set_postfix_str(line.split(": ", 1)[1], refresh=True)
-            self.bar.close()
-            self.bar = None
-        elif self.verbose:
-            print(line, file=self.file, flush=True)
+        if self.kind == "silent":
+            return
+        if self.kind == "notebook" and self.bar is not None:
+            self.bar.set_postfix_str(_epoch_line(epoch, self.epochs, logs, self.seen).split(": ", 1)[1], refresh=True)
+            self.close()
+            return
+        self.close()  # the terminal's bar clears itself; the epoch's line takes its place
+        width = shutil.get_terminal_size((80, 24)).columns - 1 if self.kind == "terminal" else None
+        print(_epoch_line(epoch, self.epochs, logs, self.seen, width), file=self.file, flush=True)
 
     def message(self, text: str) -> None:
         if self.verbose:
@@ -911,17 +995,50 @@ class _Progress:
             self.bar = None
 
 
-def _epoch_line(epoch: int, epochs: int, logs: dict, seen: int) -> str:
-    parts = [f"loss {logs['loss']:.4f}"]
+def _bar(kind: str, file, steps: int, desc: str):
+    """A tqdm bar of ``steps`` steps: the notebook widget where ipywidgets is installed."""
+    if kind == "notebook" and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+
+        return tqdm(total=steps, desc=desc, unit="step", leave=True, mininterval=0.2)
+    from tqdm.std import tqdm
+
+    return tqdm(total=steps, desc=desc, unit="step", file=file, leave=kind == "notebook", dynamic_ncols=True,
+                mininterval=0.2, bar_format=_BAR_FORMAT)
+
+
+def _bar_postfix(loss: float, rate: float) -> str:
+    """``loss 0.1234, 12.3k ex/s``: short enough for the bar to fit 80 columns."""
+    from tqdm.std import tqdm
+
+    return f"loss {loss:.4f}, {tqdm.format_sizeof(rate)} ex/s"
+
+
+def _epoch_line(epoch: int, epochs: int, logs: dict, seen: int, width: int | None = None) -> str:
+    """``epoch 3/20: loss ..., acc ..., val_loss ..., val_acc ..., 0.42s, 12,345 ex/s``.
+
+    With ``width``, the numbers that do not fit are dropped, the least useful first
+    (the speed, the time, the training accuracy, the training loss): the validation
+    numbers are never dropped.
+    """
+    head = f"epoch {epoch}/{epochs}: "
+    parts = [("loss", f"loss {logs['loss']:.4f}")]
     if logs["accuracy"] is not None:
-        parts.append(f"acc {logs['accuracy']:.4f}")
+        parts.append(("acc", f"acc {logs['accuracy']:.4f}"))
     if logs["val_loss"] is not None:
-        parts.append(f"val_loss {logs['val_loss']:.4f}")
+        parts.append(("val", f"val_loss {logs['val_loss']:.4f}"))
     if logs["val_accuracy"] is not None:
-        parts.append(f"val_acc {logs['val_accuracy']:.4f}")
+        parts.append(("val", f"val_acc {logs['val_accuracy']:.4f}"))
     rate = seen / max(logs["seconds"], 1e-9)
-    parts.append(f"{logs['seconds']:.2f}s, {rate:,.0f} ex/s")
-    return f"epoch {epoch}/{epochs}: " + ", ".join(parts)
+    parts += [("seconds", f"{logs['seconds']:.2f}s"), ("rate", f"{rate:,.0f} ex/s")]
+    has_val = any(k == "val" for k, _ in parts)
+    line = head + ", ".join(text for _, text in parts)
+    for drop in ("rate", "seconds", "acc", "loss") if has_val else ("rate", "seconds", "acc"):
+        if width is None or len(line) <= width:
+            break
+        parts = [(k, t) for k, t in parts if k != drop]
+        line = head + ", ".join(text for _, text in parts)
+    return line
 
 
 # ------------------------------------------------------------------ helpers
