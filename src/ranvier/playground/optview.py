@@ -17,7 +17,7 @@ from .settings import SettingsError, _choice, _integer, _number
 
 __all__ = ["CONTOUR_GRID", "race"]
 
-CONTOUR_GRID = 120
+CONTOUR_GRID = 160
 MAX_RUNS = 8
 MAX_STEPS = 2000
 

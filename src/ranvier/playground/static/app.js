@@ -213,8 +213,9 @@ function openStream() {
   page.stream.onerror = () => say("lost the connection to the server; it retries, or reload the page");
 }
 
+// Frames drawn per second over the last two seconds.
 function fps() {
-  const t = page.drawTimes;
+  const now = performance.now(), t = page.drawTimes.filter((d) => now - d.at < 2000);
   if (t.length < 2) return 0;
   const span = (t[t.length - 1].at - t[0].at) / 1000;
   return span > 0 ? (t.length - 1) / span : 0;

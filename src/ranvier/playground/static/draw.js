@@ -160,15 +160,12 @@ export function drawConfusion(table, matrix) {
   });
 }
 
-// Contours of log(1 + f - f_min): banded colours with a dark line where the band changes.
+// Contours of log(1 + f - f_min): a colour ramp in bands, every other band a shade darker.
 export function drawContours(canvas, contours) {
-  const ctx = canvas.getContext("2d"), n = contours.n, v = decode(contours.b64), bands = 18;
-  const band = (i) => Math.floor(v[i] / 256 * bands);
+  const ctx = canvas.getContext("2d"), n = contours.n, v = decode(contours.b64), bands = 16;
   paintGrid(ctx, n, (i) => {
-    const b = band(i), edge = (i % n < n - 1 && band(i + 1) !== b) || (i + n < n * n && band(i + n) !== b);
-    const t = b / bands;
-    if (edge) return [90, 90, 110];
-    return [255 - 120 * t, 245 - 90 * t, 255 - 30 * t];
+    const t = v[i] / 255, b = Math.floor(t * bands), shade = b % 2 ? 0.92 : 1;
+    return [(250 - 150 * t) * shade, (250 - 100 * t) * shade, (255 - 40 * t) * shade];
   }, canvas.width, canvas.height);
 }
 
