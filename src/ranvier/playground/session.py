@@ -12,10 +12,11 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+import warnings
 
 import numpy as np
 
-from .. import evaluate
+from .. import DivergenceWarning, evaluate
 from . import frames
 from .data import MAX_CLASSES, Points, make_points, parse_csv
 from .data import features as feature_columns
@@ -192,7 +193,9 @@ class Session:
 
     def _train_epoch(self) -> bool:
         try:
-            history = self.trainer.fit(self.X_train, self.y_train)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", DivergenceWarning)  # said on the page instead
+                history = self.trainer.fit(self.X_train, self.y_train)
         except ValueError as exc:
             self._stop(f"training stopped: {exc}")
             return False
@@ -200,7 +203,8 @@ class Session:
         self.step += len(history.step_loss)
         self._record()
         if history.diverged or not np.isfinite(self.curves["train_loss"][-1]):
-            self._stop("training diverged: the loss blew up; lower the learning rate and press reset")
+            said = next((str(w.message) for w in caught if issubclass(w.category, DivergenceWarning)), "the loss blew up")
+            self._stop(f"{said}; then press reset")
             return False
         return True
 
