@@ -221,6 +221,12 @@ function fps() {
   return span > 0 ? (t.length - 1) / span : 0;
 }
 
+// Median milliseconds the page spent drawing a frame, over the recent frames.
+function drawMs() {
+  const ms = page.drawTimes.map((d) => d.ms).sort((a, b) => a - b);
+  return ms.length ? ms[Math.floor(ms.length / 2)] : null;
+}
+
 // ---------------------------------------------------------------- start
 async function start() {
   page.meta = await api("/api/meta", undefined, { method: "GET" });
@@ -259,7 +265,7 @@ window.ranvierPlayground = {
       train_loss: f.train_loss, test_loss: f.test_loss, train_accuracy: f.train_accuracy,
       test_accuracy: f.test_accuracy, message: $("message").textContent,
       points: p.x.map((x, i) => ({ x1: x[0], x2: x[1], label: p.y[i], train: p.train[i] })),
-      settings: page.settings, hide: page.hide, frames: page.frames, fps: fps(),
+      settings: page.settings, hide: page.hide, frames: page.frames, fps: fps(), draw_ms: drawMs(),
       race: page.optimizer ? page.optimizer.summary() : null,
     };
   },
