@@ -242,6 +242,8 @@ def test_downloaded_command_names_the_options(client):
 @pytest.mark.parametrize("settings", [
     {"dataset": "spirals", "features": ["x1", "x2", "x1*x2"], "activation": ["relu", "tanh"]},
     {"dataset": "gaussian", "optimizer": "nesterov", "lr": 0.01, "mode": "batch"},
+    {"dataset": "blobs", "classes": 5, "optimizer": "rmsprop", "schedule": "step", "decay": 0.5, "decay_every": 1,
+     "loss": "svm", "l2": 0.001},
 ])
 def test_downloaded_python_code_reproduces_the_session(client, tmp_path, settings):
     sid = new(client, points=200, **settings)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..io import save_model
 from .data import make_points
-from .model import optimizer_options
+from .model import capabilities, optimizer_options, schedule_options
 
 __all__ = ["model_bytes", "python_code", "train_command"]
 
@@ -53,10 +53,36 @@ def train_command(session) -> str:
     parts += [f"--loss {s['loss']}", f"--reg {s['l2']:g}", f"--optimizer {s['optimizer']}", f"--lr {opt['lr']:g}"]
     if "momentum" in opt:
         parts.append(f"--momentum {opt['momentum']:g}")
+    if s["schedule"] != "constant":
+        parts += [f"--schedule {s['schedule'].replace('_', '-')}", f"--decay {s['decay']:g}"]
+        if s["schedule"] == "step":
+            parts.append(f"--decay-every {s['decay_every']}")
+        if s["schedule"] == "cosine":
+            notes.append(f"ranvier train's cosine runs over all --epochs (the page's over {s['decay_every']})")
+    parts += _layer_options(s)
     parts += [f"--mode {s['mode']}", f"--batch-size {s['batch_size']}", f"--epochs {max(1, session.epoch)}",
               f"--seed {s['seed']}", "--no-restore-best"]
     lines = ["# the equivalent ranvier train command (ranvier playground)"] + [f"# note: {n}" for n in notes]
     return "\n".join(lines) + "\n" + " \\\n    ".join(parts) + "\n"
+
+
+def _layer_options(s: dict) -> list[str]:
+    """``--dropout`` and ``--batch-norm`` where this ranvier has them and the page uses them."""
+    can, out = capabilities(), []
+    if can["dropout"] and s["dropout"] > 0:
+        out.append(f"--dropout {s['dropout']:g}")
+    if can["batch_norm"] and s["batch_norm"]:
+        out.append("--batch-norm")
+    return out
+
+
+def _model_extras(s: dict) -> str:
+    can, out = capabilities(), ""
+    if can["dropout"] and s["dropout"] > 0:
+        out += f", dropout={s['dropout']!r}"
+    if can["batch_norm"] and s["batch_norm"]:
+        out += ", batch_norm=True"
+    return out
 
 
 def _data_code(session) -> list[str]:
@@ -118,9 +144,11 @@ def python_code(session) -> str:
         "X_train, y_train, X_test, y_test = inputs[train], y[train], inputs[~train], y[~train]",
         "",
         f"model = ranvier.MLP(({len(s['features'])}, {', '.join(map(str, s['layers']))}{', ' if s['layers'] else ''}"
-        f"{n_out}), activation={activation!r}, loss={s['loss']!r}, reg={s['l2']!r}, seed={s['seed']})",
+        f"{n_out}), activation={activation!r}, loss={s['loss']!r}, reg={s['l2']!r}, seed={s['seed']}"
+        f"{_model_extras(s)})",
         f"optimizer = ranvier.get_optimizer({s['optimizer']!r}, {opt})",
-        f"trainer = ranvier.Trainer(model, optimizer, batch_size={s['batch_size']}, mode={s['mode']!r}, "
+        f"schedule = {_schedule_code(s, len(session.y_train))}",
+        f"trainer = ranvier.Trainer(model, optimizer, schedule=schedule, batch_size={s['batch_size']}, mode={s['mode']!r}, "
         f"epochs={max(1, session.epoch)}, seed={s['seed']}, restore_best=False, verbose=0, divergence_factor=1e6)",
         "history = trainer.fit(X_train, y_train)",
         "train_loss, train_accuracy = ranvier.evaluate(model, X_train, y_train)",
@@ -129,3 +157,10 @@ def python_code(session) -> str:
         'accuracy {test_accuracy:.3f}")',
     ]
     return "\n".join(lines) + "\n"
+
+
+def _schedule_code(s: dict, n_train: int) -> str:
+    options = schedule_options(s, n_train)
+    if options is None:
+        return "None"
+    return "ranvier.get_schedule(" + ", ".join(f"{k}={v!r}" for k, v in options.items()) + ")"

@@ -27,7 +27,7 @@ __all__ = ["Session"]
 
 _DATA_KEYS = ("dataset", "classes", "noise", "ratio", "points", "seed")
 _MODEL_KEYS = ("layers", "activation", "loss", "l2", "dropout", "batch_norm", "features")
-_OPTIM_KEYS = ("optimizer", "lr", "momentum", "mode", "batch_size")
+_OPTIM_KEYS = ("optimizer", "lr", "momentum", "mode", "batch_size", "schedule", "decay", "decay_every")
 _CURVES = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
 
@@ -59,11 +59,11 @@ class Session:
         with self.lock:
             n_in = len(self.settings["features"])
             self.model = build_model(self.settings, n_in, self.n_classes)
-            self.trainer = build_trainer(self.settings, self.model)
+            self._split_features()
+            self.trainer = build_trainer(self.settings, self.model, len(self.y_train))
             self.epoch = 0
             self.step = 0
             self.curves = {k: [] for k in _CURVES}
-            self._split_features()
             self._record()
             self._changed()
 
@@ -104,7 +104,7 @@ class Session:
         if changed & (set(_DATA_KEYS) | set(_MODEL_KEYS)):
             self.reset()
         elif changed & set(_OPTIM_KEYS):
-            self.trainer = build_trainer(self.settings, self.model)
+            self.trainer = build_trainer(self.settings, self.model, len(self.y_train))
         self.message = ""
         self._changed()
 

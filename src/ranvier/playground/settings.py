@@ -23,6 +23,7 @@ FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
 
 LOSSES = ("softmax", "svm", "squared")
 MODES = ("minibatch", "batch", "stochastic")
+SCHEDULES = ("constant", "step", "exponential", "inverse_time", "cosine")
 
 LIMITS = {"max_layers": 10, "max_units": 256, "max_params": 100_000, "max_points": 2000}
 """The largest network and data set a session accepts (the page must stay smooth)."""
@@ -46,6 +47,9 @@ DEFAULTS: dict = {
     "momentum": 0.9,
     "mode": "minibatch",
     "batch_size": 10,
+    "schedule": "constant",
+    "decay": 0.5,
+    "decay_every": 10,
 }
 
 
@@ -146,6 +150,9 @@ _CHECKS = {
     "momentum": lambda v: _number(v, "momentum", 0.0, 0.999),
     "mode": lambda v: _choice(v, "mode", MODES),
     "batch_size": lambda v: _integer(v, "batch_size", 1, LIMITS["max_points"]),
+    "schedule": lambda v: _choice(str(v).replace("-", "_"), "schedule", SCHEDULES),
+    "decay": lambda v: _number(v, "decay", 0.0, 10.0, low_open=True),
+    "decay_every": lambda v: _integer(v, "decay_every", 1, 10_000),
 }
 
 
