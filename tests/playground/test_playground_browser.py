@@ -141,6 +141,8 @@ def test_preset_applies_its_settings_and_explains(page):
     page.select_option("[data-testid=presets]", "xor-linear")
     page.wait_for_function(f"{STATE}.settings.dataset === 'xor' && {STATE}.settings.layers.length === 0")
     assert "cannot be split by any line" in page.text_content("[data-testid=preset-text]")
+    page.select_option("[data-testid=presets]", "xor-hand")
+    page.wait_for_function(f"{STATE}.settings.noise === 0 && {STATE}.test_accuracy === 1")
 
 
 def test_optimizer_view_races_on_rosenbrock(page, tmp_path):
@@ -153,15 +155,14 @@ def test_optimizer_view_races_on_rosenbrock(page, tmp_path):
     assert race["function"] == "rosenbrock"
     assert [r["diverged"] for r in race["runs"]] == [False, False, False, True]
     assert "DIVERGED" in page.text_content("[data-testid=race-run-3]")
-    box = page.locator("[data-testid=contours]").bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.75)
-    page.wait_for_function(f"{STATE}.race.start[0] > 0.9")
-    page.fill("[data-testid=runs]", "gd:0.001, momentum, adam:0.1")
-    page.press("[data-testid=runs]", "Enter")
-    page.wait_for_function(f"{STATE}.race.runs.length === 3 && !{STATE}.race.animating", timeout=15000)
     shot = tmp_path / "optimizer.png"
     assert screenshot_variance(page, shot) > 100
+    assert screenshot_variance(page, tmp_path / "contours.png", "[data-testid=contours]") > 100
     keep(shot, "playground-optimizer.png")
+    box = page.locator("[data-testid=contours]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.75)
+    page.wait_for_function(f"{STATE}.race.start[0] > 0.9 && !{STATE}.race.animating", timeout=15000)
+    assert page.evaluate(STATE)["race"]["runs"][0]["steps"] == 300
 
 
 def test_bowl_shows_the_two_over_l_bound(page):

@@ -393,3 +393,21 @@ def test_cli_bad_port_is_a_usage_error(capsys):
 
     assert main(["playground", "--port", "99999"]) == 2
     assert "--port: must be a port number from 0 to 65535, got '99999'" in capsys.readouterr().err
+
+
+def test_hand_set_xor_preset_is_exact_before_training(client):
+    sid = new(client)
+    r = client.post(f"/api/sessions/{sid}/preset", json={"id": "xor-hand"})
+    assert r.status_code == 200, r.text
+    f = state(client, sid)
+    assert f["epoch"] == 0 and f["settings"]["noise"] == 0.0 and f["network"]["sizes"] == [2, 2, 2]
+    assert f["train_loss"] == 0.0 and f["test_loss"] == 0.0 and f["test_accuracy"] == 1.0
+    session = client.store.sessions[sid]
+    corners = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], dtype=np.float32)
+    np.testing.assert_array_equal(session.model.scores(corners), [[1, 0], [0, 1], [0, 1], [1, 0]])
+
+
+def test_unknown_preset_is_a_message(client):
+    sid = new(client)
+    r = client.post(f"/api/sessions/{sid}/preset", json={"id": "lr-bowl"})  # an optimiser-view preset
+    assert r.status_code == 400 and "unknown classifier preset" in r.json()["error"]

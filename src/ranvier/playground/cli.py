@@ -52,6 +52,15 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve the playground until interrupted; exit status 2 when the extra is missing."""
     try:
@@ -66,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
     print(f"ranvier playground at {url}  (Ctrl-C stops it)", flush=True)
+    if not _loopback(host):
+        print(f"ranvier: warning: listening on {host}: other machines can reach the playground and run training "
+              "on this one", file=sys.stderr, flush=True)
     config = uvicorn.Config(create_app(), log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     if not args.no_browser:

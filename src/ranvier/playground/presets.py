@@ -20,6 +20,14 @@ PRESETS: list[dict] = [
      "text": "One hidden layer of ReLU units bends the boundary: two units are enough in principle "
              "(the lecture's hand-set network uses two), four learn it reliably from a random start.",
      "settings": {**_BASE, "dataset": "xor", "layers": [4], "activation": ["relu"]}},
+    {"id": "xor-hand", "view": "classifier", "title": "The lecture's hand-set XOR network",
+     "text": "The lecture's ReLU network h = relu(x1 + x2 + (0, -1)), g = h1 - 2 h2 computes XOR on {0, 1}^2 "
+             "exactly. Here it is written for the corners (+-1, +-1): W1 = 0.5 [[1, 1], [1, 1]], b1 = (1, 0), and "
+             "two scores g and 1 - g. Noise 0: every point sits on a corner, the squared loss is 0 before any "
+             "training. Press play with noise and watch gradient descent move it.",
+     "settings": {**_BASE, "dataset": "xor", "noise": 0.0, "layers": [2], "activation": ["relu"], "loss": "squared",
+                  "optimizer": "sgd", "lr": 0.01},
+     "params": {"W1": [[0.5, 0.5], [0.5, 0.5]], "b1": [1.0, 0.0], "W2": [[-1.0, 2.0], [1.0, -2.0]], "b2": [1.0, 0.0]}},
     {"id": "lr-small", "view": "classifier", "title": "Learning rate too small",
      "text": "Plain SGD with lr = 0.001 barely moves: the loss curve crawls and the boundary hardly changes.",
      "settings": {**_BASE, "dataset": "circles", "layers": [8], "activation": ["relu"], "optimizer": "sgd",

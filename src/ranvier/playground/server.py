@@ -10,7 +10,7 @@ with status 400, or 404 for an unknown session):
   ``frame`` whenever the state changes, trained ahead while playing.  The
   session trains only while a stream is open: closing the tab stops it.
 * ``GET /api/sessions/{id}/state`` the current frame.
-* ``POST /api/sessions/{id}/settings|play|pause|step|reset|points|csv|close``.
+* ``POST /api/sessions/{id}/settings|play|pause|step|reset|points|csv|preset|close``.
 * ``GET /api/sessions/{id}/model.npz|command.sh|train.py`` the downloads.
 * ``POST /api/optimizer`` an optimiser race (:func:`.optview.race`).
 """
@@ -192,6 +192,15 @@ def create_app(store: SessionStore | None = None) -> Starlette:
         except (SettingsError, ValueError) as exc:
             return _error(exc)
 
+    def preset(s: Session, body) -> Response:
+        wanted = body.get("id") if isinstance(body, dict) else None
+        found = next((p for p in PRESETS if p["id"] == wanted and p["view"] == "classifier"), None)
+        if found is None:
+            names = ", ".join(p["id"] for p in PRESETS if p["view"] == "classifier")
+            raise SettingsError("preset", f"unknown classifier preset {wanted!r}; known: {names}")
+        s.apply_preset(found)
+        return JSONResponse(_summary(s))
+
     def state(s: Session, body) -> Response:
         return JSONResponse(_json_safe(s.frame()))
 
@@ -247,6 +256,7 @@ def create_app(store: SessionStore | None = None) -> Starlette:
         Route(f"{S}/reset", with_session(reset), methods=["POST"]),
         Route(f"{S}/points", with_session(points), methods=["POST"]),
         Route(f"{S}/csv", csv_upload, methods=["POST"]),
+        Route(f"{S}/preset", with_session(preset), methods=["POST"]),
         Route(f"{S}/close", with_session(close), methods=["POST"]),
         Route(f"{S}/model.npz", with_session(download("model"))),
         Route(f"{S}/command.sh", with_session(download("command"))),

@@ -123,6 +123,19 @@ class Session:
         self.points.train = mask
         self.data_version += 1
 
+    def apply_preset(self, preset: dict) -> None:
+        """Pause, take the preset's settings, start a fresh network (with its hand-set weights, if any)."""
+        with self.lock:
+            self.playing = False
+            self.update(preset.get("settings", {}))
+            self.reset()
+            if "params" in preset:
+                self.model.set_params({k: np.asarray(v, dtype=self.model.dtype) for k, v in preset["params"].items()})
+                self.curves = {k: [] for k in _CURVES}
+                self._record()
+            self.message = ""
+            self._changed()
+
     def load_csv(self, text: str) -> None:
         """Replace the data by a CSV upload of ``x1, x2, label`` (see :func:`.data.parse_csv`)."""
         with self.lock:

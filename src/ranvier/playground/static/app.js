@@ -154,9 +154,10 @@ async function applyPreset(id) {
     page.race.runs = preset.race.runs.map((r) => r.lr ? `${r.optimizer}:${r.lr}` : r.optimizer).join(", ");
     page.optimizer.show(); setView("optimizer");
   } else {
-    await api(`${sid()}/pause`);
-    await change(preset.settings);
-    await api(`${sid()}/reset`);
+    try {
+      const r = await api(`${sid()}/preset`, { id });
+      showSettings(r.settings); say("");
+    } catch (e) { say(e.message); }
     setView("classifier");
   }
 }
