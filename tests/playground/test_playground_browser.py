@@ -181,10 +181,15 @@ def test_two_tabs_train_independently(browser, live_server):
     a.click("[data-testid=play]")
     a.wait_for_function(f"{STATE}.epoch > 3")
     assert b.evaluate(STATE)["epoch"] == 0 and a.evaluate(STATE)["session"] != b.evaluate(STATE)["session"]
-    sid = a.evaluate(STATE)["session"]
+    session = live_server.store.sessions[a.evaluate(STATE)["session"]]
+    assert session.playing
     a.close()  # closing the tab stops its training
-    session = live_server.store.sessions.get(sid)
-    if session is not None:
-        b.wait_for_timeout(500)
-        assert not session.playing
+    for _ in range(50):
+        if not session.playing:
+            break
+        b.wait_for_timeout(100)
+    assert not session.playing
+    epoch = session.epoch
+    b.wait_for_timeout(300)
+    assert session.epoch == epoch and b.evaluate(STATE)["epoch"] == 0
     context.close()

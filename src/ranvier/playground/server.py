@@ -103,169 +103,206 @@ def _summary(session: Session) -> dict:
             "message": session.message, "settings": session.settings}
 
 
-def create_app(store: SessionStore | None = None) -> Starlette:
-    """The playground's ASGI application (serve it with uvicorn, test it with Starlette's TestClient)."""
-    store = store or SessionStore()
+def _store(request: Request) -> SessionStore:
+    return request.app.state.store
 
-    def meta(request: Request) -> JSONResponse:
-        return JSONResponse({"datasets": list(DATASETS), "features": list(FEATURES), "activations": list(ACTIVATIONS),
-                             "optimizers": [o for o in PATH_OPTIMIZERS if o != "gd"], "path_optimizers": list(PATH_OPTIMIZERS),
-                             "functions": optview.functions(), "defaults": DEFAULTS, "limits": LIMITS,
-                             "capabilities": capabilities(), "presets": PRESETS, "objectives": list(OBJECTIVES)})
 
-    async def new_session(request: Request) -> JSONResponse:
+# ------------------------------------------------------------ session actions
+# Each takes the session and the request's body (parsed JSON, the text of a CSV
+# upload, or None) and runs in a worker thread: a session's lock may be held by
+# its stream's training.
+
+def _settings(s: Session, body) -> Response:
+    if not isinstance(body, dict):
+        raise SettingsError("settings", "settings must be a JSON object")
+    s.update(body)
+    return JSONResponse(_summary(s))
+
+
+def _play(s: Session, body) -> Response:
+    s.set_playing(True)
+    return JSONResponse(_summary(s))
+
+
+def _pause(s: Session, body) -> Response:
+    s.set_playing(False)
+    return JSONResponse(_summary(s))
+
+
+def _step(s: Session, body) -> Response:
+    s.set_playing(False)
+    s.train(0.0, max_epochs=1)
+    return JSONResponse(_summary(s))
+
+
+def _reset(s: Session, body) -> Response:
+    s.set_playing(False)
+    s.message = ""
+    s.reset()
+    return JSONResponse(_summary(s))
+
+
+def _points(s: Session, body) -> Response:
+    if not isinstance(body, dict):
+        raise SettingsError("points", "send {x1, x2, label} or {x1, x2, remove: true}")
+    x1, x2 = (_coordinate(body.get(k), k) for k in ("x1", "x2"))
+    if body.get("remove"):
+        removed = s.remove_point(x1, x2)
+        return JSONResponse({**_summary(s), "removed": removed, "n_points": len(s.points.y)})
+    label = body.get("label", 0)
+    if isinstance(label, bool) or not isinstance(label, int):
+        raise SettingsError("label", f"label must be a whole number, got {label!r}")
+    s.add_point(x1, x2, label)
+    return JSONResponse({**_summary(s), "n_points": len(s.points.y)})
+
+
+def _csv(s: Session, text: str) -> Response:
+    s.load_csv(text)
+    return JSONResponse({**_summary(s), "n_points": len(s.points.y)})
+
+
+def _preset(s: Session, body) -> Response:
+    wanted = body.get("id") if isinstance(body, dict) else None
+    found = next((p for p in PRESETS if p["id"] == wanted and p["view"] == "classifier"), None)
+    if found is None:
+        names = ", ".join(p["id"] for p in PRESETS if p["view"] == "classifier")
+        raise SettingsError("preset", f"unknown classifier preset {wanted!r}; known: {names}")
+    s.apply_preset(found)
+    return JSONResponse(_summary(s))
+
+
+def _state(s: Session, body) -> Response:
+    return JSONResponse(_json_safe(s.frame()))
+
+
+_DOWNLOADS = {
+    "model.npz": (export.model_bytes, "playground-model.npz", "application/octet-stream"),
+    "command.sh": (lambda s: export.train_command(s).encode(), "train-command.sh", "text/plain"),
+    "train.py": (lambda s: export.python_code(s).encode(), "playground_train.py", "text/x-python"),
+}
+
+
+def _download(kind: str):
+    make, name, media = _DOWNLOADS[kind]
+
+    def action(s: Session, body) -> Response:
+        with s.lock:
+            data = make(s)
+        return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return action
+
+
+def _with_session(action, *, body: str = "json"):
+    """An endpoint that finds the session, reads the body (``json``, ``text`` or ``none``) and runs ``action``."""
+    async def endpoint(request: Request) -> Response:
         try:
-            body = await _body(request)
-            settings = body.get("settings") if isinstance(body, dict) else None
-            session = await run_in_threadpool(store.new, settings)
-        except SettingsError as exc:
-            # a bad link still opens the page: defaults, and the message on the page
-            session = await run_in_threadpool(store.new, None)
-            session.message = f"the link's settings were not used: {exc}"
-        frame = await run_in_threadpool(session.frame)
-        return JSONResponse(_json_safe({"id": session.id, "frame": frame}))
-
-    def with_session(action):
-        async def endpoint(request: Request) -> Response:
-            try:
-                session = store.get(request.path_params["sid"])
-                body = await _body(request) if request.method == "POST" else None
-                return await run_in_threadpool(action, session, body)
-            except KeyError as exc:
-                return _error(exc, 404)
-            except (SettingsError, ValueError, TypeError) as exc:
-                return _error(exc)
-        return endpoint
-
-    def post_settings(s: Session, body) -> Response:
-        if not isinstance(body, dict):
-            raise SettingsError("settings", "settings must be a JSON object")
-        s.update(body)
-        return JSONResponse(_summary(s))
-
-    def play(s: Session, body) -> Response:
-        s.set_playing(True)
-        return JSONResponse(_summary(s))
-
-    def pause(s: Session, body) -> Response:
-        s.set_playing(False)
-        return JSONResponse(_summary(s))
-
-    def step(s: Session, body) -> Response:
-        s.set_playing(False)
-        s.train(0.0, max_epochs=1)
-        return JSONResponse(_summary(s))
-
-    def reset(s: Session, body) -> Response:
-        s.set_playing(False)
-        s.message = ""
-        s.reset()
-        return JSONResponse(_summary(s))
-
-    def points(s: Session, body) -> Response:
-        if not isinstance(body, dict):
-            raise SettingsError("points", "send {x1, x2, label} or {x1, x2, remove: true}")
-        x1, x2 = (_coordinate(body.get(k), k) for k in ("x1", "x2"))
-        if body.get("remove"):
-            removed = s.remove_point(x1, x2)
-            return JSONResponse({**_summary(s), "removed": removed, "n_points": len(s.points.y)})
-        label = body.get("label", 0)
-        if isinstance(label, bool) or not isinstance(label, int):
-            raise SettingsError("label", f"label must be a whole number, got {label!r}")
-        s.add_point(x1, x2, label)
-        return JSONResponse({**_summary(s), "n_points": len(s.points.y)})
-
-    async def csv_upload(request: Request) -> Response:
-        try:
-            session = store.get(request.path_params["sid"])
-            raw = await request.body()
-            if len(raw) > _MAX_BODY:
-                raise ValueError(f"CSV file is larger than {_MAX_BODY >> 10} KiB; the playground takes small files")
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise ValueError("CSV file is not UTF-8 text") from None
-            await run_in_threadpool(session.load_csv, text)
-            return JSONResponse({**_summary(session), "n_points": len(session.points.y)})
+            session = _store(request).get(request.path_params["sid"])
+            if body == "text":
+                data = _text(await request.body())
+            else:
+                data = await _body(request) if body == "json" else None
+            return await run_in_threadpool(action, session, data)
         except KeyError as exc:
             return _error(exc, 404)
-        except (SettingsError, ValueError) as exc:
-            return _error(exc)
-
-    def preset(s: Session, body) -> Response:
-        wanted = body.get("id") if isinstance(body, dict) else None
-        found = next((p for p in PRESETS if p["id"] == wanted and p["view"] == "classifier"), None)
-        if found is None:
-            names = ", ".join(p["id"] for p in PRESETS if p["view"] == "classifier")
-            raise SettingsError("preset", f"unknown classifier preset {wanted!r}; known: {names}")
-        s.apply_preset(found)
-        return JSONResponse(_summary(s))
-
-    def state(s: Session, body) -> Response:
-        return JSONResponse(_json_safe(s.frame()))
-
-    def close(s: Session, body) -> Response:
-        s.set_playing(False)
-        store.sessions.pop(s.id, None)
-        return JSONResponse({"ok": True})
-
-    def download(kind: str):
-        def action(s: Session, body) -> Response:
-            with s.lock:
-                if kind == "model":
-                    data, name, media = export.model_bytes(s), "playground-model.npz", "application/octet-stream"
-                elif kind == "command":
-                    data, name, media = export.train_command(s).encode(), "train-command.sh", "text/plain"
-                else:
-                    data, name, media = export.python_code(s).encode(), "playground_train.py", "text/x-python"
-            return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-        return action
-
-    async def race(request: Request) -> Response:
-        try:
-            body = await _body(request)
-            return JSONResponse(_json_safe(await run_in_threadpool(optview.race, body)))
         except (SettingsError, ValueError, TypeError) as exc:
             return _error(exc)
+    return endpoint
 
-    async def events(request: Request) -> Response:
-        try:
-            session = store.get(request.path_params["sid"])
-            limit = int(request.query_params.get("frames", "0"))
-        except KeyError as exc:
-            return _error(exc, 404)
-        except ValueError:
-            return _error(SettingsError("frames", "frames must be a whole number"))
-        return StreamingResponse(_stream(request, session, limit), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    def index(request: Request) -> Response:
-        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+def _text(raw: bytes) -> str:
+    if len(raw) > _MAX_BODY:
+        raise ValueError(f"CSV file is larger than {_MAX_BODY >> 10} KiB; the playground takes small files")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("CSV file is not UTF-8 text") from None
 
+
+def _close(request: Request):
+    def action(s: Session, body) -> Response:
+        s.set_playing(False)
+        _store(request).sessions.pop(s.id, None)
+        return JSONResponse({"ok": True})
+    return action
+
+
+async def _close_endpoint(request: Request) -> Response:
+    return await _with_session(_close(request), body="none")(request)
+
+
+# ------------------------------------------------------------ other endpoints
+def _index(request: Request) -> Response:
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+def _meta(request: Request) -> JSONResponse:
+    return JSONResponse({
+        "datasets": list(DATASETS), "features": list(FEATURES), "activations": list(ACTIVATIONS),
+        "optimizers": [o for o in PATH_OPTIMIZERS if o != "gd"], "path_optimizers": list(PATH_OPTIMIZERS),
+        "functions": optview.functions(), "defaults": DEFAULTS, "limits": LIMITS,
+        "capabilities": capabilities(), "presets": PRESETS, "objectives": list(OBJECTIVES),
+    })
+
+
+async def _new_session(request: Request) -> JSONResponse:
+    store = _store(request)
+    try:
+        body = await _body(request)
+        settings = body.get("settings") if isinstance(body, dict) else None
+        session = await run_in_threadpool(store.new, settings)
+    except SettingsError as exc:
+        # a bad link still opens the page: the defaults, and the message on the page
+        session = await run_in_threadpool(store.new, None)
+        session.message = f"the link's settings were not used: {exc}"
+    frame = await run_in_threadpool(session.frame)
+    return JSONResponse(_json_safe({"id": session.id, "frame": frame}))
+
+
+async def _race(request: Request) -> Response:
+    try:
+        body = await _body(request)
+        return JSONResponse(_json_safe(await run_in_threadpool(optview.race, body)))
+    except (SettingsError, ValueError, TypeError) as exc:
+        return _error(exc)
+
+
+async def _events(request: Request) -> Response:
+    try:
+        session = _store(request).get(request.path_params["sid"])
+        limit = int(request.query_params.get("frames", "0"))
+    except KeyError as exc:
+        return _error(exc, 404)
+    except ValueError:
+        return _error(SettingsError("frames", "frames must be a whole number"))
+    return StreamingResponse(_stream(request, session, limit), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def create_app(store: SessionStore | None = None) -> Starlette:
+    """The playground's ASGI application (serve it with uvicorn, test it with Starlette's TestClient)."""
     S = "/api/sessions/{sid}"
+    post = {"methods": ["POST"]}
     routes = [
-        Route("/", index),
-        Route("/api/meta", meta),
-        Route("/api/sessions", new_session, methods=["POST"]),
-        Route(f"{S}/events", events),
-        Route(f"{S}/state", with_session(state)),
-        Route(f"{S}/settings", with_session(post_settings), methods=["POST"]),
-        Route(f"{S}/play", with_session(play), methods=["POST"]),
-        Route(f"{S}/pause", with_session(pause), methods=["POST"]),
-        Route(f"{S}/step", with_session(step), methods=["POST"]),
-        Route(f"{S}/reset", with_session(reset), methods=["POST"]),
-        Route(f"{S}/points", with_session(points), methods=["POST"]),
-        Route(f"{S}/csv", csv_upload, methods=["POST"]),
-        Route(f"{S}/preset", with_session(preset), methods=["POST"]),
-        Route(f"{S}/close", with_session(close), methods=["POST"]),
-        Route(f"{S}/model.npz", with_session(download("model"))),
-        Route(f"{S}/command.sh", with_session(download("command"))),
-        Route(f"{S}/train.py", with_session(download("python"))),
-        Route("/api/optimizer", race, methods=["POST"]),
+        Route("/", _index),
+        Route("/api/meta", _meta),
+        Route("/api/sessions", _new_session, **post),
+        Route(f"{S}/events", _events),
+        Route(f"{S}/state", _with_session(_state, body="none")),
+        Route(f"{S}/settings", _with_session(_settings), **post),
+        Route(f"{S}/play", _with_session(_play), **post),
+        Route(f"{S}/pause", _with_session(_pause), **post),
+        Route(f"{S}/step", _with_session(_step), **post),
+        Route(f"{S}/reset", _with_session(_reset), **post),
+        Route(f"{S}/points", _with_session(_points), **post),
+        Route(f"{S}/csv", _with_session(_csv, body="text"), **post),
+        Route(f"{S}/preset", _with_session(_preset), **post),
+        Route(f"{S}/close", _close_endpoint, **post),
+        *(Route(f"{S}/{kind}", _with_session(_download(kind), body="none")) for kind in _DOWNLOADS),
+        Route("/api/optimizer", _race, **post),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes)
-    app.state.store = store
+    app.state.store = store or SessionStore()
     return app
 
 

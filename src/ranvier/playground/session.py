@@ -80,11 +80,10 @@ class Session:
             Nothing changes when a value cannot be used.
         """
         with self.lock:
-            new = check_settings(update, self.settings)
-            n_classes = None
-            if new["dataset"] == "custom" or not any(new[k] != self.settings[k] for k in _DATA_KEYS):
-                n_classes = self.n_classes
-            new = check_settings({}, new, n_classes=n_classes or _generated_classes(new))
+            regenerates = isinstance(update, dict) and any(k in update for k in _DATA_KEYS) and \
+                update.get("dataset", self.settings["dataset"]) != "custom"
+            # the size check counts the classes of the data the network will see
+            new = check_settings(update, self.settings, n_classes=None if regenerates else self.n_classes)
             old, self.settings = self.settings, new
             try:
                 self._apply(old, new)
@@ -241,6 +240,3 @@ class Session:
     def capabilities(self) -> dict:
         return capabilities()
 
-
-def _generated_classes(settings: dict) -> int:
-    return settings["classes"] if settings["dataset"] in ("blobs", "spirals") else 2
