@@ -440,3 +440,10 @@ def test_listening_off_loopback_is_told(host, loopback):
     from ranvier.playground.cli import _loopback
 
     assert _loopback(host) is loopback
+
+
+def test_allowed_hosts_refuse_other_host_names():
+    app = create_app(allowed_hosts=["127.0.0.1", "localhost"])
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        assert c.get("/api/meta").status_code == 200
+        assert c.get("/api/meta", headers={"host": "evil.example"}).status_code == 400

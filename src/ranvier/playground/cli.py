@@ -78,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
     if not _loopback(host):
         print(f"ranvier: warning: listening on {host}: other machines can reach the playground and run training "
               "on this one", file=sys.stderr, flush=True)
-    config = uvicorn.Config(create_app(), log_level="warning", lifespan="off")
+    # Starlette's host check reads no IPv6 literals; off loopback the names are the user's
+    hosts = ["127.0.0.1", "localhost"] if _loopback(host) and ":" not in host else None
+    config = uvicorn.Config(create_app(allowed_hosts=hosts), log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     if not args.no_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()

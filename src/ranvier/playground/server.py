@@ -25,6 +25,8 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -278,8 +280,18 @@ async def _events(request: Request) -> Response:
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-def create_app(store: SessionStore | None = None) -> Starlette:
-    """The playground's ASGI application (serve it with uvicorn, test it with Starlette's TestClient)."""
+def create_app(store: SessionStore | None = None, *, allowed_hosts: list[str] | None = None) -> Starlette:
+    """The playground's ASGI application (serve it with uvicorn, test it with Starlette's TestClient).
+
+    Parameters
+    ----------
+    store : SessionStore, optional
+        Where the sessions live (a new one by default).
+    allowed_hosts : list of str, optional
+        The ``Host`` names requests may carry (others get status 400): ``ranvier
+        playground`` on 127.0.0.1 allows only the loopback names, so that a web
+        page elsewhere cannot reach the server by rebinding a DNS name to 127.0.0.1.
+    """
     S = "/api/sessions/{sid}"
     post = {"methods": ["POST"]}
     routes = [
@@ -301,7 +313,8 @@ def create_app(store: SessionStore | None = None) -> Starlette:
         Route("/api/optimizer", _race, **post),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes)
+    middleware = [] if allowed_hosts is None else [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)]
+    app = Starlette(routes=routes, middleware=middleware)
     app.state.store = store or SessionStore()
     return app
 

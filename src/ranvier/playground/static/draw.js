@@ -138,7 +138,8 @@ export function drawLines(canvas, xs, series, { title = "", logY = false, yMin =
       pen ? ctx.lineTo(X, Y) : ctx.moveTo(X, Y); pen = true;
     });
     ctx.stroke();
-    ctx.fillStyle = ctx.strokeStyle; ctx.fillText(s.name, W - 150 + 70 * (k % 2), T + 12 + 11 * Math.floor(k / 2));
+    ctx.fillStyle = ctx.strokeStyle;
+    ctx.fillText(s.name, W - 10 - ctx.measureText(s.name).width, T + 12 + 11 * k);
   });
   ctx.setLineDash([]);
 }
