@@ -446,3 +446,16 @@ def test_allowed_hosts_refuse_other_host_names():
     with TestClient(app, base_url="http://127.0.0.1") as c:
         assert c.get("/api/meta").status_code == 200
         assert c.get("/api/meta", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_choosing_custom_keeps_the_points_and_edits_survive_an_optimiser_change(client):
+    sid = new(client, dataset="blobs", classes=4, points=100)
+    before = state(client, sid)["points"]
+    client.post(f"/api/sessions/{sid}/points", json={"x1": 0.5, "x2": 0.5, "label": 3})
+    r = client.post(f"/api/sessions/{sid}/settings", json={"dataset": "custom", "lr": 0.01})
+    assert r.status_code == 200
+    f = state(client, sid)
+    assert f["points"]["x"][:100] == before["x"] and len(f["points"]["y"]) == 101 and f["n_classes"] == 4
+    client.post(f"/api/sessions/{sid}/settings", json={"ratio": 0.8})  # custom data: a new split, same points
+    f = state(client, sid)
+    assert len(f["points"]["y"]) == 101 and sum(f["points"]["train"]) == 81
