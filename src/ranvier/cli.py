@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_plot import add_parsers as add_plot_parsers
 
     add_plot_parsers(sub, _Parser)
+
+    from .playground.cli import add_parser as add_playground_parser
+
+    add_playground_parser(sub)  # dispatch: its handler, ranvier.playground.cli.run
     return parser
 
 
