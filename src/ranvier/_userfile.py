@@ -22,7 +22,7 @@ MAX_TEXT_BYTES = 4 * 1024 * 1024
 """The largest config or JSON file read (4 MiB; ranvier's own are a few KiB)."""
 
 MAX_DEPTH = 64
-"""The deepest nesting of arrays and tables (or objects) accepted."""
+"""The deepest nesting of arrays and tables (or objects) accepted inside a file's top level."""
 
 
 def read_regular_file(path: str | os.PathLike, what: str, limit: int = MAX_TEXT_BYTES) -> bytes:
@@ -114,7 +114,7 @@ def _too_deep(path, what: str) -> ValueError:
 def _check_depth(data: Any, path, what: str) -> None:
     """Refuse containers nested deeper than MAX_DEPTH (walked without recursion)."""
     level = [data] if isinstance(data, (dict, list)) else []
-    for _ in range(MAX_DEPTH):
+    for _ in range(MAX_DEPTH + 1):  # the document itself, then MAX_DEPTH levels inside it
         level = [v for c in level for v in (c.values() if isinstance(c, dict) else c) if isinstance(v, (dict, list))]
         if not level:
             return

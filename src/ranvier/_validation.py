@@ -106,3 +106,163 @@ def check_int(value: int, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
+
+
+# ------------------------------------------------------------------ sizes
+class TooLargeError(MemoryError, ValueError):
+    """A network (or input) that would not fit in memory, refused before anything is allocated.
+
+    A ``MemoryError`` (what it saves you from) and a ``ValueError`` (a request
+    that has to change), so that either ``except`` catches it.
+    """
+
+
+def format_bytes(n: float) -> str:
+    """``74.5 GiB``, ``97.7 MiB``, ``512 B``: binary units, one decimal."""
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{int(n)} B"
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still allocate, or None when the system does not say.
+
+    The least of: the kernel's estimate of the memory available to new work
+    (``MemAvailable`` plus free swap, from ``/proc/meminfo``; elsewhere
+    ``os.sysconf`` of the free physical pages), a cgroup's memory limit less
+    its usage (a container's), and the address-space limit (``ulimit -v``)
+    less this process's size.
+    """
+    import os
+
+    bounds = [b for b in (_meminfo(), _cgroup_room(), _address_space_room()) if b is not None]
+    if not bounds:
+        try:
+            bounds.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            return None
+    return max(0, min(bounds))
+
+
+def _read_numbers(path: str) -> dict[str, int]:
+    values = {}
+    try:
+        with open(path, encoding="ascii", errors="replace") as f:
+            for line in f.read(1 << 16).splitlines():
+                key, _, rest = line.partition(":") if ":" in line else ("", "", line)
+                words = rest.split()
+                if words and words[0].isdigit():
+                    values[key.strip()] = int(words[0]) * (1024 if words[1:2] == ["kB"] else 1)
+    except OSError:
+        pass
+    return values
+
+
+def _meminfo() -> int | None:
+    info = _read_numbers("/proc/meminfo")
+    if "MemAvailable" not in info:
+        return None
+    return info["MemAvailable"] + info.get("SwapFree", 0)
+
+
+def _cgroup_room() -> int | None:
+    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+        limit, usage = _read_numbers(limit_file).get(""), _read_numbers(usage_file).get("")
+        if limit is not None and limit < 2**60:  # "max" (no limit) has no number; v1 writes a huge one
+            return limit - (usage or 0)
+    return None
+
+
+def _address_space_room() -> int | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    return soft - _read_numbers("/proc/self/status").get("VmSize", 0)
+
+
+def _layer_text(layer_sizes) -> str:
+    return "-".join(map(str, layer_sizes))
+
+
+def _parameter_count(layer_sizes) -> tuple[int, int]:
+    """Every weight and bias of a dense network; and the largest weight matrix."""
+    pairs = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+    return sum(a * b + b for a, b in pairs), max(a * b for a, b in pairs)
+
+
+def check_network_memory(layer_sizes, dtype, *, available: int | None = None) -> None:
+    """Refuse a network whose parameters alone would not fit in memory, before building it.
+
+    Counts the parameters and the initialiser's work on the largest weight
+    matrix (two float64 arrays, the cast and its memory layout).  ``available`` defaults to
+    :func:`available_memory`.
+
+    Raises
+    ------
+    TooLargeError
+    """
+    params, largest = _parameter_count(layer_sizes)
+    size = np.dtype(dtype).itemsize
+    need = params * size + (2 * 8 + 2 * size) * largest
+    available = available_memory() if available is None else available
+    if available is not None and need > available:
+        raise TooLargeError(
+            f"a {_layer_text(layer_sizes)} network has {params:,} parameters and needs {format_bytes(need)} "
+            f"to build, but {format_bytes(available)} of memory is available; choose smaller layer sizes")
+
+
+def training_memory(layer_sizes, options) -> dict[str, int]:
+    """Bytes a training run of a dense network needs, by part (a lower bound).
+
+    ``options`` is a :class:`~ranvier.experiment.TrainOptions` (read:
+    ``dtype``, ``optimizer``, ``momentum``, ``batch_size``, ``mode``,
+    ``n_train``).  The parts: parameters, gradients, the
+    optimiser's state (one array per slot, and its two work arrays of the
+    largest parameter), the best parameters kept for restoring, and the
+    activations and their gradients for one batch.
+    """
+    from .optim import get_optimizer
+
+    size = np.dtype(options.dtype).itemsize
+    params, largest = _parameter_count(layer_sizes)
+    kwargs = {} if getattr(options, "momentum", None) is None else {"momentum": options.momentum}
+    try:
+        slots = len(get_optimizer(options.optimizer, **kwargs).slots)
+    except (TypeError, ValueError):  # refused later, with its own message
+        slots = 0
+    batch = {"stochastic": 1, "batch": options.n_train or 0}.get(options.mode, options.batch_size)
+    return {
+        "parameters": params * size,
+        "gradients": params * size,
+        "optimiser state": (slots * params + 2 * largest) * size,
+        "best parameters": params * size,  # kept whether or not they are restored
+        f"activations (batch of {batch})": 2 * batch * sum(layer_sizes) * size,
+    }
+
+
+def check_training_memory(layer_sizes, options, *, available: int | None = None) -> None:
+    """Refuse a training run that would not fit in memory (see :func:`training_memory`), before building it.
+
+    Raises
+    ------
+    TooLargeError
+        With the bytes needed, part by part, and those available.
+    """
+    parts = training_memory(layer_sizes, options)
+    need = sum(parts.values())
+    available = available_memory() if available is None else available
+    if available is None or need <= available:
+        return
+    params, _ = _parameter_count(layer_sizes)
+    detail = ", ".join(f"{name} {format_bytes(n)}" for name, n in parts.items() if n)
+    raise TooLargeError(
+        f"a {_layer_text(layer_sizes)} network ({params:,} parameters, {options.dtype}) needs {format_bytes(need)} "
+        f"to train ({detail}), but {format_bytes(available)} of memory is available; "
+        "choose smaller hidden layers (--hidden) or a smaller --batch-size")

@@ -50,11 +50,12 @@ class _Parser(argparse.ArgumentParser):
             return ""
         known = set(self._option_string_actions)
         argv = getattr(self, "argv", [])
-        for action in self._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                command = next((a for a in argv if a in action.choices), None)
-                if command is not None:  # the options of the command that was asked for
-                    known.update(action.choices[command]._option_string_actions)
+        parser = self
+        while parser is not None:  # the options of the command asked for (and of its own sub-command)
+            known.update(parser._option_string_actions)
+            parser = next((action.choices[a] for action in parser._actions
+                           if isinstance(action, argparse._SubParsersAction)
+                           for a in argv if a in action.choices), None)
         for word in message[len(prefix):].split():
             if word.startswith("--"):
                 word = word.split("=")[0]
@@ -596,8 +597,14 @@ def _failure(exc: BaseException) -> tuple[str, int]:
     if isinstance(exc, RecursionError):
         return f"the input is nested too deeply to read ({_one_line(exc)})", EXIT_USAGE
     if isinstance(exc, _input_errors()):
-        return f"{type(exc).__name__}: {_one_line(exc)} (the input could not be read)", EXIT_USAGE
-    return f"{type(exc).__name__}: {_one_line(exc)}; {_BUG}", EXIT_FAILURE
+        return f"{_named(exc)} (the input could not be read)", EXIT_USAGE
+    return f"{_named(exc)}; {_BUG}", EXIT_FAILURE
+
+
+def _named(exc: BaseException) -> str:
+    """``KeyError: 'W1'``: the type of an error beside its words (which alone may say little)."""
+    words = _one_line(exc)
+    return words if words == type(exc).__name__ else f"{type(exc).__name__}: {words}"
 
 
 def _say(line: str) -> None:
