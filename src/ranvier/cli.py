@@ -545,9 +545,12 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
     where = "every coordinate" if args.num_checks is None else f"{args.num_checks} random coordinates per parameter"
     print(f"gradcheck of {net!r} on {args.batch} random examples (float64, centred differences, h=1e-5, {where})")
     print(result)
-    ok = result.worst < 1e-6
-    print("OK: the backward pass matches" if ok else "MISMATCH: the backward pass disagrees")
-    return 0 if ok else 1
+    if result.ok:
+        print(f"OK: the backward pass matches (every relative error under {result.tol:g})")
+        return 0
+    print(f"MISMATCH: the backward pass disagrees ({', '.join(result.mismatched)}: relative error {result.tol:g} "
+          "or more)")
+    return 1
 
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
