@@ -14,6 +14,8 @@ import argparse
 import math
 from typing import Callable
 
+from ._validation import FRACTION, NON_NEGATIVE, POSITIVE, Interval
+
 
 def _ascii(text: str, what: str) -> str:
     if not text.isascii():
@@ -33,28 +35,22 @@ def number(text: str) -> float:
     return value
 
 
-def positive_float(text: str) -> float:
-    """A number > 0."""
-    value = number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
+def number_in(interval: Interval, what: str = "a number") -> Callable[[str], float]:
+    """A number in ``interval``: the rule the Python API applies (:mod:`ranvier._validation`)."""
+
+    def parse(text: str) -> float:
+        value = number(text)
+        if value not in interval:
+            raise argparse.ArgumentTypeError(f"expected {what} {interval}, got {text!r}")
+        return value
+
+    parse.__doc__ = f"{what[0].upper()}{what[1:]} {interval}."
+    return parse
 
 
-def non_negative_float(text: str) -> float:
-    """A number >= 0."""
-    value = number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
-
-
-def fraction(text: str) -> float:
-    """A number in [0, 1)."""
-    value = number(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text!r}")
-    return value
+positive_float = number_in(POSITIVE)
+non_negative_float = number_in(NON_NEGATIVE)
+fraction = number_in(FRACTION, "a fraction")
 
 
 def whole_number(text: str) -> int:

@@ -7,8 +7,10 @@ so that they can stay on in the training loop.
 
 from __future__ import annotations
 
+import math
 import mmap
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -87,16 +89,56 @@ def check_labels(y: np.ndarray, scores: np.ndarray, name: str = "y") -> np.ndarr
     return arr
 
 
-def check_positive(value: float, name: str, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as a float after checking it is finite and > 0 (or >= 0)."""
+@dataclass(frozen=True)
+class Interval:
+    """The range a number must lie in: one rule for the API and the command line.
+
+    ``str()`` says it as the messages do: ``> 0``, ``>= 0``, ``in [0, 1)``.
+    """
+
+    low: float
+    high: float = math.inf
+    low_closed: bool = True
+    high_closed: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        above = value >= self.low if self.low_closed else value > self.low
+        below = value <= self.high if self.high_closed else value < self.high
+        return bool(above and below and math.isfinite(value))
+
+    def __str__(self) -> str:
+        if self.high == math.inf:
+            return f"{'>=' if self.low_closed else '>'} {self.low:g}"
+        return f"in {'[' if self.low_closed else '('}{self.low:g}, {self.high:g}{']' if self.high_closed else ')'}"
+
+
+POSITIVE = Interval(0.0, low_closed=False)
+"""A learning rate, a step, a scale: > 0."""
+NON_NEGATIVE = Interval(0.0)
+"""A penalty, a tolerance, a margin: >= 0."""
+FRACTION = Interval(0.0, 1.0)
+"""A momentum, an Adam beta, a validation split that may be 0: in [0, 1)."""
+OPEN_FRACTION = Interval(0.0, 1.0, low_closed=False)
+"""A share that must hold something, and leave something: in (0, 1)."""
+
+
+def check_in(value: float, name: str, interval: Interval) -> float:
+    """Return ``value`` as a float after checking it is a finite number in ``interval``.
+
+    Raises ``TypeError`` for a non-number (``True`` included) and ``ValueError``
+    such as ``momentum must be a finite number in [0, 1), got 1.5``.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     value = float(value)
-    ok = value >= 0 if allow_zero else value > 0
-    if not (ok and np.isfinite(value)):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be a finite number {bound}, got {value}")
+    if value not in interval:
+        raise ValueError(f"{name} must be a finite number {interval}, got {value}")
     return value
+
+
+def check_positive(value: float, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float after checking it is finite and > 0 (or >= 0)."""
+    return check_in(value, name, NON_NEGATIVE if allow_zero else POSITIVE)
 
 
 def check_int(value: int, name: str, *, minimum: int = 1) -> int:

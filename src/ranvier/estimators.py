@@ -55,7 +55,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._validation import check_int, check_positive
+from ._validation import FRACTION, OPEN_FRACTION, POSITIVE, check_in, check_int, check_positive
 from .activations import get_activation
 from .datasets import split_indices
 from .losses import log_softmax, loss_name, softmax
@@ -120,16 +120,25 @@ def _check_dtype(value) -> np.dtype | None:
 
 
 def _build_optimizer(est) -> Optimizer:
+    # the ranges are those of the command line (ranvier._validation): momentum and betas in [0, 1),
+    # rates > 0, and an epsilon > 0, since eps=0 makes the update 0/0 = NaN for a parameter whose
+    # gradient is 0 (a constant pixel's weight; a hinge bias over balanced classes)
     lr = check_positive(est.learning_rate_init, "learning_rate_init")
     solver = est.solver
     if isinstance(solver, Optimizer):
-        return get_optimizer(**(solver.get_config() | {"lr": lr}))
+        config = solver.get_config()
+        if config.get("eps", 1.0) == 0:
+            raise ValueError(f"solver {solver.name!r} has eps=0, which divides 0 by 0 (NaN) for a parameter whose "
+                             "gradient is 0; give it eps > 0 (such as 1e-8)")
+        return get_optimizer(**(config | {"lr": lr}))
     if solver == "sgd":
-        momentum = check_positive(est.momentum, "momentum", allow_zero=True)
+        momentum = check_in(est.momentum, "momentum", FRACTION)
         nesterov = _flag(est.nesterovs_momentum, "nesterovs_momentum") and momentum > 0
         return get_optimizer("sgd", lr=lr, momentum=momentum, nesterov=nesterov)
     if solver in ("adam", "adamw"):
-        return get_optimizer(solver, lr=lr, beta1=est.beta_1, beta2=est.beta_2, eps=est.epsilon)
+        return get_optimizer(solver, lr=lr, beta1=check_in(est.beta_1, "beta_1", FRACTION),
+                             beta2=check_in(est.beta_2, "beta_2", FRACTION),
+                             eps=check_in(est.epsilon, "epsilon", POSITIVE))
     if solver in ("adagrad", "rmsprop"):
         return get_optimizer(solver, lr=lr)
     raise ValueError(f"solver must be one of {', '.join(map(repr, SOLVERS))} or a ranvier.optim.Optimizer, got {solver!r}")
@@ -158,9 +167,7 @@ def _check_verbose(value) -> int:
 
 def _settings(est) -> _Settings:
     hidden, activation, loss = est._architecture()
-    fraction = check_positive(est.validation_fraction, "validation_fraction")
-    if not fraction < 1:
-        raise ValueError(f"validation_fraction must be in (0, 1), got {fraction}")
+    fraction = check_in(est.validation_fraction, "validation_fraction", OPEN_FRACTION)
     for name in ("early_stopping", "warm_start", "restore_best", "record_path"):
         _flag(getattr(est, name), name)
     return _Settings(
