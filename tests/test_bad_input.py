@@ -349,3 +349,52 @@ def test_a_fifo_config_does_not_hang(tmp_path):
     assert done.returncode == 2
     assert done.stderr == (f"ranvier: error: --config: {str(tmp_path / 'c.toml')!r} is not a regular file "
                            "(a pipe or a device); save the text to a file and give its name\n")
+
+
+def _parsers(parser):
+    import argparse
+
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                yield from _parsers(sub)
+
+
+def test_no_parser_matches_options_by_prefix():
+    from ranvier.cli import build_parser
+
+    parsers = list(_parsers(build_parser()))
+    assert len(parsers) > 12  # every command and plot kind
+    for p in parsers:
+        assert p.allow_abbrev is False, p.prog
+        assert "--debug" in p._option_string_actions, p.prog
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[" * 66 + "]" * 66, "nests arrays or tables deeper than 64 levels"),  # the top level and 65 inside
+    ("[" * 100_000 + "]" * 100_000, "nests arrays or tables deeper than 64 levels"),
+    ('{"a": ' * 3000 + "1" + "}" * 3000, "nests arrays or tables deeper than 64 levels"),
+    ('{"a": [1, 2', "is not valid JSON: Expecting ',' delimiter: line 1 column 12 (char 11)"),
+    ("\ufeff{}", "is not valid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)"),
+])
+def test_json_files_are_read_with_bounds(tmp_path, text, message):
+    from ranvier._userfile import load_json
+
+    path = tmp_path / "f.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError) as info:
+        load_json(path, "--spec")
+    assert str(info.value).startswith(f"--spec: {path} ") and message in str(info.value)
+
+
+def test_json_and_toml_within_bounds_are_read(tmp_path):
+    from ranvier._userfile import load_json, load_toml
+
+    (tmp_path / "ok.json").write_text("[" * 65 + "]" * 65)
+    nested, depth = load_json(tmp_path / "ok.json", "x"), 0
+    while nested:
+        nested, depth = nested[0], depth + 1
+    assert depth == 64  # the top level and 64 levels inside it
+    (tmp_path / "ok.toml").write_text("[train]\nlr = 0.5\nhidden = [10, 20]\n")
+    assert load_toml(tmp_path / "ok.toml") == {"train": {"lr": 0.5, "hidden": [10, 20]}}
