@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -243,7 +243,6 @@ def test_out_buffer_and_in_place_give_the_same_numbers(fn):
 
 
 # ------------------------------------------------------------------ issue 13: scores near the top of the range
-from hypothesis import settings  # noqa: E402
 
 
 def _elements(dtype):
