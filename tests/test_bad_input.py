@@ -145,6 +145,10 @@ CLI_CASES_13 = [
     (["xor", "--seed", "-1"], 2, "argument --seed: expected a whole number >= 0, got '-1' (see 'ranvier xor --help')"),
     (["sweep", "--n-jobs", "\u0662"], 2, "argument --n-jobs: expected a whole number written with the ASCII digits "
      "0-9, got '\u0662' (see 'ranvier sweep --help')"),
+    (["sweep", "--grid", "epochs=\u0663,4"], 2, "--grid 'epochs=\u0663,4': write the values with ASCII letters "
+     "and the digits 0-9"),
+    (["sweep", "--range", "lr=\u0661e-3:0.1:log", "--random", "2"], 2, "--range 'lr=\u0661e-3:0.1:log': write the "
+     "values with ASCII letters and the digits 0-9"),
     (["plot", "templates", "m.npz", "--image-shape", "\u0662x2"], 2, "argument --image-shape: expected an image shape "
      "such as 28x28 or 32x32x3, got '\u0662x2' (see 'ranvier plot templates --help')"),
     # sizes: refused before anything is allocated
