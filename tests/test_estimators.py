@@ -499,9 +499,9 @@ _RANGE_CASES = [
     ({"beta_2": -0.5}, ValueError, "beta_2 must be a finite number in [0, 1), got -0.5"),
     ({"epsilon": 0.0}, ValueError, "epsilon must be a finite number > 0, got 0.0"),
     ({"epsilon": -1e-8}, ValueError, "epsilon must be a finite number > 0, got -1e-08"),
-    ({"solver": ranvier.optim.Adam(eps=0.0)}, ValueError,
-     "solver 'adam' has eps=0, which divides 0 by 0 (NaN) for a parameter whose gradient is 0; give it eps > 0 "
-     "(such as 1e-8)"),
+    ({"solver": ranvier.optim.Adam(eps=0.0)}, ValueError, "the solver's eps must be a finite number > 0, got 0.0"),
+    ({"solver": ranvier.optim.RMSprop(eps=0.0)}, ValueError, "the solver's eps must be a finite number > 0, got 0.0"),
+    ({"solver": SGD(momentum=1.5)}, ValueError, "the solver's momentum must be a finite number in [0, 1), got 1.5"),
     ({"validation_fraction": 0.0}, ValueError, "validation_fraction must be a finite number in (0, 1), got 0.0"),
     ({"validation_fraction": 1.0}, ValueError, "validation_fraction must be a finite number in (0, 1), got 1.0"),
     ({"tol": -1.0}, ValueError, "tol must be a finite number >= 0, got -1.0"),

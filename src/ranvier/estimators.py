@@ -119,6 +119,9 @@ def _check_dtype(value) -> np.dtype | None:
     return dt
 
 
+_SOLVER_RANGES = {"momentum": FRACTION, "beta1": FRACTION, "beta2": FRACTION, "eps": POSITIVE}
+
+
 def _build_optimizer(est) -> Optimizer:
     # the ranges are those of the command line (ranvier._validation): momentum and betas in [0, 1),
     # rates > 0, and an epsilon > 0, since eps=0 makes the update 0/0 = NaN for a parameter whose
@@ -127,9 +130,9 @@ def _build_optimizer(est) -> Optimizer:
     solver = est.solver
     if isinstance(solver, Optimizer):
         config = solver.get_config()
-        if config.get("eps", 1.0) == 0:
-            raise ValueError(f"solver {solver.name!r} has eps=0, which divides 0 by 0 (NaN) for a parameter whose "
-                             "gradient is 0; give it eps > 0 (such as 1e-8)")
+        for key, interval in _SOLVER_RANGES.items():
+            if key in config:
+                check_in(config[key], f"the solver's {key}", interval)
         return get_optimizer(**(config | {"lr": lr}))
     if solver == "sgd":
         momentum = check_in(est.momentum, "momentum", FRACTION)
