@@ -123,3 +123,16 @@ def test_printable_leaves_ordinary_text_alone():
     assert printable("a\tb\nc\x00\x7f\x9b") == "a\\tb\\nc\\x00\\x7f\\x9b"
     assert printable("zero\u200bwidth") == "zero\\u200bwidth"
     assert printable(3) == "3"
+
+
+def test_the_train_report_escapes_class_names():
+    import numpy as np
+
+    from ranvier.datasets.base import Dataset
+
+    X, y = np.zeros((4, 2), np.float32), np.arange(4)
+    data = Dataset(X_train=X, y_train=y, X_val=None, y_val=None, X_test=None, y_test=None,
+                   class_names=HOSTILE, name="own")
+    text = data.summary()
+    _no_controls(text)
+    assert text.endswith(f"  classes: {', '.join(ESCAPED)}")
