@@ -94,7 +94,7 @@ def _add_train_parser(sub) -> None:
     _add_run_options(tr)
     g = tr.add_argument_group("output")
     g.add_argument("--out", metavar="DIR", help="output folder (default runs/DATA-MODEL-TIME)")
-    g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file")
+    g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file (a regular file of at most 4 MiB)")
     g.add_argument("--checkpoint-every", type=_positive_int, metavar="E",
                    help="write DIR/checkpoint.npz every E epochs (atomically)")
     g.add_argument("--resume", metavar="CHECKPOINT", help="continue a killed run from its checkpoint.npz (its options are in it)")
@@ -115,7 +115,7 @@ def _add_train_parser(sub) -> None:
     g.add_argument("--end-lr", type=_positive_float, default=10.0, help="default 10")
     g.add_argument("--steps", type=_positive_int, default=200, help="the most steps (default 200)")
     g.add_argument("--out", metavar="DIR", help="write lr_find.json (and lr_find.png) here")
-    g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file")
+    g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file (a regular file of at most 4 MiB)")
     lf.set_defaults(handler=_cmd_lr_find, quiet=None, resume=None)
 
 
