@@ -402,3 +402,35 @@ def test_json_and_toml_within_bounds_are_read(tmp_path):
     assert depth == 64  # the top level and 64 levels inside it
     (tmp_path / "ok.toml").write_text("[train]\nlr = 0.5\nhidden = [10, 20]\n")
     assert load_toml(tmp_path / "ok.toml") == {"train": {"lr": 0.5, "hidden": [10, 20]}}
+
+
+def test_small_networks_do_not_ask_the_system_and_large_ones_do(monkeypatch):
+    from ranvier import _validation
+    from ranvier._validation import TooLargeError, check_training_memory
+    from ranvier.experiment import TrainOptions
+
+    monkeypatch.setattr(_validation, "available_memory", lambda: 1)  # 1 byte left
+    MLP((3072, 100, 10), seed=0)  # 1.2 MiB: built without asking
+    check_training_memory((3072, 100, 10), TrainOptions())
+    with pytest.raises(TooLargeError, match=r"^a 64-20000-3000-10 network has 61,333,010 parameters and needs "
+                                             r"1.6 GiB to build, but 1 B of memory is available"):
+        MLP((64, 20000, 3000, 10), seed=0)
+    options = TrainOptions(optimizer="adam", dtype="float64", batch_size=128)
+    with pytest.raises(TooLargeError) as info:
+        check_training_memory((64, 20000, 3000, 10), options, available=2 * GIB)
+    assert str(info.value) == (
+        "a 64-20000-3000-10 network (61,333,010 parameters, float64) needs 3.2 GiB to train (parameters 467.9 MiB, "
+        "gradients 467.9 MiB, optimiser state 1.8 GiB, best parameters 467.9 MiB, activations (batch of 128) "
+        "45.1 MiB), but 2.0 GiB of memory is available; choose smaller hidden layers (--hidden) or a smaller "
+        "--batch-size")
+    # 3 x 61,333,010 x 8 B, Adam's 2 slots and 2 work arrays of 60,000,000, 2 x 128 x 23,074 x 8 B: 3,460,575,952 B
+    check_training_memory((64, 20000, 3000, 10), options, available=3_460_575_952)
+    with pytest.raises(TooLargeError):
+        check_training_memory((64, 20000, 3000, 10), options, available=3_460_575_951)
+
+
+def test_available_memory_reads_the_system():
+    from ranvier._validation import available_memory
+
+    free = available_memory()
+    assert free is None or 0 <= free < 2**60

@@ -159,6 +159,9 @@ class TooLargeError(MemoryError, ValueError):
     """
 
 
+_ALWAYS_FITS = 1 << 28  # 256 MiB: below this a network is not checked (asking the system costs 0.1 ms)
+
+
 def format_bytes(n: float) -> str:
     """``74.5 GiB``, ``97.7 MiB``, ``512 B``: binary units, one decimal."""
     for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
@@ -244,7 +247,7 @@ def check_network_memory(layer_sizes, dtype, *, available: int | None = None) ->
 
     Counts the parameters and the initialiser's work on the largest weight
     matrix (two float64 arrays, the cast and its memory layout).  ``available`` defaults to
-    :func:`available_memory`.
+    :func:`available_memory`; a network that needs under 256 MiB is not checked.
 
     Raises
     ------
@@ -253,6 +256,8 @@ def check_network_memory(layer_sizes, dtype, *, available: int | None = None) ->
     params, largest = _parameter_count(layer_sizes)
     size = np.dtype(dtype).itemsize
     need = params * size + (2 * 8 + 2 * size) * largest
+    if need < _ALWAYS_FITS:
+        return
     available = available_memory() if available is None else available
     if available is not None and need > available:
         raise TooLargeError(
@@ -292,6 +297,8 @@ def training_memory(layer_sizes, options) -> dict[str, int]:
 def check_training_memory(layer_sizes, options, *, available: int | None = None) -> None:
     """Refuse a training run that would not fit in memory (see :func:`training_memory`), before building it.
 
+    A run that needs under 256 MiB is not checked.
+
     Raises
     ------
     TooLargeError
@@ -299,6 +306,8 @@ def check_training_memory(layer_sizes, options, *, available: int | None = None)
     """
     parts = training_memory(layer_sizes, options)
     need = sum(parts.values())
+    if need < _ALWAYS_FITS:
+        return
     available = available_memory() if available is None else available
     if available is None or need <= available:
         return
