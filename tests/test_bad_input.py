@@ -172,6 +172,8 @@ CLI_CASES_13 = [
      "64 levels; settings are a flat list of names and values"),
     (["train", "--config", "{tmp}/latin1.toml"], 2, "--config: {tmp}/latin1.toml is not UTF-8 text (byte 11); "
      "save it as UTF-8"),
+    (["train", "--config", "{tmp}/" + "x" * 300 + ".toml"], 2, "--config: cannot read '{tmp}/" + "x" * 300
+     + ".toml': File name too long"),
     (["train", "--config", "{tmp}/scalar.toml"], 2, "--config: {tmp}/scalar.toml: 'train' must be a table of options "
      "([train]), got int"),
 ]

@@ -37,7 +37,8 @@ def read_regular_file(path: str | os.PathLike, what: str, limit: int = MAX_TEXT_
     FileNotFoundError
         With the message ``{what}: no such file '{path}'``.
     ValueError
-        For a folder, a FIFO, a device, or a file over ``limit`` bytes.
+        For a folder, a FIFO, a device, a file over ``limit`` bytes, or one
+        that cannot be opened (no permission, ...).
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
@@ -45,6 +46,8 @@ def read_regular_file(path: str | os.PathLike, what: str, limit: int = MAX_TEXT_
         raise FileNotFoundError(f"{what}: no such file {str(path)!r}") from None
     except IsADirectoryError:
         raise ValueError(f"{what}: {str(path)!r} is a folder; give a file") from None
+    except OSError as exc:  # permission denied, a name too long, a loop of links, ...
+        raise ValueError(f"{what}: cannot read {str(path)!r}: {exc.strerror or exc}") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
