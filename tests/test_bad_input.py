@@ -436,3 +436,18 @@ def test_available_memory_reads_the_system():
 
     free = available_memory()
     assert free is None or 0 <= free < 2**60
+
+
+def test_a_refused_mlp_allocates_nothing(eight_gib):
+    import tracemalloc
+
+    from ranvier._validation import TooLargeError
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooLargeError):
+            MLP((3072, 10**6, 10**5, 10), seed=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20, f"peak {peak} bytes"
