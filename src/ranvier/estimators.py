@@ -265,7 +265,7 @@ _DOCS = {
         instance brings its other hyperparameters; its learning rate is
         replaced by ``learning_rate_init``.
     learning_rate_init : float, default=1e-3
-        The learning rate (constant unless ``schedule`` is given).
+        The learning rate (constant unless ``schedule`` is given); > 0.
     batch_size : int or 'auto', default='auto'
         Examples per step; ``'auto'`` is ``min(200, n_samples)`` and a
         larger number is clipped to ``n_samples``.  Examples are reshuffled
@@ -282,11 +282,13 @@ _DOCS = {
         See ``tol``.  ``np.inf`` never stops early: every fit runs
         ``max_iter`` epochs and issues no ``ConvergenceWarning``.
     momentum : float, default=0.9
-        Momentum of ``solver='sgd'`` (0 is plain gradient descent).
+        Momentum of ``solver='sgd'``, in [0, 1) as ``ranvier train --momentum``
+        (0 is plain gradient descent).
     nesterovs_momentum : bool, default=True
         Nesterov's form of the momentum of ``solver='sgd'``.
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
-        Adam's moment decay rates and its denominator's offset.
+        Adam's moment decay rates, in [0, 1), and its denominator's offset,
+        > 0 (with 0, a parameter whose gradient is 0 would get 0/0 = NaN).
     schedule : ranvier.optim.Schedule, optional
         Learning rate per step, ``schedule(step)``, with ``step`` counting
         the optimiser's steps since the network was initialised (it goes on
@@ -299,7 +301,7 @@ _DOCS = {
         by the ``tol`` rule and, with ``restore_best``, end with the
         parameters of its best epoch.  ``partial_fit`` (one epoch) ignores it.
     validation_fraction : float, default=0.1
-        Fraction held out by ``early_stopping`` (rounded up).
+        Fraction held out by ``early_stopping`` (rounded up), in (0, 1).
     restore_best : bool, default=True
         End ``fit`` with the parameters of the best epoch: the best
         validation score with ``early_stopping`` (scikit-learn's behaviour),
