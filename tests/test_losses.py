@@ -402,3 +402,15 @@ def test_normal_range_scores_give_the_same_bits_as_before(data):
         want_loss, want_d = old(scores, y)
         assert loss == want_loss
         np.testing.assert_array_equal(d, want_d)
+
+
+def test_float64_differences_past_the_range_keep_a_finite_gradient():
+    # s - t = 2.6e308 overflows float64, but the gradient (s - t) / m = 1.3e308 does not
+    s = np.array([[1.6e308, -1.0], [1.0, 2.0]])
+    t = np.array([[-1.0e308, 0.0], [0.0, 0.0]])
+    loss, d = squared_error(s, t)  # no overflow warning
+    assert loss == np.inf  # 0.5 * (2.6e308)^2 / 2 is past float64's range
+    np.testing.assert_array_equal(d, [[1.3e308, -0.5], [0.5, 1.0]])
+    loss, d = multiclass_hinge(np.array([[1.6e308, -1.0e308], [0.0, 1.0]]), np.array([1, 1]))
+    assert loss == pytest.approx(1.3e308, rel=1e-15)  # (1.6e308 + 1e308 + 1) / 2: finite
+    np.testing.assert_array_equal(d, [[0.5, -0.5], [0.0, 0.0]])

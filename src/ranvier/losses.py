@@ -232,7 +232,8 @@ def squared_error(
 def _multiclass_hinge_wide(scores: np.ndarray, y: np.ndarray, margin: float,
                            out: np.ndarray | None) -> tuple[float, np.ndarray]:
     # multiclass_hinge for scores so large that s_j - s_y would overflow their dtype: the same
-    # terms, halved (exactly) and in float64, where they fit; the loss is twice their mean
+    # terms, halved (exactly, but for subnormal numbers) and in float64, where they fit; the loss
+    # is twice their mean
     m = scores.shape[0]
     rows = np.arange(m)
     z = scores.astype(np.float64) * 0.5
@@ -254,9 +255,14 @@ def _squared_error(scores: np.ndarray, y: np.ndarray, out: np.ndarray | None) ->
     if y.ndim == 1:  # s - onehot never overflows
         diff = scores.copy() if out is None else _copy_into(scores, out)
         diff[np.arange(m), y] -= 1
-    elif _may_overflow(scores, 0.0, y):  # s - t would: the exact difference, in float64, divided by m
-        wide = np.subtract(scores, y, dtype=np.float64)
-        return _half_mean_square(wide, m), _as_scores(wide / m, scores, out)
+    elif _may_overflow(scores, 0.0, y):  # s - t would: halves of it in float64, where even float64's fit
+        half = np.multiply(scores, 0.5, dtype=np.float64)
+        half -= np.multiply(y, 0.5, dtype=np.float64)
+        loss = 4 * _half_mean_square(half, m)
+        half /= m
+        with np.errstate(over="ignore"):  # past float64's range only where the exact gradient is too
+            half *= 2  # (h / m) * 2 is (s - t) / m rounded once: doubling is exact
+        return loss, _as_scores(half, scores, out)
     else:
         diff = np.subtract(scores, y, out=out)
     loss = 0.5 * float(np.vdot(diff, diff)) / m  # a dot product: inf on overflow, without a warning
