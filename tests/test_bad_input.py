@@ -451,3 +451,18 @@ def test_a_refused_mlp_allocates_nothing(eight_gib):
     finally:
         tracemalloc.stop()
     assert peak < 2**20, f"peak {peak} bytes"
+
+
+def test_kernel_memory_files_are_parsed(tmp_path):
+    from ranvier._validation import _read_numbers
+
+    (tmp_path / "meminfo").write_text("MemTotal:       24684084 kB\nMemAvailable:    2000 kB\nSwapFree: 0 kB\n")
+    (tmp_path / "memory.stat").write_text("anon 4096\ninactive_file 8192\nactive_file 12\n")
+    (tmp_path / "memory.max").write_text("max\n")
+    (tmp_path / "memory.current").write_text("123456\n")
+    assert _read_numbers(str(tmp_path / "meminfo")) == {"MemTotal": 24684084 * 1024, "MemAvailable": 2048000,
+                                                        "SwapFree": 0}
+    assert _read_numbers(str(tmp_path / "memory.stat")) == {"anon": 4096, "inactive_file": 8192, "active_file": 12}
+    assert _read_numbers(str(tmp_path / "memory.max")) == {}
+    assert _read_numbers(str(tmp_path / "memory.current")) == {"": 123456}
+    assert _read_numbers(str(tmp_path / "missing")) == {}

@@ -191,16 +191,19 @@ def available_memory() -> int | None:
 
 
 def _read_numbers(path: str) -> dict[str, int]:
+    """``{key: bytes}`` of a kernel file: ``Key: 123 kB`` lines, ``key 123`` lines, or one number (key "")."""
     values = {}
     try:
         with open(path, encoding="ascii", errors="replace") as f:
-            for line in f.read(1 << 16).splitlines():
-                key, _, rest = line.partition(":") if ":" in line else ("", "", line)
-                words = rest.split()
-                if words and words[0].isdigit():
-                    values[key.strip()] = int(words[0]) * (1024 if words[1:2] == ["kB"] else 1)
+            text = f.read(1 << 16)
     except OSError:
-        pass
+        return values
+    for line in text.splitlines():
+        words = line.replace(":", " ").split()
+        if len(words) == 1 and words[0].isdigit():
+            values[""] = int(words[0])
+        elif len(words) >= 2 and words[1].isdigit():
+            values[words[0]] = int(words[1]) * (1024 if words[2:3] == ["kB"] else 1)
     return values
 
 
@@ -212,12 +215,15 @@ def _meminfo() -> int | None:
 
 
 def _cgroup_room() -> int | None:
-    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
-                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
-        limit, usage = _read_numbers(limit_file).get(""), _read_numbers(usage_file).get("")
+    """A container's memory limit less its working set (its usage, less the file cache it can drop)."""
+    for folder, limit_name, usage_name, cache_key in (
+            ("/sys/fs/cgroup/", "memory.max", "memory.current", "inactive_file"),  # cgroup v2
+            ("/sys/fs/cgroup/memory/", "memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")):
+        limit = _read_numbers(folder + limit_name).get("")
         if limit is not None and limit < 2**60:  # "max" (no limit) has no number; v1 writes a huge one
-            return limit - (usage or 0)
+            usage = _read_numbers(folder + usage_name).get("", 0)
+            cache = _read_numbers(folder + "memory.stat").get(cache_key, 0)
+            return limit - max(0, usage - cache)
     return None
 
 
