@@ -164,7 +164,8 @@ _ALWAYS_FITS = 1 << 28  # 256 MiB: below this a network is not checked (asking t
 
 def format_bytes(n: float) -> str:
     """``74.5 GiB``, ``97.7 MiB``, ``512 B``: binary units, one decimal."""
-    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+    for unit, size in (("EiB", 2**60), ("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20),
+                       ("KiB", 2**10)):
         if n >= size:
             return f"{n / size:.1f} {unit}"
     return f"{int(n)} B"
