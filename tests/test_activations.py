@@ -120,3 +120,36 @@ def test_unknown_name_lists_the_valid_ones():
         get_activation("rleu")
     with pytest.raises(TypeError, match="activation must be a name"):
         get_activation(3)
+
+
+# ------------------------------------------------------------------ issue 13: exact tanh tails
+def _sech2(x: float) -> float:
+    """1 / cosh(x)^2 = 4 exp(-2|x|) / (1 + exp(-2|x|))^2, in exact decimal arithmetic."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 60
+        e = (Decimal(-2) * abs(Decimal(x))).exp()
+        return float(4 * e / (1 + e) ** 2)
+
+
+@pytest.mark.parametrize("x", [0.0, 1e-9, 0.3, 1.0, 5.0, 18.0, 19.0, 19.1, 20.0, 50.0, 100.0, 300.0, 354.0])
+def test_tanh_derivative_is_exact_on_both_tails(x):
+    d = get_activation("tanh").derivative
+    exact = _sech2(x)
+    for v in (x, -x):
+        got = float(d(np.array([v]))[0])
+        assert got == pytest.approx(exact, rel=4e-16, abs=0), (v, got, exact)
+    assert exact > 1e-308  # a normal number: not 0, as 1 - tanh(x)^2 is from |x| ~ 19
+
+
+def test_tanh_derivative_in_float32_and_where_it_underflows():
+    d = get_activation("tanh").derivative
+    x32 = np.array([0.0, 1.0, 9.0, 10.0, 30.0, 45.0, 60.0, -45.0], dtype=np.float32)
+    out = d(x32)  # any overflow or underflow warning fails the test
+    assert out.dtype == np.float32
+    exact = np.array([_sech2(float(v)) for v in x32])
+    np.testing.assert_allclose(out[:6], exact[:6].astype(np.float32), rtol=3e-7)
+    assert out[6] == 0.0 and out[7] == out[5]  # 4 e^-120 is below float32's smallest number
+    assert float(1 - np.tanh(np.float32(10.0)) ** 2) == 0.0  # what the derivative used to give
+    assert d(np.array([800.0]))[0] == 0.0 and d(np.array([3]))[0] == pytest.approx(_sech2(3.0), rel=4e-16)

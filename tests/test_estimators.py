@@ -484,3 +484,66 @@ def test_feature_names_are_checked():
 def test_docstring_examples():
     result = doctest.testmod(ranvier.estimators, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 10 and result.failed == 0
+
+
+# ------------------------------------------------------------------ issue 13: ranges as the CLI has them
+_RANGE_CASES = [
+    ({"solver": "sgd", "momentum": 1.5}, ValueError, "momentum must be a finite number in [0, 1), got 1.5"),
+    ({"solver": "sgd", "momentum": 1.0}, ValueError, "momentum must be a finite number in [0, 1), got 1.0"),
+    ({"solver": "sgd", "momentum": -0.1}, ValueError, "momentum must be a finite number in [0, 1), got -0.1"),
+    ({"solver": "sgd", "momentum": math.nan}, ValueError, "momentum must be a finite number in [0, 1), got nan"),
+    ({"solver": "sgd", "momentum": "0.9"}, TypeError, "momentum must be a number, got str"),
+    ({"learning_rate_init": -0.1}, ValueError, "learning_rate_init must be a finite number > 0, got -0.1"),
+    ({"learning_rate_init": math.inf}, ValueError, "learning_rate_init must be a finite number > 0, got inf"),
+    ({"beta_1": 1.0}, ValueError, "beta_1 must be a finite number in [0, 1), got 1.0"),
+    ({"beta_2": -0.5}, ValueError, "beta_2 must be a finite number in [0, 1), got -0.5"),
+    ({"epsilon": 0.0}, ValueError, "epsilon must be a finite number > 0, got 0.0"),
+    ({"epsilon": -1e-8}, ValueError, "epsilon must be a finite number > 0, got -1e-08"),
+    ({"solver": ranvier.optim.Adam(eps=0.0)}, ValueError, "the solver's eps must be a finite number > 0, got 0.0"),
+    ({"solver": ranvier.optim.RMSprop(eps=0.0)}, ValueError, "the solver's eps must be a finite number > 0, got 0.0"),
+    ({"solver": SGD(momentum=1.5)}, ValueError, "the solver's momentum must be a finite number in [0, 1), got 1.5"),
+    ({"validation_fraction": 0.0}, ValueError, "validation_fraction must be a finite number in (0, 1), got 0.0"),
+    ({"validation_fraction": 1.0}, ValueError, "validation_fraction must be a finite number in (0, 1), got 1.0"),
+    ({"tol": -1.0}, ValueError, "tol must be a finite number >= 0, got -1.0"),
+    ({"margin": -1.0}, ValueError, "margin must be a finite number >= 0, got -1.0"),
+]
+
+
+@pytest.mark.parametrize(("params", "error", "message"), _RANGE_CASES, ids=[str(c[0]) for c in _RANGE_CASES])
+def test_numbers_out_of_range_are_refused_with_the_exact_message(params, error, message):
+    X, y = _blobs()
+    est = LinearSVMClassifier(**params)  # __init__ only stores
+    with pytest.raises(error) as info:
+        est.fit(X, y)
+    assert str(info.value) == message
+
+
+def test_the_cli_and_the_estimators_share_one_rule():
+    import argparse
+
+    from ranvier import _cli_types as T
+    from ranvier._validation import FRACTION, POSITIVE
+
+    for text, ok in (("0", True), ("0.9", True), ("1", False), ("1.5", False), ("-0.1", False)):
+        assert (float(text) in FRACTION) is ok
+        if ok:
+            assert T.fraction(text) == float(text)
+        else:
+            with pytest.raises(argparse.ArgumentTypeError, match=r"expected a fraction in \[0, 1\)"):
+                T.fraction(text)
+    assert 1e-300 in POSITIVE and 0.0 not in POSITIVE and math.inf not in POSITIVE
+
+
+def test_adam_with_epsilon_0_would_have_given_nan_parameters():
+    # why epsilon=0 is refused: a constant pixel (gradient 0) gets the update 0 / (sqrt(0) + 0)
+    X, y = load_digits(return_X_y=True)
+    opt = ranvier.optim.Adam(lr=0.1, eps=0.0)
+    params = {"b": np.zeros(3)}
+    with np.errstate(invalid="ignore"):
+        opt.step(params, {"b": np.zeros(3)}, opt.init(params))
+    assert np.isnan(params["b"]).all()
+    est = LinearSVMClassifier(epsilon=1e-8, batch_size=len(y), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    assert np.isfinite(est.coefs_[0]).all() and np.isfinite(est.intercepts_[0]).all()

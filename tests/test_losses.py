@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -240,3 +240,177 @@ def test_out_buffer_and_in_place_give_the_same_numbers(fn):
     loss_in, d_in = fn(inplace, y, out=inplace)
     assert d_in is inplace and loss_in == loss
     np.testing.assert_array_equal(inplace, dscores)
+
+
+# ------------------------------------------------------------------ issue 13: scores near the top of the range
+
+
+def _elements(dtype):
+    """Scores near the dtype's largest number (3.4e38, 65504), of either sign, or small whole numbers."""
+    top = float(np.finfo(dtype).max)
+    width = np.dtype(dtype).itemsize * 8
+    near_top = st.floats(top / 8, top, width=width)
+    return st.one_of(near_top, near_top.map(lambda v: -v), st.integers(-10, 10).map(float))
+
+
+@st.composite
+def huge_problems(draw, dtype, targets=False):
+    m, c = draw(st.integers(1, 5)), draw(st.integers(2, 6))
+    scores = draw(arrays(dtype, (m, c), elements=_elements(dtype)))
+    if targets:
+        return scores, draw(arrays(dtype, (m, c), elements=_elements(dtype)))
+    return scores, np.array(draw(st.lists(st.integers(0, c - 1), min_size=m, max_size=m)), dtype=np.int64)
+
+
+def _exact_softmax(s64, y):
+    m = len(y)
+    shifted = s64 - s64.max(axis=1, keepdims=True)  # float64 holds every float32 difference
+    lse = np.log(np.exp(shifted).sum(axis=1))
+    p = np.exp(shifted - lse[:, None])
+    p[np.arange(m), y] -= 1
+    return float(np.sum((lse - shifted[np.arange(m), y]) / m)), p / m
+
+
+def _exact_hinge(s64, y, margin=1.0):
+    m = len(y)
+    z = s64 - s64[np.arange(m), y][:, None] + margin
+    z[np.arange(m), y] = 0
+    z = np.maximum(z, 0)
+    g = (z > 0).astype(np.float64)
+    g[np.arange(m), y] = -g.sum(axis=1)
+    return float(np.sum(z / m)), g / m
+
+
+def _exact_squared(s64, t64):
+    d = s64 - t64
+    return float(0.5 * np.sum(d * d) / len(d)), d / len(d)
+
+
+_TOL = {np.float32: 3e-7, np.float16: 2e-3}
+
+
+def _check(fn, scores, y, exact):
+    loss, dscores = fn(scores, y)  # any overflow warning fails the test (filterwarnings = error)
+    dtype = scores.dtype.type
+    want_loss, want_grad = exact
+    assert np.isfinite(want_loss)  # float64 holds every loss of float32 or float16 scores
+    # float16 keeps 3 digits of log(sum exp): an absolute error of its epsilon, however small the loss
+    assert np.isfinite(loss) and loss == pytest.approx(want_loss, rel=4 * _TOL[dtype], abs=4 * _TOL[dtype])
+    assert dscores.dtype == dtype
+    with np.errstate(over="ignore"):
+        want = want_grad.astype(dtype)
+    assert np.isfinite(dscores).all() == np.isfinite(want).all()
+    np.testing.assert_allclose(dscores.astype(np.float64), want.astype(np.float64), rtol=4 * _TOL[dtype],
+                               atol=4 * _TOL[dtype] / len(scores))
+
+
+@settings(max_examples=150, deadline=None)
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@given(data=st.data())
+def test_softmax_cross_entropy_is_finite_near_the_top_of_the_range(dtype, data):
+    scores, y = data.draw(huge_problems(dtype))
+    _check(softmax_cross_entropy, scores, y, _exact_softmax(scores.astype(np.float64), y))
+
+
+@settings(max_examples=150, deadline=None)
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@given(data=st.data())
+def test_hinge_is_finite_near_the_top_of_the_range(dtype, data):
+    scores, y = data.draw(huge_problems(dtype))
+    _check(multiclass_hinge, scores, y, _exact_hinge(scores.astype(np.float64), y))
+
+
+@settings(max_examples=150, deadline=None)
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@given(data=st.data())
+def test_squared_error_is_finite_near_the_top_of_the_range(dtype, data):
+    scores, y = data.draw(huge_problems(dtype))
+    onehot = np.eye(scores.shape[1])[y]
+    _check(squared_error, scores, y, _exact_squared(scores.astype(np.float64), onehot))
+    scores, targets = data.draw(huge_problems(dtype, targets=True))
+    _check(squared_error, scores, targets, _exact_squared(scores.astype(np.float64), targets.astype(np.float64)))
+
+
+def test_the_issues_scores_give_the_exact_losses():
+    big = np.float32(3e38)
+    s = np.array([[big, -big, 0.0], [0.9 * big, big, -big]], dtype=np.float32)
+    y = np.array([1, 2])
+    b = float(big)
+    assert softmax_cross_entropy(s, y)[0] == pytest.approx(2 * b, rel=1e-15)
+    assert multiclass_hinge(s, y)[0] == pytest.approx(((2 * b + 1 + b + 1) + (float(np.float32(0.9 * big)) + b + 1
+                                                       + 2 * b + 1)) / 2, rel=1e-15)
+    assert squared_error(s, y)[0] == pytest.approx(0.5 * ((b**2 + (b + 1) ** 2) + (float(np.float32(0.9 * big)) ** 2
+                                                   + b**2 + (b + 1) ** 2)) / 2, rel=1e-15)
+    h = np.array([[6e4, -6e4, 0.0]], dtype=np.float16)
+    assert softmax_cross_entropy(h, np.array([1]))[0] == 2 * float(np.float16(6e4))
+    for fn in LOSS_FNS:
+        loss, d = fn(s.copy(), y, out=None)
+        assert np.isfinite(loss) and np.isfinite(d).all()
+        mine = s.copy()
+        assert fn(mine, y, out=mine)[0] == loss  # in place gives the same numbers
+        np.testing.assert_array_equal(mine, d)
+
+
+# the losses as they were computed before issue 13, for scores in the normal range: still the same bits
+def _old_softmax(scores, y):
+    m = scores.shape[0]
+    rows = np.arange(m)
+    row_max = scores.max(axis=1, keepdims=True)
+    true_shifted = scores[rows, y] - row_max[:, 0]
+    probs = np.exp(scores - row_max)
+    sums = probs.sum(axis=1)
+    loss = float(np.mean(np.log(sums) - true_shifted))
+    probs /= sums[:, None]
+    probs[rows, y] -= 1
+    probs /= m
+    return loss, probs
+
+
+def _old_hinge(scores, y, margin=1.0):
+    m = scores.shape[0]
+    rows = np.arange(m)
+    z = scores - scores[rows, y][:, None]
+    z += margin
+    z[rows, y] = 0
+    np.maximum(z, 0, out=z)
+    loss = float(z.sum() / m)
+    np.sign(z, out=z)
+    z[rows, y] = -z.sum(axis=1)
+    z /= m
+    return loss, z
+
+
+def _old_squared(scores, y):
+    diff = scores.copy()
+    diff[np.arange(scores.shape[0]), y] -= 1
+    m = scores.shape[0]
+    loss = 0.5 * float(np.vdot(diff, diff)) / m
+    diff /= m
+    return loss, diff
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_normal_range_scores_give_the_same_bits_as_before(data):
+    m, c = data.draw(st.integers(1, 8)), data.draw(st.integers(2, 8))
+    dtype = data.draw(st.sampled_from([np.float32, np.float64]))
+    scores = data.draw(arrays(dtype, (m, c), elements=st.floats(-1e4, 1e4, width=32)))
+    y = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=m, max_size=m)))
+    for new, old in ((softmax_cross_entropy, _old_softmax), (multiclass_hinge, _old_hinge),
+                     (squared_error, _old_squared)):
+        loss, d = new(scores, y)
+        want_loss, want_d = old(scores, y)
+        assert loss == want_loss
+        np.testing.assert_array_equal(d, want_d)
+
+
+def test_float64_differences_past_the_range_keep_a_finite_gradient():
+    # s - t = 2.6e308 overflows float64, but the gradient (s - t) / m = 1.3e308 does not
+    s = np.array([[1.6e308, -1.0], [1.0, 2.0]])
+    t = np.array([[-1.0e308, 0.0], [0.0, 0.0]])
+    loss, d = squared_error(s, t)  # no overflow warning
+    assert loss == np.inf  # 0.5 * (2.6e308)^2 / 2 is past float64's range
+    np.testing.assert_array_equal(d, [[1.3e308, -0.5], [0.5, 1.0]])
+    loss, d = multiclass_hinge(np.array([[1.6e308, -1.0e308], [0.0, 1.0]]), np.array([1, 1]))
+    assert loss == pytest.approx(1.3e308, rel=1e-15)  # (1.6e308 + 1e308 + 1) / 2: finite
+    np.testing.assert_array_equal(d, [[0.5, -0.5], [0.0, 0.0]])

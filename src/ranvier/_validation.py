@@ -7,8 +7,10 @@ so that they can stay on in the training loop.
 
 from __future__ import annotations
 
+import math
 import mmap
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -87,16 +89,56 @@ def check_labels(y: np.ndarray, scores: np.ndarray, name: str = "y") -> np.ndarr
     return arr
 
 
-def check_positive(value: float, name: str, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as a float after checking it is finite and > 0 (or >= 0)."""
+@dataclass(frozen=True)
+class Interval:
+    """The range a number must lie in: one rule for the API and the command line.
+
+    ``str()`` says it as the messages do: ``> 0``, ``>= 0``, ``in [0, 1)``.
+    """
+
+    low: float
+    high: float = math.inf
+    low_closed: bool = True
+    high_closed: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        above = value >= self.low if self.low_closed else value > self.low
+        below = value <= self.high if self.high_closed else value < self.high
+        return bool(above and below and math.isfinite(value))
+
+    def __str__(self) -> str:
+        if self.high == math.inf:
+            return f"{'>=' if self.low_closed else '>'} {self.low:g}"
+        return f"in {'[' if self.low_closed else '('}{self.low:g}, {self.high:g}{']' if self.high_closed else ')'}"
+
+
+POSITIVE = Interval(0.0, low_closed=False)
+"""A learning rate, a step, a scale: > 0."""
+NON_NEGATIVE = Interval(0.0)
+"""A penalty, a tolerance, a margin: >= 0."""
+FRACTION = Interval(0.0, 1.0)
+"""A momentum, an Adam beta, a validation split that may be 0: in [0, 1)."""
+OPEN_FRACTION = Interval(0.0, 1.0, low_closed=False)
+"""A share that must hold something, and leave something: in (0, 1)."""
+
+
+def check_in(value: float, name: str, interval: Interval) -> float:
+    """Return ``value`` as a float after checking it is a finite number in ``interval``.
+
+    Raises ``TypeError`` for a non-number (``True`` included) and ``ValueError``
+    such as ``momentum must be a finite number in [0, 1), got 1.5``.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     value = float(value)
-    ok = value >= 0 if allow_zero else value > 0
-    if not (ok and np.isfinite(value)):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be a finite number {bound}, got {value}")
+    if value not in interval:
+        raise ValueError(f"{name} must be a finite number {interval}, got {value}")
     return value
+
+
+def check_positive(value: float, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a float after checking it is finite and > 0 (or >= 0)."""
+    return check_in(value, name, NON_NEGATIVE if allow_zero else POSITIVE)
 
 
 def check_int(value: int, name: str, *, minimum: int = 1) -> int:
@@ -106,3 +148,179 @@ def check_int(value: int, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
+
+
+# ------------------------------------------------------------------ sizes
+class TooLargeError(MemoryError, ValueError):
+    """A network (or input) that would not fit in memory, refused before anything is allocated.
+
+    A ``MemoryError`` (what it saves you from) and a ``ValueError`` (a request
+    that has to change), so that either ``except`` catches it.
+    """
+
+
+_ALWAYS_FITS = 1 << 28  # 256 MiB: below this a network is not checked (asking the system costs 0.1 ms)
+
+
+def format_bytes(n: float) -> str:
+    """``74.5 GiB``, ``97.7 MiB``, ``512 B``: binary units, one decimal."""
+    for unit, size in (("EiB", 2**60), ("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20),
+                       ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{int(n)} B"
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still allocate, or None when the system does not say.
+
+    The least of: the kernel's estimate of the memory available to new work
+    (``MemAvailable`` plus free swap, from ``/proc/meminfo``; elsewhere
+    ``os.sysconf`` of the free physical pages), a cgroup's memory limit less
+    its usage (a container's), and the address-space limit (``ulimit -v``)
+    less this process's size.
+    """
+    import os
+
+    bounds = [b for b in (_meminfo(), _cgroup_room(), _address_space_room()) if b is not None]
+    if not bounds:
+        try:
+            bounds.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            return None
+    return max(0, min(bounds))
+
+
+def _read_numbers(path: str) -> dict[str, int]:
+    """``{key: bytes}`` of a kernel file: ``Key: 123 kB`` lines, ``key 123`` lines, or one number (key "")."""
+    values = {}
+    try:
+        with open(path, encoding="ascii", errors="replace") as f:
+            text = f.read(1 << 16)
+    except OSError:
+        return values
+    for line in text.splitlines():
+        words = line.replace(":", " ").split()
+        if len(words) == 1 and words[0].isdigit():
+            values[""] = int(words[0])
+        elif len(words) >= 2 and words[1].isdigit():
+            values[words[0]] = int(words[1]) * (1024 if words[2:3] == ["kB"] else 1)
+    return values
+
+
+def _meminfo() -> int | None:
+    info = _read_numbers("/proc/meminfo")
+    if "MemAvailable" not in info:
+        return None
+    return info["MemAvailable"] + info.get("SwapFree", 0)
+
+
+def _cgroup_room() -> int | None:
+    """A container's memory limit less its working set (its usage, less the file cache it can drop)."""
+    for folder, limit_name, usage_name, cache_key in (
+            ("/sys/fs/cgroup/", "memory.max", "memory.current", "inactive_file"),  # cgroup v2
+            ("/sys/fs/cgroup/memory/", "memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")):
+        limit = _read_numbers(folder + limit_name).get("")
+        if limit is not None and limit < 2**60:  # "max" (no limit) has no number; v1 writes a huge one
+            usage = _read_numbers(folder + usage_name).get("", 0)
+            cache = _read_numbers(folder + "memory.stat").get(cache_key, 0)
+            return limit - max(0, usage - cache)
+    return None
+
+
+def _address_space_room() -> int | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    return soft - _read_numbers("/proc/self/status").get("VmSize", 0)
+
+
+def _layer_text(layer_sizes) -> str:
+    return "-".join(map(str, layer_sizes))
+
+
+def _parameter_count(layer_sizes) -> tuple[int, int]:
+    """Every weight and bias of a dense network; and the largest weight matrix."""
+    pairs = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+    return sum(a * b + b for a, b in pairs), max(a * b for a, b in pairs)
+
+
+def check_network_memory(layer_sizes, dtype, *, available: int | None = None) -> None:
+    """Refuse a network whose parameters alone would not fit in memory, before building it.
+
+    Counts the parameters and the initialiser's work on the largest weight
+    matrix (two float64 arrays, the cast and its memory layout).  ``available`` defaults to
+    :func:`available_memory`; a network that needs under 256 MiB is not checked.
+
+    Raises
+    ------
+    TooLargeError
+    """
+    params, largest = _parameter_count(layer_sizes)
+    size = np.dtype(dtype).itemsize
+    need = params * size + (2 * 8 + 2 * size) * largest
+    if need < _ALWAYS_FITS:
+        return
+    available = available_memory() if available is None else available
+    if available is not None and need > available:
+        raise TooLargeError(
+            f"a {_layer_text(layer_sizes)} network has {params:,} parameters and needs {format_bytes(need)} "
+            f"to build, but {format_bytes(available)} of memory is available; choose smaller layer sizes")
+
+
+def training_memory(layer_sizes, options) -> dict[str, int]:
+    """Bytes a training run of a dense network needs, by part (a lower bound).
+
+    ``options`` is a :class:`~ranvier.experiment.TrainOptions` (read:
+    ``dtype``, ``optimizer``, ``momentum``, ``batch_size``, ``mode``,
+    ``n_train``).  The parts: parameters, gradients, the
+    optimiser's state (one array per slot, and its two work arrays of the
+    largest parameter), the best parameters kept for restoring, and the
+    activations and their gradients for one batch.
+    """
+    from .optim import get_optimizer
+
+    size = np.dtype(options.dtype).itemsize
+    params, largest = _parameter_count(layer_sizes)
+    kwargs = {} if getattr(options, "momentum", None) is None else {"momentum": options.momentum}
+    try:
+        slots = len(get_optimizer(options.optimizer, **kwargs).slots)
+    except (TypeError, ValueError):  # refused later, with its own message
+        slots = 0
+    batch = {"stochastic": 1, "batch": options.n_train or 0}.get(options.mode, options.batch_size)
+    return {
+        "parameters": params * size,
+        "gradients": params * size,
+        "optimiser state": (slots * params + 2 * largest) * size,
+        "best parameters": params * size,  # kept whether or not they are restored
+        f"activations (batch of {batch})": 2 * batch * sum(layer_sizes) * size,
+    }
+
+
+def check_training_memory(layer_sizes, options, *, available: int | None = None) -> None:
+    """Refuse a training run that would not fit in memory (see :func:`training_memory`), before building it.
+
+    A run that needs under 256 MiB is not checked.
+
+    Raises
+    ------
+    TooLargeError
+        With the bytes needed, part by part, and those available.
+    """
+    parts = training_memory(layer_sizes, options)
+    need = sum(parts.values())
+    if need < _ALWAYS_FITS:
+        return
+    available = available_memory() if available is None else available
+    if available is None or need <= available:
+        return
+    params, _ = _parameter_count(layer_sizes)
+    detail = ", ".join(f"{name} {format_bytes(n)}" for name, n in parts.items() if n)
+    raise TooLargeError(
+        f"a {_layer_text(layer_sizes)} network ({params:,} parameters, {options.dtype}) needs {format_bytes(need)} "
+        f"to train ({detail}), but {format_bytes(available)} of memory is available; "
+        "choose smaller hidden layers (--hidden) or a smaller --batch-size")

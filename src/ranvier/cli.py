@@ -16,48 +16,9 @@ import numpy as np
 
 from . import __version__
 from . import _cli_types as T
-
-EXIT_USAGE = 2
-EXIT_FAILURE = 1
-
-
-class UsageError(Exception):
-    """A mistake in what the user asked for; reported as one line, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, not the usage block."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        hint = self._did_you_mean(message)
-        raise UsageError(f"{message}{hint} (see '{self.prog} --help')")
-
-    def _did_you_mean(self, message: str) -> str:
-        """'; did you mean --epochs?' for a mistyped option, from every command's options."""
-        import difflib
-
-        prefix = "unrecognized arguments: "
-        if not message.startswith(prefix):
-            return ""
-        known = set(self._option_string_actions)
-        argv = getattr(self, "argv", [])
-        for action in self._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                command = next((a for a in argv if a in action.choices), None)
-                if command is not None:  # the options of the command that was asked for
-                    known.update(action.choices[command]._option_string_actions)
-        for word in message[len(prefix):].split():
-            if word.startswith("--"):
-                close = difflib.get_close_matches(word.split("=")[0], sorted(known), n=1)
-                if close:
-                    return f"; did you mean {close[0]}?"
-        return ""
-
-    def _check_value(self, action, value):  # the same words on every Python version
-        if action.choices is not None and value not in action.choices:
-            choices = ", ".join(map(str, action.choices))
-            raise argparse.ArgumentError(action, f"invalid choice: {value!r} (choose from {choices})")
-
+from ._cli_base import (EXIT_BROKEN_PIPE, EXIT_FAILURE, EXIT_USAGE, UsageError, _debug_everywhere, _failure,
+                        _flush_stdout, _one_line, _Parser, _say, _silence_stdout)
+from ._text import printable
 
 _int_list = T.int_list
 _positive_float = T.positive_float
@@ -87,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     xor.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate (default 0.1)")
     xor.add_argument("--steps", type=_positive_int, default=1000, help="gradient steps (default 1000)")
     xor.add_argument("--loss", choices=("softmax", "svm", "squared"), default="softmax", help="loss (default softmax)")
-    xor.add_argument("--seed", type=int, default=0, help="seed of the initial weights (default 0)")
+    xor.add_argument("--seed", type=T.non_negative_int, default=0, help="seed of the initial weights (default 0)")
     xor.set_defaults(handler=_cmd_xor)
 
     _add_train_parser(sub)
@@ -110,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     gc.add_argument("--reg", type=_non_negative_float, default=1e-2, help="L2 strength (default 0.01)")
     gc.add_argument("--batch", type=_positive_int, default=7, help="examples of random data (default 7)")
     gc.add_argument("--num-checks", type=_positive_int, default=None, help="random coordinates per parameter (default: all)")
-    gc.add_argument("--seed", type=int, default=0, help="seed of weights and data (default 0)")
+    gc.add_argument("--seed", type=T.non_negative_int, default=0, help="seed of weights and data (default 0)")
     gc.set_defaults(handler=_cmd_gradcheck)
 
     from .cli_plot import add_parsers as add_plot_parsers
@@ -120,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .playground.cli import add_parser as add_playground_parser
 
     add_playground_parser(sub)  # dispatch: its handler, ranvier.playground.cli.run
+    _debug_everywhere(parser)
     return parser
 
 
@@ -136,7 +98,7 @@ def _add_train_parser(sub) -> None:
     _add_run_options(tr)
     g = tr.add_argument_group("output")
     g.add_argument("--out", metavar="DIR", help="output folder (default runs/DATA-MODEL-TIME)")
-    g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file")
+    g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file (a regular file of at most 4 MiB)")
     g.add_argument("--checkpoint-every", type=_positive_int, metavar="E",
                    help="write DIR/checkpoint.npz every E epochs (atomically)")
     g.add_argument("--resume", metavar="CHECKPOINT", help="continue a killed run from its checkpoint.npz (its options are in it)")
@@ -157,7 +119,7 @@ def _add_train_parser(sub) -> None:
     g.add_argument("--end-lr", type=_positive_float, default=10.0, help="default 10")
     g.add_argument("--steps", type=_positive_int, default=200, help="the most steps (default 200)")
     g.add_argument("--out", metavar="DIR", help="write lr_find.json (and lr_find.png) here")
-    g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file")
+    g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file (a regular file of at most 4 MiB)")
     lf.set_defaults(handler=_cmd_lr_find, quiet=None, resume=None)
 
 
@@ -197,7 +159,7 @@ def _add_run_options(tr) -> None:
                    help="what the best epoch is, for early stopping and restoring (default val_loss)")
     g.add_argument("--restore-best", action=argparse.BooleanOptionalAction, default=None,
                    help="end with the parameters of the best epoch, not the last (default: on)")
-    g.add_argument("--seed", type=int, help="seed of the weights, the split and the shuffling (default 0)")
+    g.add_argument("--seed", type=T.non_negative_int, help="seed of the weights, the split and the shuffling (default 0)")
     g.add_argument("--dtype", choices=("float32", "float64"), help="precision of the model and the training (default float32)")
 
 
@@ -335,18 +297,22 @@ def _train_options(args: argparse.Namespace, exclude: tuple[str, ...] = ()):
 
 
 def _read_config(path: str) -> dict:
+    """The options of a TOML file: its ``[train]`` table, or the whole file.
+
+    Only a regular file of at most 4 MiB is read, nested at most 64 deep
+    (see :mod:`ranvier._userfile`).
+    """
+    from ._userfile import load_toml
+
     try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise UsageError(f"--config: no such file {path!r}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"--config: {path} is not valid TOML: {exc}") from None
-    return data.get("train", data)
+        data = load_toml(path, "--config")
+    except (ValueError, FileNotFoundError, PermissionError) as exc:
+        raise UsageError(_one_line(exc)) from None
+    options = data.get("train", data)
+    if not isinstance(options, dict):
+        raise UsageError(f"--config: {path}: 'train' must be a table of options ([train]), "
+                         f"got {type(options).__name__}")
+    return options
 
 
 def _pct(value) -> str:
@@ -387,12 +353,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         )
     _, acc = evaluate(saved.model, X, y)
     pred = saved.model.predict(X)
-    names = saved.class_names or [str(k) for k in range(saved.model.n_outputs)]
+    names = [printable(n) for n in saved.class_names] if saved.class_names else [str(k) for k in range(saved.model.n_outputs)]
     from sklearn.metrics import confusion_matrix
 
     c = len(names)
     confusion = confusion_matrix(y, pred, labels=np.arange(c))
-    print(f"{args.model} on {name} ({args.split} split, {len(y)} examples): accuracy {_pct(acc)}")
+    print(f"{printable(args.model)} on {printable(name)} ({args.split} split, {len(y)} examples): accuracy {_pct(acc)}")
     print("per-class accuracy:")
     width = max(len(n) for n in names)
     for k, n in enumerate(names):
@@ -413,7 +379,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     labels, X = _read_inputs(args.inputs, saved)
     scores = saved.model.scores(saved.prepare(X))
     probs = softmax(scores) if saved.model.loss_name == "softmax" else None
-    names = saved.class_names or [str(k) for k in range(saved.model.n_outputs)]
+    names = [printable(n) for n in saved.class_names] if saved.class_names else [str(k) for k in range(saved.model.n_outputs)]
     top = min(args.top, len(names))
     for label, row, p in zip(labels, scores, probs if probs is not None else [None] * len(labels)):
         order = np.argsort(-row)[:top]
@@ -421,7 +387,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             picks = ", ".join(f"{names[k]} {100 * p[k]:.1f}%" for k in order)
         else:
             picks = ", ".join(f"{names[k]} (score {row[k]:.3g})" for k in order)
-        print(f"{label}: {names[order[0]]}   [{picks}]")
+        print(f"{printable(label)}: {names[order[0]]}   [{picks}]")
     return 0
 
 
@@ -498,17 +464,19 @@ def _read_image(path: str, shape: tuple[int, ...]) -> np.ndarray:
 def _cmd_info(args: argparse.Namespace) -> int:
     saved = _load_saved(args.model)
     model, meta, s = saved.model, saved.metadata, saved.summary
-    print(f"{args.model}: ranvier model file, format version {meta['format_version']}, written by ranvier {meta.get('ranvier_version')}")
-    print(f"  model: {model!r}")
+    print(f"{printable(args.model)}: ranvier model file, format version {printable(meta['format_version'])}, "
+          f"written by ranvier {printable(meta.get('ranvier_version'))}")
+    print(f"  model: {printable(repr(model))}")
     print(f"  parameters: {model.num_params:,} ({', '.join(f'{k} {v.shape}' for k, v in model.params.items())})")
     if saved.class_names:
-        print(f"  classes: {', '.join(saved.class_names)}")
+        print(f"  classes: {', '.join(map(printable, saved.class_names))}")
     if saved.image_shape:
         print(f"  input images: {'x'.join(map(str, saved.image_shape))}")
     steps = (meta.get("preprocessing") or {}).get("steps") or []
-    print(f"  preprocessing: {'+'.join(steps) or 'none'}")
+    print(f"  preprocessing: {printable('+'.join(map(str, steps))) or 'none'}")
     if s:
-        print(f"  trained on {s.get('data')}: {s.get('epochs')} epochs, {s.get('seconds', 0):.1f} s, seed {s.get('seed')}")
+        print(f"  trained on {printable(s.get('data'))}: {printable(s.get('epochs'))} epochs, {s.get('seconds', 0):.1f} s, "
+              f"seed {printable(s.get('seed'))}")
         print(f"  accuracy: train {_pct(s.get('train_accuracy'))}, val {_pct(s.get('val_accuracy'))}, test {_pct(s.get('test_accuracy'))}")
     return 0
 
@@ -568,52 +536,53 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
     where = "every coordinate" if args.num_checks is None else f"{args.num_checks} random coordinates per parameter"
     print(f"gradcheck of {net!r} on {args.batch} random examples (float64, centred differences, h=1e-5, {where})")
     print(result)
-    ok = result.worst < 1e-6
-    print("OK: the backward pass matches" if ok else "MISMATCH: the backward pass disagrees")
-    return 0 if ok else 1
-
-
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:  # a system error: its words and its file
-        text = exc.strerror + (f": {exc.filename!r}" if exc.filename else "")
-    else:
-        text = str(exc)
-    return " ".join(text.split()) or type(exc).__name__
+    if result.ok:
+        print(f"OK: the backward pass matches (every relative error under {result.tol:g})")
+        return 0
+    print(f"MISMATCH: the backward pass disagrees ({', '.join(result.mismatched)}: relative error {result.tol:g} "
+          "or more)")
+    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``ranvier`` command; returns the exit status."""
+    """Run the ``ranvier`` command; returns the exit status.
+
+    Every error is one line on stderr: 2 for a mistake in what was asked
+    (an option, an input file), 1 for a run that failed or an unexpected
+    error (a bug; ``--debug``, before or after the command, shows its
+    traceback), 130 after Ctrl-C, 141 (quietly) when the reader of the
+    output went away (``ranvier ... | head``).
+    """
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     parser.argv = argv  # for "did you mean" hints
     debug = "--debug" in argv
     try:
-        args = parser.parse_args(argv)
-        if args.command is None:
-            parser.print_help()
-            return EXIT_USAGE
-        return args.handler(args)
-    except UsageError as exc:
-        if debug:
+        try:
+            args = parser.parse_args(argv)
+            debug = args.debug
+            if args.command is None:
+                parser.print_help()
+                status = EXIT_USAGE
+            else:
+                status = args.handler(args)
+            _flush_stdout()
+            return status
+        except SystemExit:  # --help, --version: flush while the pipe can still be reported
+            _flush_stdout()
             raise
-        print(f"ranvier: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (ValueError, TypeError, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        # a mistake in what was asked (bad option value, missing or broken file): one line
-        if debug:
-            raise
-        print(f"ranvier: error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as exc:
-        # the machine, not the request: a full disk, a vanished folder; files are written
-        # aside and renamed, so nothing half-written is left behind
-        if debug:
-            raise
-        print(f"ranvier: error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_FAILURE
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
-        print("ranvier: interrupted", file=sys.stderr)
+        _say("ranvier: interrupted")
         return 130
+    except Exception as exc:
+        if debug:
+            raise
+        line, status = _failure(exc)
+        _say(f"ranvier: error: {line}")
+        return status
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -44,8 +44,8 @@ def _point(text: str) -> tuple[float, float]:
 
 def _shape(text: str) -> tuple[int, ...]:
     try:
-        shape = tuple(int(p) for p in text.lower().replace("x", ",").split(",") if p.strip())
-    except ValueError:
+        shape = tuple(int(T.whole_number(p)) for p in text.lower().replace("x", ",").split(",") if p.strip())
+    except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(f"expected an image shape such as 28x28 or 32x32x3, got {text!r}") from None
     if len(shape) not in (2, 3) or min(shape) < 1:
         raise argparse.ArgumentTypeError(f"expected an image shape such as 28x28 or 32x32x3, got {text!r}")
@@ -276,9 +276,22 @@ def _cmd_history(args: argparse.Namespace) -> int:
 
 
 def _load(path: str):
+    """A saved model whose class names are safe to draw (see :func:`_label`)."""
+    import dataclasses
+
     from .io import load_model
 
-    return load_model(path)
+    saved = load_model(path)
+    if saved.class_names:
+        saved = dataclasses.replace(saved, class_names=[_label(n) for n in saved.class_names])
+    return saved
+
+
+def _label(name) -> str:
+    """A name read from a file as text to draw: control characters escaped, ``$`` not starting mathtext."""
+    from ._text import printable
+
+    return printable(name).replace("$", r"\$")
 
 
 def _cmd_templates(args: argparse.Namespace) -> int:
@@ -361,8 +374,8 @@ def _cmd_confusion(args: argparse.Namespace) -> int:
     if y.max() >= c:
         raise _usage_error(f"{name} has labels up to {y.max()} but the model has {c} outputs")
     cm = plot.confusion_matrix(y, pred, c)
-    names = saved.class_names or data.class_names[:c]
-    title = args.title or f"{name} ({args.split} split): accuracy {100 * np.trace(cm) / cm.sum():.1f}% of {cm.sum()}"
+    names = saved.class_names or [_label(n) for n in data.class_names[:c]]
+    title = args.title or f"{_label(name)} ({args.split} split): accuracy {100 * np.trace(cm) / cm.sum():.1f}% of {cm.sum()}"
     plot.plot_confusion(cm, args.out, class_names=names, title=title, dpi=args.dpi)
     print(f"{args.model} on {name} ({args.split} split, {len(y)} examples): accuracy "
           f"{100 * np.trace(cm) / cm.sum():.2f}%; wrote {args.out}")

@@ -24,10 +24,7 @@ _count = T.positive_int
 
 
 def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    value = T.whole_number(text)
     if value == 0:
         raise argparse.ArgumentTypeError("expected a number of trials at once >= 1, or -1 for every core, got 0")
     return value
@@ -57,7 +54,7 @@ def add_parsers(sub) -> None:
     g.add_argument("--range", action="append", metavar="NAME=LOW:HIGH[:log|lin]",
                    help="a range to draw from in a random search: log-uniform (log) or uniform (lin, the default); "
                    "whole numbers for integer options, e.g. --range lr=1e-5:1e-1:log --range batch-size=16:256:log")
-    g.add_argument("--sweep-seed", type=int, metavar="S", help="seed of the random search (default 0; --seed is the "
+    g.add_argument("--sweep-seed", type=T.non_negative_int, metavar="S", help="seed of the random search (default 0; --seed is the "
                    "training seed)")
     g.add_argument("--n-jobs", type=_jobs, metavar="N",
                    help="trials at once, each with one BLAS thread (default 1; -1: every core; with dask: every worker)")

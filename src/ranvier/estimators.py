@@ -55,7 +55,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._validation import check_int, check_positive
+from ._validation import FRACTION, OPEN_FRACTION, POSITIVE, check_in, check_int, check_positive
 from .activations import get_activation
 from .datasets import split_indices
 from .losses import log_softmax, loss_name, softmax
@@ -119,17 +119,29 @@ def _check_dtype(value) -> np.dtype | None:
     return dt
 
 
+_SOLVER_RANGES = {"momentum": FRACTION, "beta1": FRACTION, "beta2": FRACTION, "eps": POSITIVE}
+
+
 def _build_optimizer(est) -> Optimizer:
+    # the ranges are those of the command line (ranvier._validation): momentum and betas in [0, 1),
+    # rates > 0, and an epsilon > 0, since eps=0 makes the update 0/0 = NaN for a parameter whose
+    # gradient is 0 (a constant pixel's weight; a hinge bias over balanced classes)
     lr = check_positive(est.learning_rate_init, "learning_rate_init")
     solver = est.solver
     if isinstance(solver, Optimizer):
-        return get_optimizer(**(solver.get_config() | {"lr": lr}))
+        config = solver.get_config()
+        for key, interval in _SOLVER_RANGES.items():
+            if key in config:
+                check_in(config[key], f"the solver's {key}", interval)
+        return get_optimizer(**(config | {"lr": lr}))
     if solver == "sgd":
-        momentum = check_positive(est.momentum, "momentum", allow_zero=True)
+        momentum = check_in(est.momentum, "momentum", FRACTION)
         nesterov = _flag(est.nesterovs_momentum, "nesterovs_momentum") and momentum > 0
         return get_optimizer("sgd", lr=lr, momentum=momentum, nesterov=nesterov)
     if solver in ("adam", "adamw"):
-        return get_optimizer(solver, lr=lr, beta1=est.beta_1, beta2=est.beta_2, eps=est.epsilon)
+        return get_optimizer(solver, lr=lr, beta1=check_in(est.beta_1, "beta_1", FRACTION),
+                             beta2=check_in(est.beta_2, "beta_2", FRACTION),
+                             eps=check_in(est.epsilon, "epsilon", POSITIVE))
     if solver in ("adagrad", "rmsprop"):
         return get_optimizer(solver, lr=lr)
     raise ValueError(f"solver must be one of {', '.join(map(repr, SOLVERS))} or a ranvier.optim.Optimizer, got {solver!r}")
@@ -158,9 +170,7 @@ def _check_verbose(value) -> int:
 
 def _settings(est) -> _Settings:
     hidden, activation, loss = est._architecture()
-    fraction = check_positive(est.validation_fraction, "validation_fraction")
-    if not fraction < 1:
-        raise ValueError(f"validation_fraction must be in (0, 1), got {fraction}")
+    fraction = check_in(est.validation_fraction, "validation_fraction", OPEN_FRACTION)
     for name in ("early_stopping", "warm_start", "restore_best", "record_path"):
         _flag(getattr(est, name), name)
     return _Settings(
@@ -255,7 +265,7 @@ _DOCS = {
         instance brings its other hyperparameters; its learning rate is
         replaced by ``learning_rate_init``.
     learning_rate_init : float, default=1e-3
-        The learning rate (constant unless ``schedule`` is given).
+        The learning rate (constant unless ``schedule`` is given); > 0.
     batch_size : int or 'auto', default='auto'
         Examples per step; ``'auto'`` is ``min(200, n_samples)`` and a
         larger number is clipped to ``n_samples``.  Examples are reshuffled
@@ -272,11 +282,13 @@ _DOCS = {
         See ``tol``.  ``np.inf`` never stops early: every fit runs
         ``max_iter`` epochs and issues no ``ConvergenceWarning``.
     momentum : float, default=0.9
-        Momentum of ``solver='sgd'`` (0 is plain gradient descent).
+        Momentum of ``solver='sgd'``, in [0, 1) as ``ranvier train --momentum``
+        (0 is plain gradient descent).
     nesterovs_momentum : bool, default=True
         Nesterov's form of the momentum of ``solver='sgd'``.
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
-        Adam's moment decay rates and its denominator's offset.
+        Adam's moment decay rates, in [0, 1), and its denominator's offset,
+        > 0 (with 0, a parameter whose gradient is 0 would get 0/0 = NaN).
     schedule : ranvier.optim.Schedule, optional
         Learning rate per step, ``schedule(step)``, with ``step`` counting
         the optimiser's steps since the network was initialised (it goes on
@@ -289,7 +301,7 @@ _DOCS = {
         by the ``tol`` rule and, with ``restore_best``, end with the
         parameters of its best epoch.  ``partial_fit`` (one epoch) ignores it.
     validation_fraction : float, default=0.1
-        Fraction held out by ``early_stopping`` (rounded up).
+        Fraction held out by ``early_stopping`` (rounded up), in (0, 1).
     restore_best : bool, default=True
         End ``fit`` with the parameters of the best epoch: the best
         validation score with ``early_stopping`` (scikit-learn's behaviour),

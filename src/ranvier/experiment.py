@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._validation import check_training_memory
 from .augment import get_augment
 from .models import MLP
 from .optim import get_optimizer, get_schedule
@@ -278,6 +279,7 @@ def find_lr(options: TrainOptions, *, start_lr: float = 1e-6, end_lr: float = 10
 def build_model(options: TrainOptions, n_features: int, n_classes: int) -> MLP:
     """The model the options describe, for data of this shape."""
     hidden = () if options.model == "linear" else tuple(options.hidden)
+    check_training_memory((n_features, *hidden, n_classes), options)  # refused before any array is made
     return MLP((n_features, *hidden, n_classes), activation=options.activation, loss=options.loss,
                reg=options.reg, init=options.init, seed=options.seed, dtype=options.dtype)
 

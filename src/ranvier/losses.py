@@ -8,10 +8,19 @@ scores ``S = X W^T + b`` have shape ``(m, c)`` and the labels ``y`` are integers
 All three losses are exact and finite for scores of any magnitude a float can hold
 well (the lecture's scores are 300, 500 and -150; the tests use 1e4): the softmax
 works with scores shifted by their row maximum, so ``exp`` never overflows.
+
+Near the top of the dtype's range (float32 scores near 3e38, float16 near 6e4)
+a difference of two scores, or a sum of squares, no longer fits in the dtype,
+though the loss (a Python float) and the gradient do.  The usual computation
+runs as long as it cannot overflow; otherwise the part that would is redone
+in float64 (on halved scores for float64 input), so the loss stays finite
+wherever its exact value is, and the gradient is the exact one, rounded to
+the dtype.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -44,10 +53,11 @@ def log_softmax(scores: np.ndarray) -> np.ndarray:
     ndarray of shape (m, c), same dtype as ``scores`` (float64 for integer input).
     """
     scores = check_scores(scores)
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    # After the shift the row maximum is 0, so the sum is in [1, c]: no overflow,
-    # and exp of very negative numbers underflows quietly to 0.
-    shifted -= np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    with np.errstate(over="ignore"):  # s - max below the dtype's range: -inf, the exact value rounded
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        # After the shift the row maximum is 0, so the sum is in [1, c]: no overflow,
+        # and exp of very negative numbers underflows quietly to 0.
+        shifted -= np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     return shifted
 
 
@@ -69,7 +79,8 @@ def softmax(scores: np.ndarray) -> np.ndarray:
     array([[0., 1., 0.]])
     """
     scores = check_scores(scores)
-    probs = scores - scores.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):  # s - max below the dtype's range: -inf, whose exp is 0
+        probs = scores - scores.max(axis=1, keepdims=True)
     np.exp(probs, out=probs)
     probs /= probs.sum(axis=1, keepdims=True)
     return probs
@@ -108,11 +119,15 @@ def _softmax_cross_entropy(scores: np.ndarray, y: np.ndarray, out: np.ndarray | 
     m = scores.shape[0]
     rows = np.arange(m)
     row_max = scores.max(axis=1, keepdims=True)
-    true_shifted = scores[rows, y] - row_max[:, 0]  # taken before out may overwrite scores
-    probs = np.subtract(scores, row_max, out=out)
-    np.exp(probs, out=probs)  # exp(s - max): at most 1, never overflows
-    sums = probs.sum(axis=1)
-    loss = float(np.mean(np.log(sums) - true_shifted))
+    true = scores[rows, y]  # taken before out may overwrite scores
+    with np.errstate(over="ignore"):  # s - max below the dtype's range is -inf: its exp is 0, as it should be
+        true_shifted = true - row_max[:, 0]
+        probs = np.subtract(scores, row_max, out=out)
+        np.exp(probs, out=probs)  # exp(s - max): at most 1, never overflows
+        sums = probs.sum(axis=1)
+        loss = float(np.mean(np.log(sums) - true_shifted))
+        if not math.isfinite(loss):  # s_y - max, or the mean, overflowed the dtype: the same sum in float64
+            loss = float(np.sum((np.log(sums.astype(np.float64)) + (row_max[:, 0].astype(np.float64) - true)) / m))
     probs /= sums[:, None]
     probs[rows, y] -= 1
     probs /= m
@@ -160,6 +175,8 @@ def multiclass_hinge(
 
 def _multiclass_hinge(scores: np.ndarray, y: np.ndarray, margin: float, out: np.ndarray | None) -> tuple[float, np.ndarray]:
     # the math of multiclass_hinge, for inputs already checked
+    if _may_overflow(scores, margin):
+        return _multiclass_hinge_wide(scores, y, margin, out)
     m = scores.shape[0]
     rows = np.arange(m)
     z = np.subtract(scores, scores[rows, y][:, None], out=out)
@@ -212,17 +229,86 @@ def squared_error(
     return _squared_error(scores, y_arr, out)
 
 
+def _multiclass_hinge_wide(scores: np.ndarray, y: np.ndarray, margin: float,
+                           out: np.ndarray | None) -> tuple[float, np.ndarray]:
+    # multiclass_hinge for scores so large that s_j - s_y would overflow their dtype: the same
+    # terms, halved (exactly, but for subnormal numbers) and in float64, where they fit; the loss
+    # is twice their mean
+    m = scores.shape[0]
+    rows = np.arange(m)
+    z = scores.astype(np.float64) * 0.5
+    z -= z[rows, y][:, None]
+    z += 0.5 * margin
+    z[rows, y] = 0
+    np.maximum(z, 0, out=z)
+    with np.errstate(over="ignore"):  # inf only where the exact loss is past float64's range too
+        loss = 2 * float(np.sum(z / m))
+    np.sign(z, out=z)
+    z[rows, y] = -z.sum(axis=1)
+    z /= m
+    return loss, _as_scores(z, scores, out)
+
+
 def _squared_error(scores: np.ndarray, y: np.ndarray, out: np.ndarray | None) -> tuple[float, np.ndarray]:
     # the math of squared_error, for checked inputs: 1-D integer labels (one-hot) or targets shaped like scores
-    if y.ndim == 1:
+    m = scores.shape[0]
+    if y.ndim == 1:  # s - onehot never overflows
         diff = scores.copy() if out is None else _copy_into(scores, out)
-        diff[np.arange(scores.shape[0]), y] -= 1
+        diff[np.arange(m), y] -= 1
+    elif _may_overflow(scores, 0.0, y):  # s - t would: halves of it in float64, where even float64's fit
+        half = np.multiply(scores, 0.5, dtype=np.float64)
+        half -= np.multiply(y, 0.5, dtype=np.float64)
+        loss = 4 * _half_mean_square(half, m)
+        half /= m
+        with np.errstate(over="ignore"):  # past float64's range only where the exact gradient is too
+            half *= 2  # (h / m) * 2 is (s - t) / m rounded once: doubling is exact
+        return loss, _as_scores(half, scores, out)
     else:
         diff = np.subtract(scores, y, out=out)
-    m = scores.shape[0]
-    loss = 0.5 * float(np.vdot(diff, diff)) / m
+    loss = 0.5 * float(np.vdot(diff, diff)) / m  # a dot product: inf on overflow, without a warning
+    if not math.isfinite(loss):  # the sum of squares overflowed the dtype, not the loss
+        loss = _half_mean_square(diff, m)
     diff /= m
     return loss, diff
+
+
+def _half_mean_square(diff: np.ndarray, m: int) -> float:
+    """``0.5 * ||diff||^2 / m`` in float64, through the scaled norm ``a ||diff / a||``, ``a = max |diff|``.
+
+    Nothing overflows before the loss itself does (past 1.8e308).
+    """
+    wide = np.abs(diff, dtype=np.float64).ravel()
+    a = float(wide.max())
+    if not 0 < a < math.inf:
+        return 0.5 * a * a / m
+    wide /= a
+    root = a * (math.sqrt(float(np.dot(wide, wide))) / math.sqrt(m))
+    return 0.5 * root * root  # a Python float: inf, not an error, past its range
+
+
+_TOP: dict[np.dtype, float] = {}  # the largest number of each float dtype
+
+
+def _may_overflow(scores: np.ndarray, margin: float, targets: np.ndarray | None = None) -> bool:
+    """Whether ``s - t`` (``t`` a target, or another score plus ``margin``) could leave the dtype's range.
+
+    For hinge terms (no ``targets``) the bound is that of their sum over the batch.
+    """
+    top = _TOP.get(scores.dtype) or _TOP.setdefault(scores.dtype, float(np.finfo(scores.dtype).max))
+    big = max(float(scores.max()), -float(scores.min()))
+    if targets is not None:
+        return big + max(float(targets.max()), -float(targets.min())) >= top
+    m, c = scores.shape
+    return (2 * big + margin) * m * (c - 1) >= top
+
+
+def _as_scores(values: np.ndarray, scores: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """``values`` (float64) rounded to the dtype of ``scores``, written into ``out`` when given."""
+    with np.errstate(over="ignore"):  # a gradient entry past the dtype's range is inf, as its exact value
+        if out is None:
+            return values.astype(scores.dtype)
+        np.copyto(out, values, casting="unsafe")
+        return out
 
 
 def _copy_into(src: np.ndarray, out: np.ndarray) -> np.ndarray:

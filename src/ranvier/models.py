@@ -30,6 +30,7 @@ from typing import Sequence
 import numpy as np
 
 from ._validation import all_finite, check_positive, file_mapping
+from ._validation import check_network_memory
 from .activations import Activation, get_activation
 from .initializers import init_weight, weight_layout
 from .layers import affine_backward, affine_forward
@@ -108,6 +109,7 @@ class MLP:
         self.reg = check_positive(reg, "reg", allow_zero=True)
         self.margin = check_positive(margin, "margin", allow_zero=True)
         self.dtype = _check_dtype(dtype)
+        check_network_memory(self.layer_sizes, self.dtype)  # refused before any array is made
         self.init = init
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.params: dict[str, np.ndarray] = {}

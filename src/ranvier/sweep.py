@@ -740,6 +740,8 @@ def _split_spec(text: str, flag: str, example: str) -> tuple[str, str]:
     key, sep, body = text.partition("=")
     if not sep or not key.strip() or not body.strip():
         raise ValueError(f"{flag} {text!r}: expected {example}")
+    if not body.isascii():  # int() and float() read other scripts' digits too: refused, as on the command line
+        raise ValueError(f"{flag} {text!r}: write the values with ASCII letters and the digits 0-9")
     try:
         name = _name(key.strip())
     except ValueError as exc:

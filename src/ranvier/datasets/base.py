@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._text import printable
 from .._validation import all_finite
 
 __all__ = [
@@ -314,6 +315,6 @@ class Dataset:
             if y is not None:
                 counts = np.bincount(y, minlength=self.n_classes)
                 lines.append(f"  {split:<5} {y.shape[0]:>7} examples, per class {counts.min()}-{counts.max()}")
-        names = ", ".join(self.class_names)
+        names = ", ".join(map(printable, self.class_names))  # names from files: control characters escaped
         lines.append(f"  classes: {names if len(names) <= 100 else names[:97] + '...'}")
         return "\n".join(lines)
