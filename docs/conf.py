@@ -16,6 +16,13 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 import ranvier  # noqa: E402
 
+# autosummary imports every submodule of a package to list them, ranvier.__main__ included,
+# and that module runs the command line when imported (it has no __name__ guard): give the
+# import a stand-in, so the build does not run `ranvier` on Sphinx's own arguments
+import types  # noqa: E402
+
+sys.modules.setdefault("ranvier.__main__", types.ModuleType("ranvier.__main__"))
+
 project = "ranvier"
 author = "The ranvier developers"
 copyright = "the ranvier developers, MIT licence"
@@ -136,3 +143,8 @@ def _skip_foreign(app, what, name, obj, skip, options):
 def setup(app):
     app.connect("autodoc-skip-member", _skip_foreign)
 smartquotes = False  # "--out" stays two hyphens in the CLI reference
+
+# nbclient logs "Executing notebook with kernel" for every page: keep the build output to warnings
+import logging  # noqa: E402
+
+logging.getLogger("traitlets").setLevel(logging.WARNING)
