@@ -339,7 +339,7 @@ _DOCS = {
         ``intercepts_[k]`` of shape ``(n_out,)``: ``model_.params[f"b{k + 1}"]``.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
         Names of the features, when ``X`` had string column names.
     n_layers_ : int
         Number of layers, input and output included (scikit-learn's count).

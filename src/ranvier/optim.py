@@ -957,7 +957,9 @@ class Constant(Schedule):
 
 
 class StepDecay(Schedule):
-    """Multiply the rate by ``gamma`` every ``step_size`` steps (PyTorch's ``StepLR``)::
+    """Multiply the rate by ``gamma`` every ``step_size`` steps (PyTorch's ``StepLR``).
+
+    The rate at step ``k``::
 
         decay(k) = lr * gamma ** (k // step_size)
     """
@@ -980,7 +982,9 @@ class StepDecay(Schedule):
 
 
 class ExponentialDecay(Schedule):
-    """Smooth exponential decay (PyTorch's ``ExponentialLR`` when ``decay_steps=1``)::
+    """Smooth exponential decay (PyTorch's ``ExponentialLR`` when ``decay_steps=1``).
+
+    The rate at step ``k``::
 
         decay(k) = lr * gamma ** (k / decay_steps)
     """
@@ -1003,7 +1007,9 @@ class ExponentialDecay(Schedule):
 
 
 class InverseTimeDecay(Schedule):
-    """Inverse-time decay (Keras's ``InverseTimeDecay``; Adagrad's ``lr_decay`` with ``decay_steps=1``)::
+    """Inverse-time decay (Keras's ``InverseTimeDecay``; Adagrad's ``lr_decay`` with ``decay_steps=1``).
+
+    The rate at step ``k``::
 
         decay(k) = lr / (1 + decay_rate * k / decay_steps)
     """

@@ -506,7 +506,7 @@ def _check_levels(levels: int) -> int:
 
 
 def frame_steps(n_iters: int, frames: int | None) -> np.ndarray:
-    """The iterations an animation shows: every one of ``0 .. n_iters`` when ``frames``
+    """The iterations an animation shows: every one of ``0`` to ``n_iters`` when ``frames``
     is None or large enough, else ``frames`` of them evenly spread (first and last included)."""
     if frames is None or frames >= n_iters + 1:
         return np.arange(n_iters + 1)

@@ -5,16 +5,16 @@
 >>> data.X_train.shape, data.X_val.shape, data.X_test.shape   # doctest: +SKIP
 ((1293, 64), (144, 64), (360, 64))
 
-=================  =========================  =============  ====================
-name               source                     test split     default preprocess
-=================  =========================  =============  ====================
-``cifar10``        files (``data_dir``)       official 10000 ``scale+center``
-``mnist``          IDX files (``data_dir``)   official 10000 ``scale``
-``fashion-mnist``  IDX files (``data_dir``)   official 10000 ``scale``
-``digits``         ships with scikit-learn    fixed 20%      ``scale`` (by 16)
-``mnist1d``        generated (seed 42)        official 1000  ``none``
-``xor`` ...        generated 2-D points       fixed 20%      ``none``
-=================  =========================  =============  ====================
+=================  =========================  ==============  ====================
+name               source                     test split      default preprocess
+=================  =========================  ==============  ====================
+``cifar10``        files (``data_dir``)       official 10000  ``scale+center``
+``mnist``          IDX files (``data_dir``)   official 10000  ``scale``
+``fashion-mnist``  IDX files (``data_dir``)   official 10000  ``scale``
+``digits``         ships with scikit-learn    fixed 20%       ``scale`` (by 16)
+``mnist1d``        generated (seed 42)        official 1000   ``none``
+``xor`` ...        generated 2-D points       fixed 20%       ``none``
+=================  =========================  ==============  ====================
 
 ``xor``, ``circles``, ``spirals`` and ``blobs`` are the 2-D toy sets of
 :mod:`ranvier.datasets.toy`.  The validation split is always carved from the

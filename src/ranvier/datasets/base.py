@@ -42,9 +42,9 @@ class ImageData(NamedTuple):
 
     Attributes
     ----------
-    X_train : ndarray of uint8 of shape (m_train, *image_shape) or (m_train, n)
+    X_train : ndarray of uint8 of shape ``(m_train, *image_shape)`` or ``(m_train, n)``
     y_train : ndarray of int64 of shape (m_train,)
-    X_test : ndarray of uint8 of shape (m_test, *image_shape) or (m_test, n)
+    X_test : ndarray of uint8 of shape ``(m_test, *image_shape)`` or ``(m_test, n)``
     y_test : ndarray of int64 of shape (m_test,)
     class_names : list of str
         ``class_names[k]`` names label ``k``.

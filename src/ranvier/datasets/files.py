@@ -52,7 +52,7 @@ class OwnData(NamedTuple):
 
     Attributes
     ----------
-    X : ndarray of shape (m, n) or (m, *image_shape)
+    X : ndarray of shape (m, n) or ``(m, *image_shape)``
         float64 rows for tables and arrays, uint8 images for image folders.
     y : ndarray of int64 of shape (m,)
         Labels ``0 .. len(class_names) - 1``.
