@@ -16,13 +16,6 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 import ranvier  # noqa: E402
 
-# autosummary imports every submodule of a package to list them, ranvier.__main__ included,
-# and that module runs the command line when imported (it has no __name__ guard): give the
-# import a stand-in, so the build does not run `ranvier` on Sphinx's own arguments
-import types  # noqa: E402
-
-sys.modules.setdefault("ranvier.__main__", types.ModuleType("ranvier.__main__"))
-
 project = "ranvier"
 author = "The ranvier developers"
 copyright = "the ranvier developers, MIT licence"
