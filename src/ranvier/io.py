@@ -10,6 +10,12 @@ A model file is a NumPy ``.npz`` archive holding
   the preprocessing steps, the class names, the image shape and a training
   summary.
 
+Format version 2 holds a layer stack: an MLP with dropout or batch
+normalisation (its architecture adds ``dropout`` and ``batch_norm``) or any
+:class:`~ranvier.Sequential` (its architecture is a ``layers`` list of
+``{"type": ..., settings}``), and its buffers as ``buffer/running_mean1``, ...
+A plain MLP is still written as version 1, which every ranvier reads.
+
 It is read with ``allow_pickle=False``, so opening a model file never runs
 code.  It is written beside its destination and renamed into place, so a
 crash leaves either the old file or the new one, never half a model.
@@ -31,7 +37,7 @@ from .models import MLP
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFileError", "SavedModel", "load_model", "save_model"]
 
 FORMAT_NAME = "ranvier-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest version written and read; plain MLPs are still written as version 1
 _PARAM = "param/"
 _PREP = "preprocess/"
 _META = "metadata"
@@ -117,7 +123,7 @@ def save_model(
         raise ValueError(f"class_names has {len(class_names)} names but the model has {model.n_outputs} outputs")
     metadata = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": _format_version(model),
         "ranvier_version": __version__,
         "architecture": model.get_config(),
         "class_names": None if class_names is None else [str(c) for c in class_names],
@@ -127,6 +133,7 @@ def save_model(
         "pixel_max": None if pixel_max is None else float(pixel_max),
     }
     arrays = {_PARAM + k: v for k, v in model.params.items()}
+    arrays.update(_buffer_arrays(model))
     if preprocessing is not None:
         arrays.update({_PREP + k: np.asarray(v) for k, v in preprocessing.get_arrays().items()})
     text = json.dumps(metadata, allow_nan=False)
@@ -155,7 +162,7 @@ def load_model(path: str | os.PathLike) -> SavedModel:
     if metadata.get("preprocessing") is not None and not isinstance(metadata["preprocessing"], dict):
         raise ModelFileError(f"{path}: the preprocessing entry is not a JSON object")
     try:
-        model = MLP(
+        model = _layer_stack_model(arch) or MLP(
             arch["layer_sizes"], activation=arch["activation"] or (), loss=arch["loss"],
             reg=arch.get("reg", 0.0), margin=arch.get("margin", 1.0), dtype=arch.get("dtype", "float32"), seed=0,
         )
@@ -166,6 +173,7 @@ def load_model(path: str | os.PathLike) -> SavedModel:
         model.set_params(params)
     except ValueError as exc:
         raise ModelFileError(f"{path}: the parameters do not match the architecture: {exc}") from None
+    _load_buffers(model, arrays, path)
     if not all(np.isfinite(p).all() for p in model.params.values()):
         raise ModelFileError(f"{path}: the parameters contain NaN or infinity")
     preprocessing = None
@@ -186,6 +194,50 @@ def load_model(path: str | os.PathLike) -> SavedModel:
         metadata=metadata,
         pixel_max=_pixel_max(metadata.get("pixel_max"), path),
     )
+
+
+# ------------------------------------------------------- layer stacks (format version 2)
+_BUFFER = "buffer/"
+
+
+def _format_version(model) -> int:
+    """1 for a plain MLP (the files every ranvier reads), 2 for a layer stack."""
+    plain = isinstance(model, MLP) and getattr(model, "_fused", True) and not getattr(model, "buffers", None)
+    return 1 if plain else 2
+
+
+def _buffer_arrays(model) -> dict[str, np.ndarray]:
+    return {_BUFFER + k: v for k, v in getattr(model, "buffers", {}).items()}
+
+
+def _layer_stack_model(arch: dict):
+    """The untrained model of a version-2 architecture, or None for a plain MLP's."""
+    if "layers" in arch:
+        from .nn import from_config
+
+        return from_config(arch)
+    if "dropout" in arch or "batch_norm" in arch:
+        return MLP(
+            arch["layer_sizes"], activation=arch["activation"] or (), loss=arch["loss"], reg=arch.get("reg", 0.0),
+            margin=arch.get("margin", 1.0), dtype=arch.get("dtype", "float32"), seed=0,
+            dropout=arch.get("dropout", 0.0), batch_norm=arch.get("batch_norm", False),
+        )
+    return None
+
+
+def _load_buffers(model, arrays: dict[str, np.ndarray], path: str) -> None:
+    """Load the running statistics into a loaded layer stack, and set it to evaluation mode."""
+    model.eval()
+    buffers = {k[len(_BUFFER):]: v for k, v in arrays.items() if k.startswith(_BUFFER)}
+    if not buffers and not getattr(model, "buffers", None):
+        return
+    try:
+        model.set_buffers(buffers)
+    except (ValueError, AttributeError) as exc:
+        raise ModelFileError(f"{path}: the buffers do not match the architecture: {exc}") from None
+    if not all(np.isfinite(b).all() for b in model.buffers.values()) or (model.buffers and min(
+            float(v.min()) for k, v in model.buffers.items() if k.startswith("running_var")) < 0):
+        raise ModelFileError(f"{path}: the running statistics contain NaN, infinity or a negative variance")
 
 
 def _pixel_max(value, path: str) -> float | None:
