@@ -172,6 +172,10 @@ def _add_run_options(tr) -> None:
     g.add_argument("--model", choices=("linear", "mlp"), help="default mlp")
     g.add_argument("--hidden", type=_int_list, metavar="H1,H2,...", help="hidden layer widths (default 100)")
     g.add_argument("--activation", metavar="NAME", help="relu, leaky_relu, sigmoid, tanh, identity, softplus, elu (default relu)")
+    g.add_argument("--dropout", type=_fraction, metavar="P", help="dropout after each hidden activation (default 0)")
+    g.add_argument("--batch-norm", action="store_true", default=None, help="batch normalisation before each hidden activation")
+    g.add_argument("--layers", metavar="STACK", help='the whole network, e.g. "linear:500,batchnorm,relu,dropout:0.3,linear:10" '
+                   "(replaces --model, --hidden, --activation, --dropout, --batch-norm)")
     g.add_argument("--loss", choices=("softmax", "svm", "squared"), help="default softmax")
     g.add_argument("--init", metavar="SCHEME", help="auto, he, xavier, gaussian (default auto)")
     g.add_argument("--reg", type=_non_negative_float, metavar="L", help="L2 strength: 0.5*L*sum||W||^2 (default 1e-4)")
@@ -444,6 +448,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(f"{args.model}: ranvier model file, format version {meta['format_version']}, written by ranvier {meta.get('ranvier_version')}")
     print(f"  model: {model!r}")
     print(f"  parameters: {model.num_params:,} ({', '.join(f'{k} {v.shape}' for k, v in model.params.items())})")
+    print("  " + model.summary().replace("\n", "\n  "))
     if saved.class_names:
         print(f"  classes: {', '.join(saved.class_names)}")
     if saved.image_shape:

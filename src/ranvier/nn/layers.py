@@ -243,8 +243,8 @@ class Activation(Layer):
         super().__setstate__(state)
         self.fn = get_activation(self.name)
 
-    def extra_repr(self) -> str:
-        return repr(self.name) if type(self) is Activation else ""
+    def __repr__(self) -> str:
+        return f"{_CLASS_NAMES[self.name]}()"
 
 
 def _named(act: str, doc: str) -> type:

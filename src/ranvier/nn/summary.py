@@ -91,6 +91,13 @@ def _layer(spec: dict, dtype, rng) -> Layer:
     raise ValueError(f"unknown layer type {kind!r}; the types are linear, batchnorm, layernorm, activation, dropout")
 
 
+def _probability(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError("dropout:P needs a probability P in [0, 1)") from None
+
+
 def parse_layers(text: str, n_features: int, *, dtype=np.float32, seed=None) -> list[Layer]:
     """Layers from a spec such as ``"linear:500,batchnorm,relu,dropout:0.3,linear:10"``.
 
@@ -113,12 +120,14 @@ def parse_layers(text: str, n_features: int, *, dtype=np.float32, seed=None) -> 
         kind = kind.strip().lower()
         try:
             if kind == "linear":
+                if not arg.strip().isdigit():
+                    raise ValueError("linear:N needs a whole number N of outputs")
                 layers.append(Linear(width, int(arg), seed=rng, dtype=dtype))
                 width = int(arg)
             elif kind in ("batchnorm", "layernorm") and not arg:
                 layers.append((BatchNorm if kind == "batchnorm" else LayerNorm)(width, dtype=dtype))
             elif kind == "dropout":
-                layers.append(Dropout(float(arg) if arg else 0.5))
+                layers.append(Dropout(_probability(arg) if arg else 0.5))
             elif not arg:
                 layers.append(Activation(kind))
             else:
