@@ -114,5 +114,5 @@ def test_any_sequential_trains():
 
 def test_batch_norm_refuses_a_last_batch_of_one():
     X, y = _data(m=65)
-    with pytest.raises(ValueError, match="leave a batch of 1; choose another batch_size"):
+    with pytest.raises(ValueError, match="leave a batch of one sample; choose another batch_size"):
         _trainer(_net(), 1).fit(X, y)

@@ -364,7 +364,7 @@ class Trainer:
             if k == 1 or len(y) % k == 1:
                 raise ValueError(
                     f"batch normalisation needs at least 2 examples per batch, but {len(y)} training examples in "
-                    f"batches of {k} leave a batch of 1; choose another batch_size (or mode)"
+                    f"batches of {k} leave a batch of one sample; choose another batch_size (or mode)"
                 )
         if self.mode == "minibatch" and self.batch_size > len(y):
             raise ValueError(
