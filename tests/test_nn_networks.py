@@ -221,3 +221,16 @@ def test_a_training_step_allocates_nothing_large():
     activation_bytes = 256 * 200 * 4
     assert layered < activation_bytes / 2, layered
     assert layered <= plain + 16 * 1024, (layered, plain)
+
+
+def test_hidden_unit_pictures_of_a_layer_stack(tmp_path):
+    from ranvier.plot import plot_boundary
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    net = Sequential([Linear(2, 8, seed=0), BatchNorm(8), Tanh(), Dropout(0.2), Linear(8, 6, seed=1), ReLU(),
+                      Linear(6, 2, seed=2)]).eval()
+    assert net.n_layers == 3 and net.layer_sizes == (2, 8, 6, 2) and net.activation_names == ["tanh", "relu"]
+    plot_boundary(net, X, y, tmp_path / "b.png", layer=2, resolution=20)
+    assert (tmp_path / "b.png").stat().st_size > 1000

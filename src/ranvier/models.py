@@ -103,6 +103,8 @@ class MLP(Sequential):
     (5, 2)
     """
 
+    layer_sizes: tuple[int, ...] = ()  # set per instance (Sequential's is computed from its layers)
+
     def __init__(
         self,
         layer_sizes: Sequence[int],

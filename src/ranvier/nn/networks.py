@@ -115,6 +115,21 @@ class Sequential:
         """Number of learnable parameters (3-4-2: 20 weights + 6 biases = 26)."""
         return sum(p.size for p in self.params.values())
 
+    @property
+    def n_layers(self) -> int:
+        """Number of Linear layers (the layers with weights)."""
+        return sum(isinstance(layer, Linear) for layer in self.layers)
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        """``(n_inputs, out_1, ..., out_N)``: the input width and each Linear layer's outputs."""
+        return (self.n_features, *(layer.n_out for layer in self.layers if isinstance(layer, Linear)))
+
+    @property
+    def activation_names(self) -> list[str]:
+        """Names of the activation layers, in order (those :meth:`hidden_outputs` shows)."""
+        return [layer.name for layer in self.layers if isinstance(layer, Activation)]
+
     def weight_names(self) -> list[str]:
         """Names of the Linear weights (the ones L2 regularises): ``W1, W2, ...``."""
         return [name for layer, local, name, _ in self._slots if isinstance(layer, Linear) and local == "W"]
