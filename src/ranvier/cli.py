@@ -180,7 +180,7 @@ def _add_run_options(tr) -> None:
     g.add_argument("--init", metavar="SCHEME", help="auto, he, xavier, gaussian (default auto)")
     g.add_argument("--reg", type=_non_negative_float, metavar="L", help="L2 strength: 0.5*L*sum||W||^2 (default 1e-4)")
     g = tr.add_argument_group("optimisation")
-    g.add_argument("--optimizer", choices=("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"), help="default sgd")
+    g.add_argument("--optimizer", choices=("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"), help="default momentum")
     g.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate (default 0.1)")
     g.add_argument("--momentum", type=_fraction, metavar="MU", help="momentum of sgd/momentum/nesterov/rmsprop")
     g.add_argument("--weight-decay", type=_non_negative_float, metavar="WD", help="the optimiser's own weight decay")
@@ -190,7 +190,7 @@ def _add_run_options(tr) -> None:
     g.add_argument("--warmup", type=_non_negative_int, metavar="E", help="warm-up epochs (default 0)")
     g.add_argument("--batch-size", type=_positive_int, metavar="K", help="examples per step (default 64)")
     g.add_argument("--mode", choices=("batch", "minibatch", "stochastic"), help="batch: all examples per step; stochastic: one")
-    g.add_argument("--epochs", type=_positive_int, metavar="E", help="default 20")
+    g.add_argument("--epochs", type=_positive_int, metavar="E", help="default 30")
     g.add_argument("--early-stopping", type=_positive_int, metavar="PATIENCE",
                    help="stop after PATIENCE epochs without a better --monitor value")
     g.add_argument("--monitor", choices=("val_loss", "val_accuracy", "loss", "accuracy"),
