@@ -1,6 +1,5 @@
 """The CLI with layer stacks: --dropout, --batch-norm, --layers, info's summary; gradcheck's --layers stays sizes."""
 
-import numpy as np
 import pytest
 
 from ranvier import MLP, Sequential

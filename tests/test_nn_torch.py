@@ -88,7 +88,7 @@ def test_linear_batchnorm_relu_dropout_network_matches_torch():
     rng = np.random.default_rng(3)
     X, y = rng.normal(size=(16, 6)), rng.integers(0, 4, size=16)
     net = MLP((6, 8, 7, 4), batch_norm=True, dropout=0.25, reg=0.05, seed=1, dtype=np.float64)
-    for name, v in net.params.items():
+    for v in net.params.values():
         v += rng.normal(scale=0.2, size=v.shape)
     p0 = {k: v.copy() for k, v in net.params.items()}
     loss, grads = net.loss_and_grads(X, y)

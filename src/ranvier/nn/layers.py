@@ -85,9 +85,26 @@ class Layer:
         return None
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:  # pragma: no cover
+        """The layer's output for ``x`` of shape (m, n_in), caching what :meth:`backward` needs.
+
+        Parameters
+        ----------
+        x : ndarray of shape (m, n_in)
+        training : bool, default True
+            Training behaviour (dropout masks, batch statistics) or evaluation.
+
+        Returns
+        -------
+        ndarray of shape (m, n_out)
+            A buffer of the layer's, overwritten by its next pass on ``m`` rows.
+        """
         raise NotImplementedError
 
     def backward(self, dout: np.ndarray) -> np.ndarray | None:  # pragma: no cover
+        """``dx = dL/dx`` of shape (m, n_in) from ``dout = dL/dout``; fills :attr:`grads`.
+
+        Returns None where ``need_dx`` is False (the first layer of a network).
+        """
         raise NotImplementedError
 
     @property
