@@ -89,15 +89,13 @@ class BatchNorm(_Norm):
                 )
             mu = x.mean(axis=0)
             np.subtract(x, mu, out=xhat)
-            out = self._buf("out", x.shape, self.dtype)
-            np.multiply(xhat, xhat, out=out)
-            var = out.mean(axis=0)
+            var = np.einsum("ij,ij->j", xhat, xhat) / m  # one pass, no (m, n) temporary
             self._update_running(mu, var, m)
         else:
             np.subtract(x, self.buffers["running_mean"], out=xhat)
             var = self.buffers["running_var"]
         std = np.sqrt(var + self.eps)
-        xhat /= std
+        xhat *= 1 / std  # a product per entry is cheaper than a quotient
         self._cache = (xhat, std, training)
         return self._scale_shift(xhat, self._buf("out", x.shape, self.dtype))
 
@@ -115,8 +113,7 @@ class BatchNorm(_Norm):
         m = dout.shape[0]
         dx = self._buf("dx", dout.shape, self.dtype)
         dgamma, dbeta = self.grads["gamma"], self.grads["beta"]
-        np.multiply(dout, xhat, out=dx)
-        np.sum(dx, axis=0, out=dgamma)
+        np.einsum("ij,ij->j", dout, xhat, out=dgamma)
         np.sum(dout, axis=0, out=dbeta)
         scale = self.params["gamma"] / std
         if not training:
