@@ -167,6 +167,7 @@ def test_set_params_reaches_the_layers():
     ([Linear(3, 4), BatchNorm(4, dtype=np.float64), Linear(4, 2)], "mix dtypes"),
     ([Linear(3, 2), "relu"], r"layers\[1\] must be a ranvier.nn layer"),
     ([Linear(3, 4), BatchNorm(4), LayerNorm(4), BatchNorm(4), Linear(4, 2)], "would both hold 'gamma1'"),
+    ([(relu := ReLU()), Linear(3, 3), relu, Linear(3, 2)], "a layer object appears twice"),
 ])
 def test_sequential_rejects_bad_stacks(layers, message):
     with pytest.raises((ValueError, TypeError), match=message):

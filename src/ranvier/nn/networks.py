@@ -79,6 +79,9 @@ class Sequential:
         for i, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] must be a ranvier.nn layer, got {type(layer).__name__}")
+        if len({id(layer) for layer in self.layers}) < len(self.layers):
+            raise ValueError("a layer object appears twice in layers; make a new layer for each place "
+                             "(one object holds one set of parameters, buffers and caches)")
         self._widths = _chain_widths(self.layers)
         dtypes = {np.dtype(layer.dtype) for layer in self.layers if layer.dtype is not None}
         if len(dtypes) > 1:
