@@ -235,3 +235,18 @@ def test_hidden_unit_pictures_of_a_layer_stack(tmp_path):
     assert net.n_layers == 3 and net.layer_sizes == (2, 8, 6, 2) and net.activation_names == ["tanh", "relu"]
     plot_boundary(net, X, y, tmp_path / "b.png", layer=2, resolution=20)
     assert (tmp_path / "b.png").stat().st_size > 1000
+
+
+def test_flat_parameters_objective_and_probabilities():
+    X, y = _data(6, 4, 3)
+    net = Sequential([Linear(4, 5, seed=0, dtype=np.float64), LayerNorm(5, dtype=np.float64), Tanh(),
+                      Linear(5, 3, seed=1, dtype=np.float64)], reg=0.1)
+    theta = net.get_flat_params()
+    assert theta.shape == (net.num_params,) == (4 * 5 + 5 + 10 + 5 * 3 + 3,)
+    f = net.objective(X, y)
+    loss, grad = f(theta)
+    assert loss == pytest.approx(net.loss(X, y), rel=1e-15) and grad.shape == theta.shape
+    net.set_flat_params(np.zeros_like(theta))
+    np.testing.assert_allclose(net.eval().predict_proba(X), 1 / 3, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"theta must have shape \(53,\)"):
+        net.set_flat_params(np.zeros(3))
