@@ -37,6 +37,7 @@ def test_train_a_whole_stack(tmp_path, capsys):
     (["--layers", "linear:3", "--dropout", "0.1"], "put dropout:P and batchnorm in it"),
     (["--dropout", "1.5"], "expected a fraction in"),
     (["--model", "linear", "--batch-norm"], "a linear model has none"),
+    (["--layers", "linear:3", "--hidden", "50"], "--layers gives the whole network; drop --hidden"),
 ])
 def test_bad_stacks_are_one_line_and_exit_2(argv, message, capsys):
     assert main(["train", "--data", "blobs", "--epochs", "1", "--quiet", *argv]) == 2

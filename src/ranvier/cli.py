@@ -299,6 +299,9 @@ def _train_options(args: argparse.Namespace, exclude: tuple[str, ...] = ()):
     if "schedule" in given:
         given["schedule"] = given["schedule"].replace("-", "_")
     values.update(given)
+    clash = sorted({"model", "hidden", "activation"} & set(values)) if values.get("layers") is not None else []
+    if clash:
+        raise UsageError(f"--layers gives the whole network; drop --{', --'.join(clash)} (or drop --layers)")
     if args.quiet:
         values["verbose"] = 0
     try:
