@@ -177,3 +177,13 @@ def test_layers_pickle_without_their_scratch_buffers():
     assert copy._bufs == {}
     relu = pickle.loads(pickle.dumps(ReLU()))
     assert relu.fn is ACTIVATIONS["relu"]
+
+
+def test_an_activation_of_ones_own_survives_copies():
+    import copy
+
+    from ranvier import get_activation
+
+    steep = Activation(get_activation("leaky_relu", negative_slope=0.2))
+    twin = copy.deepcopy(steep)
+    np.testing.assert_allclose(twin.forward(np.array([[-1.0, 2.0]])), [[-0.2, 2.0]])

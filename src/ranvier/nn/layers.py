@@ -253,12 +253,14 @@ class Activation(Layer):
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
-        state.pop("fn")  # a registry entry: looked up again by name
+        if state["fn"] is ACTIVATIONS.get(self.name):
+            state.pop("fn")  # a registry entry: looked up again by name (a leaky slope of one's own stays)
         return state
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
-        self.fn = get_activation(self.name)
+        if "fn" not in state:
+            self.fn = get_activation(self.name)
 
     def __repr__(self) -> str:
         return f"{_CLASS_NAMES[self.name]}()"
