@@ -22,6 +22,7 @@ from .losses import (
 )
 from .minimize import OBJECTIVES, DivergenceWarning, GDResult, Objective, gd, get_objective
 from .models import MLP, LinearClassifier, Workspace
+from .nn.networks import Sequential
 from .optim import (
     OPTIMIZERS,
     SCHEDULES,
@@ -71,6 +72,7 @@ __all__ = [
     "RMSprop",
     "SavedModel",
     "Schedule",
+    "Sequential",
     "Trainer",
     "Workspace",
     "LinearSVMClassifier",

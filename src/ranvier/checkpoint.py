@@ -43,6 +43,7 @@ def write_checkpoint(path: str | os.PathLike, trainer: "Trainer", progress: "_Pr
     model = trainer.model
     arrays = {f"param/{k}": v for k, v in model.params.items()}
     arrays.update({f"best/{k}": v for k, v in progress.best_params.items()})
+    arrays.update(_layer_state_arrays(model, progress))
     for key, value in trainer.state.items():
         if key.startswith("scratch/"):
             continue
@@ -60,6 +61,8 @@ def write_checkpoint(path: str | os.PathLike, trainer: "Trainer", progress: "_Pr
         "data": progress.data,
         "extra": _json_safe(extra),
     }
+    if progress.dropout_rng is not None:
+        metadata["dropout_rng"] = progress.dropout_rng.bit_generator.state
     arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode("utf-8"), dtype=np.uint8)
     _atomic_savez(path, arrays)
 
@@ -99,6 +102,7 @@ def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Prog
     best = {k[5:]: v for k, v in arrays.items() if k.startswith("best/")}
     state = {k[4:]: v for k, v in arrays.items() if k.startswith("opt/")}
     _check_arrays(path, trainer, params, best, state)
+    buffers, best_buffers, dropout_rng = _read_layer_state(path, trainer, arrays, meta)
     rng = np.random.default_rng()
     try:
         rng.bit_generator.state = meta["rng"]
@@ -107,12 +111,15 @@ def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Prog
         raise ModelFileError(f"{path}: the run state is damaged ({type(exc).__name__}: {exc})") from None
     # everything checked: now load it into the trainer and its model
     trainer.model.set_params(params)
+    if buffers:
+        trainer.model.set_buffers(buffers)
     state["step"] = int(state["step"])
     trainer.state = state
     progress = _Progress_State(
         epoch=int(meta["epoch"]), rng=rng, history=history,
         best_params={k: v.astype(trainer.model.dtype) for k, v in best.items()},
         best_value=meta.get("best_value"), limit=meta.get("limit"), data=meta.get("data"),
+        dropout_rng=dropout_rng, best_buffers=best_buffers,
     )
     return progress, meta.get("extra") or {}
 
@@ -134,6 +141,8 @@ def _check_declared(meta: dict, headers: dict, path: str, trainer: "Trainer") ->
                              f"({epochs} epochs)")
     model = trainer.model
     wanted = {f"{group}/{k}": v.shape for group in ("param", "best") for k, v in model.params.items()}
+    wanted.update({f"{group}/{k}": v.shape for group in ("buffer", "bestbuffer")
+                   for k, v in getattr(model, "buffers", {}).items()})
     for name, shape in wanted.items():
         header = headers.get(name)
         if header is None:
@@ -148,6 +157,40 @@ def _check_declared(meta: dict, headers: dict, path: str, trainer: "Trainer") ->
     others = [n for n in headers if n != "metadata" and n not in wanted and not n.startswith("opt/")]
     if others:
         raise ModelFileError(f"{path}: the checkpoint holds arrays {sorted(others)[:5]} that are not of this run")
+
+
+def _layer_state_arrays(model, progress) -> dict[str, np.ndarray]:
+    """A layer stack's buffers (running statistics) and those of the best epoch."""
+    arrays = {f"buffer/{k}": v for k, v in getattr(model, "buffers", {}).items()}
+    arrays.update({f"bestbuffer/{k}": v for k, v in progress.best_buffers.items()})
+    return arrays
+
+
+def _read_layer_state(path, trainer: "Trainer", arrays: dict, meta: dict):
+    """``(buffers, best_buffers, dropout_rng)`` of a checkpoint, checked against the model.
+
+    A checkpoint written before layer stacks has none of them: the model then
+    has no buffers, and the dropout generator starts from the Trainer's seed.
+    """
+    model = trainer.model
+    expected = getattr(model, "buffers", {})
+    found = []
+    for prefix in ("buffer/", "bestbuffer/"):
+        values = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+        if set(values) != set(expected):
+            raise ModelFileError(f"{path}: the checkpoint's buffers {sorted(values)} are not this model's {sorted(expected)}")
+        for name, value in values.items():
+            if value.shape != expected[name].shape or not np.issubdtype(value.dtype, np.floating) \
+                    or not np.isfinite(value).all():
+                raise ModelFileError(f"{path}: buffer {name!r} is damaged (shape {value.shape}, dtype {value.dtype})")
+        found.append({k: v.astype(model.dtype) for k, v in values.items()})
+    rng = np.random.default_rng([trainer.seed, 2])
+    if "dropout_rng" in meta:
+        try:
+            rng.bit_generator.state = meta["dropout_rng"]
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise ModelFileError(f"{path}: the dropout generator's state is damaged ({exc})") from None
+    return found[0], found[1], rng
 
 
 def _check_arrays(path, trainer: "Trainer", params: dict, best: dict, state: dict) -> None:

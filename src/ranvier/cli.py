@@ -138,11 +138,15 @@ def _add_run_options(tr) -> None:
     g.add_argument("--model", choices=("linear", "mlp"), help="default mlp")
     g.add_argument("--hidden", type=_int_list, metavar="H1,H2,...", help="hidden layer widths (default 100)")
     g.add_argument("--activation", metavar="NAME", help="relu, leaky_relu, sigmoid, tanh, identity, softplus, elu (default relu)")
+    g.add_argument("--dropout", type=_fraction, metavar="P", help="dropout after each hidden activation (default 0)")
+    g.add_argument("--batch-norm", action="store_true", default=None, help="batch normalisation before each hidden activation")
+    g.add_argument("--layers", metavar="STACK", help='the whole network, e.g. "linear:500,batchnorm,relu,dropout:0.3,linear:10" '
+                   "(replaces --model, --hidden, --activation, --dropout, --batch-norm)")
     g.add_argument("--loss", choices=("softmax", "svm", "squared"), help="default softmax")
     g.add_argument("--init", metavar="SCHEME", help="auto, he, xavier, gaussian (default auto)")
     g.add_argument("--reg", type=_non_negative_float, metavar="L", help="L2 strength: 0.5*L*sum||W||^2 (default 1e-4)")
     g = tr.add_argument_group("optimisation")
-    g.add_argument("--optimizer", choices=("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"), help="default sgd")
+    g.add_argument("--optimizer", choices=("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"), help="default momentum")
     g.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate (default 0.1)")
     g.add_argument("--momentum", type=_fraction, metavar="MU", help="momentum of sgd/momentum/nesterov/rmsprop")
     g.add_argument("--weight-decay", type=_non_negative_float, metavar="WD", help="the optimiser's own weight decay")
@@ -152,7 +156,7 @@ def _add_run_options(tr) -> None:
     g.add_argument("--warmup", type=_non_negative_int, metavar="E", help="warm-up epochs (default 0)")
     g.add_argument("--batch-size", type=_positive_int, metavar="K", help="examples per step (default 64)")
     g.add_argument("--mode", choices=("batch", "minibatch", "stochastic"), help="batch: all examples per step; stochastic: one")
-    g.add_argument("--epochs", type=_positive_int, metavar="E", help="default 20")
+    g.add_argument("--epochs", type=_positive_int, metavar="E", help="default 30")
     g.add_argument("--early-stopping", type=_positive_int, metavar="PATIENCE",
                    help="stop after PATIENCE epochs without a better --monitor value")
     g.add_argument("--monitor", choices=("val_loss", "val_accuracy", "loss", "accuracy"),
@@ -288,6 +292,9 @@ def _train_options(args: argparse.Namespace, exclude: tuple[str, ...] = ()):
     if "schedule" in given:
         given["schedule"] = given["schedule"].replace("-", "_")
     values.update(given)
+    clash = sorted({"model", "hidden", "activation"} & set(values)) if values.get("layers") is not None else []
+    if clash:
+        raise UsageError(f"--layers gives the whole network; drop --{', --'.join(clash)} (or drop --layers)")
     if args.quiet:
         values["verbose"] = 0
     try:
@@ -468,6 +475,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
           f"written by ranvier {printable(meta.get('ranvier_version'))}")
     print(f"  model: {printable(repr(model))}")
     print(f"  parameters: {model.num_params:,} ({', '.join(f'{k} {v.shape}' for k, v in model.params.items())})")
+    print("  " + model.summary().replace("\n", "\n  "))
     if saved.class_names:
         print(f"  classes: {', '.join(map(printable, saved.class_names))}")
     if saved.image_shape:

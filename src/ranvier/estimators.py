@@ -87,6 +87,8 @@ class _Settings:
     validation_fraction: float
     verbose: int
     dtype: np.dtype | None
+    dropout: float = 0.0
+    batch_norm: bool = False
 
 
 def _flag(value, name: str) -> bool:
@@ -187,7 +189,25 @@ def _settings(est) -> _Settings:
         validation_fraction=fraction,
         verbose=_check_verbose(est.verbose),
         dtype=_check_dtype(est.dtype),
+        dropout=_check_dropout(getattr(est, "dropout", 0.0)),
+        batch_norm=_flag(getattr(est, "batch_norm", False), "batch_norm"),
     )
+
+
+def _check_dropout(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"dropout must be a probability in [0, 1), got {value!r}")
+    return float(value)
+
+
+def _eval_scores(model, X):
+    """Scores in evaluation mode (no dropout, running statistics), the model's mode kept."""
+    training = getattr(model, "training", False)
+    try:
+        return model.eval().scores(X) if training else model.scores(X)
+    finally:
+        if training:
+            model.train()
 
 
 # ----------------------------------------------------------------- callbacks
@@ -439,7 +459,8 @@ class _BaseNetwork(BaseEstimator):
         self._seeds = np.random.default_rng(rs.randint(_MAX_SEED))
         sizes = (self.n_features_in_, *s.hidden, self.n_outputs_)
         self.model_ = MLP(sizes, activation=s.activation, loss=s.loss, reg=s.reg, init=self.init,
-                          seed=int(self._seeds.integers(_MAX_SEED)), dtype=dtype, margin=s.margin)
+                          seed=int(self._seeds.integers(_MAX_SEED)), dtype=dtype, margin=s.margin,
+                          dropout=s.dropout, batch_norm=s.batch_norm)
         self.n_layers_ = len(sizes)
         self.loss_curve_ = []
         self._val_scores: list[float] = []
@@ -452,12 +473,13 @@ class _BaseNetwork(BaseEstimator):
 
     def _check_network(self, s: _Settings) -> None:
         model = self.model_
-        wanted = ((self.n_features_in_, *s.hidden, self.n_outputs_), [s.activation] * len(s.hidden), s.loss)
-        have = (model.layer_sizes, model.activation_names, model.loss_name)
+        wanted = ((self.n_features_in_, *s.hidden, self.n_outputs_), [s.activation] * len(s.hidden), s.loss,
+                  (s.dropout,) * len(s.hidden), s.batch_norm)
+        have = (model.layer_sizes, model.activation_names, model.loss_name, model.dropout, model.batch_norm)
         if wanted != have:
             raise ValueError(
                 "warm_start and partial_fit go on training the fitted network, but the architecture "
-                f"(layer sizes, activations, loss) changed from {have} to {wanted}; "
+                f"(layer sizes, activations, loss, dropout, batch_norm) changed from {have} to {wanted}; "
                 "set warm_start=False (or call fit) to train a new network"
             )
 
@@ -875,6 +897,12 @@ class MLPClassifier(_BaseClassifier):
         Hidden activation by ranvier's name: ``'relu'``, ``'tanh'``,
         ``'sigmoid'`` (alias ``'logistic'``), ``'identity'``,
         ``'leaky_relu'``, ``'elu'``, ``'softplus'``.
+    dropout : float in [0, 1), default=0.0
+        Inverted dropout after each hidden activation in training (ranvier's
+        own; scikit-learn's MLP has none), masks drawn from the fit's seed.
+    batch_norm : bool, default=False
+        Batch normalisation before each hidden activation, as
+        ``torch.nn.BatchNorm1d``; predictions use its running statistics.
     loss : {'softmax', 'svm'}, default='softmax'
         Softmax cross-entropy (``predict_proba`` available) or the lecture's
         multiclass hinge (no ``predict_proba``).
@@ -915,6 +943,8 @@ $attributes
         loss="softmax",
         margin=1.0,
         reg=0.0,
+        dropout=0.0,
+        batch_norm=False,
         solver="adam",
         learning_rate_init=1e-3,
         batch_size="auto",
@@ -965,6 +995,12 @@ class MLPRegressor(RegressorMixin, _BaseNetwork):
         Width of each hidden layer; ``()`` is linear regression.
     activation : str, default='relu'
         Hidden activation by ranvier's name (see :class:`MLPClassifier`).
+    dropout : float in [0, 1), default=0.0
+        Inverted dropout after each hidden activation in training (ranvier's
+        own; scikit-learn's MLP has none), masks drawn from the fit's seed.
+    batch_norm : bool, default=False
+        Batch normalisation before each hidden activation, as
+        ``torch.nn.BatchNorm1d``; predictions use its running statistics.
 $common
 
     Attributes
@@ -999,6 +1035,8 @@ $attributes
         activation="relu",
         *,
         reg=0.0,
+        dropout=0.0,
+        batch_norm=False,
         solver="adam",
         learning_rate_init=1e-3,
         batch_size="auto",
@@ -1082,7 +1120,7 @@ $attributes
         return t[:, 0] if self._y_1d else t
 
     def _score_fn(self, X_val, y_val):
-        return lambda model, logs: r2_score(y_val, self._decode_targets(model.scores(X_val)))
+        return lambda model, logs: r2_score(y_val, self._decode_targets(_eval_scores(model, X_val)))
 
     def predict(self, X):
         """Predicted targets.

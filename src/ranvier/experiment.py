@@ -45,6 +45,13 @@ class TrainOptions:
     model : {'linear', 'mlp'}
     hidden : tuple of int
         Hidden layer widths of the MLP (ignored by ``linear``).
+    dropout, batch_norm
+        Dropout probability after each hidden activation, and batch
+        normalisation before it (as for :class:`~ranvier.MLP`).
+    layers : str, optional
+        A whole stack instead of ``model``/``hidden``/``activation``, such as
+        ``"linear:500,batchnorm,relu,dropout:0.3,linear:10"`` (see
+        :func:`ranvier.nn.parse_layers`).
     activation, loss, init
         As for :class:`~ranvier.MLP`.
     optimizer : str
@@ -100,9 +107,12 @@ class TrainOptions:
     model: str = "mlp"
     hidden: tuple[int, ...] = (100,)
     activation: str = "relu"
+    dropout: float = 0.0
+    batch_norm: bool = False
+    layers: str | None = None
     loss: str = "softmax"
     init: str = "auto"
-    optimizer: str = "sgd"
+    optimizer: str = "momentum"  # momentum 0.9, lr 0.1, 30 epochs: chosen on digits' validation split
     lr: float = 0.1
     momentum: float | None = None
     weight_decay: float | None = None
@@ -112,7 +122,7 @@ class TrainOptions:
     warmup: int = 0
     batch_size: int = 64
     mode: str = "minibatch"
-    epochs: int = 20
+    epochs: int = 30
     reg: float = 1e-4
     seed: int = 0
     val_split: float = 0.1
@@ -271,26 +281,57 @@ def find_lr(options: TrainOptions, *, start_lr: float = 1e-6, end_lr: float = 10
         _atomic_write_text(out / "lr_find.json", json.dumps({**result.to_dict(), "options": options.to_dict()}, indent=1))
         from .plot import plot_lr_finder
 
-        plot_lr_finder(result, out / "lr_find.png", title=f"range test: {options.data}, {'-'.join(map(str, model.layer_sizes))} "
-                       f"{model.activation_names[0] if model.activation_names else 'linear'}, {options.optimizer}")
+        plot_lr_finder(result, out / "lr_find.png", title=f"range test: {options.data}, {_describe(model)}, {options.optimizer}")
     return result
+
+
+def _describe(model) -> str:
+    """``784-100-10 relu`` for an MLP, ``linear:500,batchnorm,...`` for another stack."""
+    if isinstance(model, MLP):
+        return f"{'-'.join(map(str, model.layer_sizes))} {model.activation_names[0] if model.activation_names else 'linear'}"
+    return ",".join(repr(layer) for layer in model.layers)
+
+
+def _check_layer_options(o: TrainOptions) -> None:
+    if not 0 <= o.dropout < 1:
+        raise ValueError(f"option 'dropout' must be a probability in [0, 1), got {o.dropout}")
+    if o.layers is not None and (o.dropout or o.batch_norm):
+        raise ValueError("--layers gives the whole stack: put dropout:P and batchnorm in it instead of "
+                         "--dropout/--batch-norm")
+    if o.model == "linear" and (o.dropout or o.batch_norm):
+        raise ValueError("--dropout and --batch-norm act on hidden layers; a linear model has none (use --model mlp)")
+
+
+def _build_stack(options: TrainOptions, n_features: int, n_classes: int):
+    """The Sequential of ``options.layers`` (``"linear:500,batchnorm,relu,dropout:0.3,linear:10"``)."""
+    from .nn import Sequential, parse_layers
+
+    net = Sequential(parse_layers(options.layers, n_features, dtype=options.dtype, seed=options.seed),
+                     loss=options.loss, reg=options.reg)
+    if net.n_outputs != n_classes:
+        raise ValueError(f"--layers {options.layers!r} ends with {net.n_outputs} outputs, but the data have "
+                         f"{n_classes} classes; end the stack with linear:{n_classes}")
+    return net
 
 
 def build_model(options: TrainOptions, n_features: int, n_classes: int) -> MLP:
     """The model the options describe, for data of this shape."""
+    if options.layers is not None:
+        return _build_stack(options, n_features, n_classes)
     hidden = () if options.model == "linear" else tuple(options.hidden)
     check_training_memory((n_features, *hidden, n_classes), options)  # refused before any array is made
     return MLP((n_features, *hidden, n_classes), activation=options.activation, loss=options.loss,
-               reg=options.reg, init=options.init, seed=options.seed, dtype=options.dtype)
+               reg=options.reg, init=options.init, seed=options.seed, dtype=options.dtype,
+               dropout=options.dropout, batch_norm=options.batch_norm)
 
 
 # ---------------------------------------------------------------- internals
 _INT_OPTIONS = {"decay_every", "warmup", "batch_size", "epochs", "seed", "verbose"}
 _OPTIONAL_INT = {"early_stopping", "n_train", "checkpoint_every"}
-_FLOAT_OPTIONS = {"lr", "weight_decay", "decay", "reg", "val_split"}
-_OPTIONAL = {"data_dir", "out", "momentum", "weight_decay"} | _OPTIONAL_INT
+_FLOAT_OPTIONS = {"lr", "weight_decay", "decay", "reg", "val_split", "dropout"}
+_OPTIONAL = {"data_dir", "out", "momentum", "weight_decay", "layers"} | _OPTIONAL_INT
 _STR_OPTIONS = {"data", "model", "activation", "loss", "init", "optimizer", "schedule", "mode", "preprocess", "dtype",
-                "monitor", "augment"}
+                "monitor", "augment", "layers"}
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -311,7 +352,7 @@ def _coerce(name: str, value: Any) -> Any:
         return float(value)
     if name == "init" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)  # a standard deviation
-    if name == "restore_best":
+    if name in ("restore_best", "batch_norm"):
         if not isinstance(value, bool):
             raise bad("true or false")
         return value
@@ -359,6 +400,7 @@ def _check(o: TrainOptions) -> None:
         raise ValueError(f"val_split must be a fraction in [0, 1), got {o.val_split}")
     if o.dtype not in ("float32", "float64"):
         raise ValueError(f"dtype must be float32 or float64, got {o.dtype!r}")
+    _check_layer_options(o)
     if o.checkpoint_every is not None and o.out is None:
         raise ValueError("checkpoint_every needs an output folder (--out) for checkpoint.npz")
     if o.momentum is not None and o.optimizer not in ("sgd", "momentum", "nesterov", "rmsprop"):

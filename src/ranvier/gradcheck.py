@@ -201,7 +201,10 @@ def gradcheck(
 
     The model is copied to float64 (the original is not touched), its analytic
     gradients are computed by :meth:`loss_and_grads`, and each parameter's
-    gradient is compared with centred differences of :meth:`loss`.
+    gradient is compared with centred differences of :meth:`loss`.  A
+    :class:`~ranvier.Sequential` is checked in training mode (batch
+    normalisation on the batch's statistics), each dropout mask drawn once
+    and held fixed.
 
     Parameters
     ----------
@@ -234,6 +237,9 @@ def gradcheck(
     (True, True)
     """
     model64 = model.astype(np.float64)
+    if hasattr(model64, "_hold_dropout_masks"):  # a layer stack: batch statistics, each dropout mask held fixed
+        model64.train()
+        model64._hold_dropout_masks()
     X64 = np.asarray(X, dtype=np.float64)
     _, grads = model64.loss_and_grads(X64, y)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)

@@ -10,6 +10,12 @@ A model file is a NumPy ``.npz`` archive holding
   the preprocessing steps, the class names, the image shape and a training
   summary.
 
+Format version 2 holds a layer stack: an MLP with dropout or batch
+normalisation (its architecture adds ``dropout`` and ``batch_norm``) or any
+:class:`~ranvier.Sequential` (its architecture is a ``layers`` list of
+``{"type": ..., settings}``), and its buffers as ``buffer/running_mean1``, ...
+A plain MLP is still written as version 1, which every ranvier reads.
+
 It is read with ``allow_pickle=False``, so opening a model file never runs
 code.  It is written beside its destination and renamed into place, so a
 crash leaves either the old file or the new one, never half a model.
@@ -33,9 +39,10 @@ from .models import MLP
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFileError", "SavedModel", "load_model", "save_model"]
 
 FORMAT_NAME = "ranvier-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest version written and read; plain MLPs are still written as version 1
 _PARAM = "param/"
 _PREP = "preprocess/"
+_BUFFER = "buffer/"
 _META = "metadata"
 
 
@@ -119,7 +126,7 @@ def save_model(
         raise ValueError(f"class_names has {len(class_names)} names but the model has {model.n_outputs} outputs")
     metadata = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": _format_version(model),
         "ranvier_version": __version__,
         "architecture": model.get_config(),
         "class_names": None if class_names is None else [str(c) for c in class_names],
@@ -129,6 +136,7 @@ def save_model(
         "pixel_max": None if pixel_max is None else float(pixel_max),
     }
     arrays = {_PARAM + k: v for k, v in model.params.items()}
+    arrays.update(_buffer_arrays(model))
     if preprocessing is not None:
         arrays.update({_PREP + k: np.asarray(v) for k, v in preprocessing.get_arrays().items()})
     text = json.dumps(metadata, allow_nan=False)
@@ -158,7 +166,7 @@ def load_model(path: str | os.PathLike) -> SavedModel:
     if metadata.get("preprocessing") is not None and not isinstance(metadata["preprocessing"], dict):
         raise ModelFileError(f"{path}: the preprocessing entry is not a JSON object")
     try:
-        model = MLP(
+        model = _layer_stack_model(arch) or MLP(
             arch["layer_sizes"], activation=arch["activation"] or (), loss=arch["loss"],
             reg=arch.get("reg", 0.0), margin=arch.get("margin", 1.0), dtype=arch.get("dtype", "float32"), seed=0,
         )
@@ -169,6 +177,7 @@ def load_model(path: str | os.PathLike) -> SavedModel:
         model.set_params(params)
     except ValueError as exc:
         raise ModelFileError(f"{path}: the parameters do not match the architecture: {exc}") from None
+    _load_buffers(model, arrays, path)
     if not all(np.isfinite(p).all() for p in model.params.values()):
         raise ModelFileError(f"{path}: the parameters contain NaN or infinity")
     preprocessing = None
@@ -202,7 +211,8 @@ def _implied_shapes(arch, path: str) -> dict[str, tuple[int, ...]]:
     small = [2] * len(sizes) if all(s > 0 for s in sizes) else sizes  # a bad size is refused before allocating
     try:  # every other field checked by building the same network at a tiny size
         MLP(small, activation=arch["activation"] or (), loss=arch["loss"], reg=arch.get("reg", 0.0),
-            margin=arch.get("margin", 1.0), dtype=arch.get("dtype", "float32"), seed=0)
+            margin=arch.get("margin", 1.0), dtype=arch.get("dtype", "float32"), seed=0,
+            dropout=arch.get("dropout", 0.0), batch_norm=arch.get("batch_norm", False))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFileError(f"{path}: the architecture in the metadata is not valid ({exc})") from None
     shapes = {}
@@ -211,31 +221,124 @@ def _implied_shapes(arch, path: str) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def _check_declared_arrays(metadata: dict, headers: dict[str, NpyHeader], path: str) -> None:
-    """Before any array is read: a valid architecture, parameters of its shapes in floating point, room for them."""
-    for name, header in headers.items():
-        if name.startswith((_PARAM, _PREP)) and header.dtype.kind != "f":
-            raise ModelFileError(f"{path}: array {name!r} has dtype {header.dtype}; it must be floating point")
-    arch = metadata.get("architecture")
-    if not isinstance(arch, dict) or "layer_sizes" not in arch:
-        return  # not an MLP's architecture: load_model says what is wrong (a format of its own checks its own)
-    implied = _implied_shapes(arch, path)
-    declared = {n[len(_PARAM):]: h.shape for n, h in headers.items() if n.startswith(_PARAM)}
+_MAX_LAYERS = 10_000
+_SIZE_KEYS = ("n_in", "n_out", "n")
+
+
+def _stack_shapes(arch: dict, path: str) -> tuple[dict, dict]:
+    """Parameter and buffer shapes of a ``layers`` architecture (names as :class:`ranvier.Sequential` gives
+    them), its other fields checked by building the same stack with every size 2."""
+    specs = arch.get("layers")
+    if not isinstance(specs, list) or not 0 < len(specs) <= _MAX_LAYERS or not all(isinstance(x, dict) for x in specs):
+        raise ModelFileError(f"{path}: the architecture's layers must be a list of at most {_MAX_LAYERS} JSON objects")
+    params, buffers, tiny, k = {}, {}, [], 0
+    for spec in specs:
+        sizes = {key: spec[key] for key in _SIZE_KEYS if key in spec}
+        if not all(type(v) is int and v > 0 for v in sizes.values()):
+            raise ModelFileError(f"{path}: a layer's sizes must be positive integers, got {str(spec)[:80]}")
+        tiny.append({**spec, **{key: 2 for key in sizes}})
+        kind = spec.get("type")
+        if kind == "linear":
+            k += 1
+            params[f"W{k}"], params[f"b{k}"] = (spec["n_out"], spec["n_in"]), (spec["n_out"],)
+        elif kind == "batchnorm" and "n" in spec:
+            params[f"gamma{k}"] = params[f"beta{k}"] = (spec["n"],)
+            buffers[f"running_mean{k}"] = buffers[f"running_var{k}"] = (spec["n"],)
+        elif kind == "layernorm" and "n" in spec:
+            params[f"ln_gamma{k}"] = params[f"ln_beta{k}"] = (spec["n"],)
+    try:
+        from .nn import from_config
+
+        from_config({**arch, "layers": tiny})
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ModelFileError(f"{path}: the architecture in the metadata is not valid ({exc})") from None
+    return params, buffers
+
+
+def _implied_arrays(arch, path: str) -> tuple[dict, dict]:
+    """``(parameter shapes, buffer shapes)`` that an architecture implies, without allocating it."""
+    if isinstance(arch, dict) and "layers" in arch:
+        return _stack_shapes(arch, path)
+    params, buffers = _implied_shapes(arch, path), {}
+    if arch.get("batch_norm"):  # MLP(batch_norm=True): after each hidden Linear layer
+        for k, n in enumerate(arch["layer_sizes"][1:-1], start=1):
+            params[f"gamma{k}"] = params[f"beta{k}"] = (n,)
+            buffers[f"running_mean{k}"] = buffers[f"running_var{k}"] = (n,)
+    return params, buffers
+
+
+def _match(kind: str, implied: dict, headers: dict[str, NpyHeader], prefix: str, path: str) -> None:
+    declared = {n[len(prefix):]: h.shape for n, h in headers.items() if n.startswith(prefix)}
     missing, extra = set(implied) - set(declared), set(declared) - set(implied)
     if missing or extra:
-        raise ModelFileError(f"{path}: the parameters do not match the architecture: params must have exactly the "
+        raise ModelFileError(f"{path}: the {kind} do not match the architecture: {kind} must have exactly the "
                              f"keys {sorted(implied)}; missing {sorted(missing)}, unexpected {sorted(extra)[:10]}")
     for name, shape in implied.items():
         if declared[name] != shape:
-            raise ModelFileError(
-                f"{path}: the parameters do not match the architecture: params[{name!r}] must have shape {shape}, "
-                f"got {declared[name]} (layer_sizes {metadata['architecture']['layer_sizes']}); nothing was loaded")
-    # the model is built (float64 at most) and the file's arrays copied into it: twice the parameters
-    need = 2 * 8 * sum(math.prod(shape) for shape in implied.values())
+            raise ModelFileError(f"{path}: the {kind} do not match the architecture: {kind}[{name!r}] must have "
+                                 f"shape {shape}, got {declared[name]}; nothing was loaded")
+
+
+def _check_declared_arrays(metadata: dict, headers: dict[str, NpyHeader], path: str) -> None:
+    """Before any array is read: a valid architecture, arrays of its shapes in floating point, room for them."""
+    for name, header in headers.items():
+        if name.startswith((_PARAM, _PREP, _BUFFER)) and header.dtype.kind != "f":
+            raise ModelFileError(f"{path}: array {name!r} has dtype {header.dtype}; it must be floating point")
+    arch = metadata.get("architecture")
+    if not isinstance(arch, dict) or not ("layer_sizes" in arch or "layers" in arch):
+        return  # load_model says what is wrong
+    params, buffers = _implied_arrays(arch, path)
+    _match("params", params, headers, _PARAM, path)
+    _match("buffers", buffers, headers, _BUFFER, path)
+    # the model is built (float64 at most) and the file's arrays copied into it: twice its arrays
+    need = 2 * 8 * sum(math.prod(shape) for shape in (*params.values(), *buffers.values()))
     try:
-        check_fits(need, f"the model of layer_sizes {metadata['architecture']['layer_sizes']}")
+        check_fits(need, f"the model of {len(params)} parameter arrays")
     except ArrayFileError as exc:
         raise ModelFileError(f"{path}: {exc}") from None
+
+
+# ------------------------------------------------------- layer stacks (format version 2)
+
+
+def _format_version(model) -> int:
+    """1 for a plain MLP (the files every ranvier reads), 2 for a layer stack."""
+    plain = isinstance(model, MLP) and getattr(model, "_fused", True) and not getattr(model, "buffers", None)
+    return 1 if plain else 2
+
+
+def _buffer_arrays(model) -> dict[str, np.ndarray]:
+    return {_BUFFER + k: v for k, v in getattr(model, "buffers", {}).items()}
+
+
+def _layer_stack_model(arch: dict):
+    """The untrained model of a version-2 architecture, or None for a plain MLP's."""
+    if "layers" in arch:
+        from .nn import from_config
+
+        return from_config(arch)
+    if "dropout" in arch or "batch_norm" in arch:
+        return MLP(
+            arch["layer_sizes"], activation=arch["activation"] or (), loss=arch["loss"], reg=arch.get("reg", 0.0),
+            margin=arch.get("margin", 1.0), dtype=arch.get("dtype", "float32"), seed=0,
+            dropout=arch.get("dropout", 0.0), batch_norm=arch.get("batch_norm", False),
+        )
+    return None
+
+
+def _load_buffers(model, arrays: dict[str, np.ndarray], path: str) -> None:
+    """Load the running statistics into a loaded layer stack, and set it to evaluation mode."""
+    model.eval()
+    buffers = {k[len(_BUFFER):]: v for k, v in arrays.items() if k.startswith(_BUFFER)}
+    if not buffers and not getattr(model, "buffers", None):
+        return
+    try:
+        model.set_buffers(buffers)
+    except (ValueError, AttributeError) as exc:
+        raise ModelFileError(f"{path}: the buffers do not match the architecture: {exc}") from None
+    if not all(np.isfinite(b).all() for b in model.buffers.values()) or (model.buffers and min(
+            float(v.min()) for k, v in model.buffers.items() if k.startswith("running_var")) < 0):
+        raise ModelFileError(f"{path}: the running statistics contain NaN, infinity or a negative variance")
 
 
 def _pixel_max(value, path: str) -> float | None:

@@ -23,18 +23,18 @@ so that its gradient adds ``reg * W_k`` to each ``dW_k``: the same as PyTorch's
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Sequence
 
 import numpy as np
 
-from ._validation import all_finite, check_positive, file_mapping
 from ._validation import check_network_memory
 from .activations import Activation, get_activation
 from .initializers import init_weight, weight_layout
 from .layers import affine_backward, affine_forward
-from .losses import _multiclass_hinge, _softmax_cross_entropy, _squared_error, get_loss, loss_name
+from .nn import layers as _layers
+from .nn.networks import Sequential
+from .nn.norm import BatchNorm
 
 __all__ = ["MLP", "LinearClassifier", "Workspace"]
 
@@ -42,8 +42,14 @@ _RELU_FAMILY = {"relu", "leaky_relu", "elu"}
 _SCORE_ROWS = 4096  # scores() runs the forward pass this many rows at a time
 
 
-class MLP:
+class MLP(Sequential):
     """A multilayer perceptron of any depth with a linear output layer (scores).
+
+    It is the :class:`~ranvier.Sequential` of CS231n's FullyConnectedNet order,
+    per hidden layer ``Linear -> [BatchNorm] -> activation -> [Dropout]``, then a
+    last ``Linear`` for the scores.  Without dropout and batch normalisation it
+    runs its own fused passes (one workspace, activations in place): the same
+    numbers as the layers would give, and no layer bookkeeping per step.
 
     Parameters
     ----------
@@ -71,11 +77,23 @@ class MLP:
         checks.
     margin : float, default 1.0
         The margin ``delta`` of the hinge loss (used when ``loss='svm'``).
+    dropout : float or sequence of float, default 0.0
+        Inverted dropout after each hidden activation, with this probability
+        of dropping a unit (one for all hidden layers, or one per hidden layer;
+        0 adds no layer).  The masks come from the Trainer's seeded generator.
+    batch_norm : bool, default False
+        A :class:`~ranvier.nn.BatchNorm` between each hidden Linear layer and
+        its activation.
 
     Attributes
     ----------
     params : dict of str to ndarray
-        ``W1, b1, W2, b2, ...``; ``Wk`` of shape ``(out, in)``, ``bk`` of shape ``(out,)``.
+        ``W1, b1, W2, b2, ...``; ``Wk`` of shape ``(out, in)``, ``bk`` of shape ``(out,)``;
+        with batch normalisation also ``gamma{k}, beta{k}`` after the k-th Linear layer.
+    buffers : dict of str to ndarray
+        ``running_mean{k}, running_var{k}`` of the batch normalisations.
+    layers : list of ranvier.nn.Layer
+        The stack (its Linear layers hold the arrays of ``params`` themselves).
 
     Examples
     --------
@@ -85,6 +103,8 @@ class MLP:
     >>> net.scores(np.ones((5, 3))).shape
     (5, 2)
     """
+
+    layer_sizes: tuple[int, ...] = ()  # set per instance (Sequential's is computed from its layers)
 
     def __init__(
         self,
@@ -96,27 +116,41 @@ class MLP:
         seed: int | np.random.Generator | None = None,
         dtype: np.dtype | type = np.float32,
         margin: float = 1.0,
+        *,
+        dropout: float | Sequence[float] = 0.0,
+        batch_norm: bool = False,
     ) -> None:
         self.layer_sizes = _check_layer_sizes(layer_sizes)
         self.activations = _resolve_activations(activation, len(self.layer_sizes) - 2)
-        self.loss_name = loss_name(loss)
-        self._loss_fn = get_loss(self.loss_name)
-        if self.loss_name != "squared" and self.layer_sizes[-1] < 2:
-            raise ValueError(
-                f"loss {self.loss_name!r} needs at least 2 outputs (one score per class), got {self.layer_sizes[-1]}; "
-                "use loss='squared' for a single real-valued output"
-            )
-        self.reg = check_positive(reg, "reg", allow_zero=True)
-        self.margin = check_positive(margin, "margin", allow_zero=True)
+        self.dropout = _check_dropout(dropout, len(self.layer_sizes) - 2)
+        if not isinstance(batch_norm, (bool, np.bool_)):
+            raise TypeError(f"batch_norm must be True or False, got {batch_norm!r}")
+        self.batch_norm = bool(batch_norm)
+        self._fused = not self.batch_norm and not any(self.dropout)
         self.dtype = _check_dtype(dtype)
         check_network_memory(self.layer_sizes, self.dtype)  # refused before any array is made
         self.init = init
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        self.params: dict[str, np.ndarray] = {}
+        params: dict[str, np.ndarray] = {}
         for k, (fan_in, fan_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:]), start=1):
             scheme = self._init_scheme(k)
-            self.params[f"W{k}"] = weight_layout(init_weight(scheme, fan_in, fan_out, rng, self.dtype))
-            self.params[f"b{k}"] = np.zeros(fan_out, dtype=self.dtype)
+            params[f"W{k}"] = weight_layout(init_weight(scheme, fan_in, fan_out, rng, self.dtype))
+            params[f"b{k}"] = np.zeros(fan_out, dtype=self.dtype)
+        super().__init__(self._stack(params, rng), loss=loss, reg=reg, margin=margin)
+
+    def _stack(self, params: dict[str, np.ndarray], rng: np.random.Generator) -> list:
+        """``Linear -> [BatchNorm] -> activation -> [Dropout]`` per hidden layer, then ``Linear``."""
+        layers = []
+        for k in range(1, self.n_layers + 1):
+            layers.append(_layers.Linear.from_arrays(params[f"W{k}"], params[f"b{k}"]))
+            if k == self.n_layers:
+                break
+            if self.batch_norm:
+                layers.append(BatchNorm(self.layer_sizes[k], dtype=self.dtype))
+            layers.append(_layers.Activation(self.activations[k - 1]))
+            if self.dropout[k - 1]:
+                layers.append(_layers.Dropout(self.dropout[k - 1], seed=rng))
+        return layers
 
     # ------------------------------------------------------------------ shape
     @property
@@ -169,6 +203,8 @@ class MLP:
         -------
         ndarray of shape (m, c)
         """
+        if not self._fused:
+            return super().scores(X)
         X = self._check_X(X)
         m = X.shape[0]
         out = np.empty((m, self.n_outputs), dtype=self.dtype)
@@ -191,8 +227,11 @@ class MLP:
         """Outputs of every layer: ``[H_1, ..., H_{N-1}, S]``.
 
         The hidden outputs are the features the network has learned ("hidden
-        layers as learned features"); the last entry is the scores.
+        layers as learned features"); the last entry is the scores.  With
+        batch normalisation or dropout they are computed in evaluation mode.
         """
+        if not self._fused:
+            return super().hidden_outputs(X)
         h = self._check_X(X)
         outputs = []
         for k in range(1, self.n_layers + 1):
@@ -203,63 +242,21 @@ class MLP:
             outputs.append(h)
         return outputs
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Predicted class of each row: the index of its largest score."""
-        return np.argmax(self.scores(X), axis=1)
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Softmax of the scores: class probabilities of shape (m, c)."""
-        from .losses import softmax
-
-        return softmax(self.scores(X))
-
-    # ------------------------------------------------------------------- loss
-    def reg_loss(self) -> float:
-        """``0.5 * reg * sum_k ||W_k||^2`` (0 when ``reg`` is 0)."""
-        if self.reg == 0:
-            return 0.0
-        total = 0.0
-        for W in self.weights():
-            w = W.ravel(order="K")  # the weights in memory order: no copy whatever the layout
-            total += float(np.dot(w, w))
-        return 0.5 * self.reg * total
-
     def loss(self, X: np.ndarray, y: np.ndarray) -> float:
-        """The objective: mean data loss over the batch plus the L2 term."""
+        """The objective: mean data loss over the batch plus the L2 term (in the current mode)."""
+        if not self._fused:
+            return super().loss(X, y)
         data_loss, _ = self._data_loss(self.scores(X), y)
         return data_loss + self.reg_loss()
 
-    def loss_and_grads(
-        self, X: np.ndarray, y: np.ndarray, *, workspace: "Workspace | None" = None
-    ) -> tuple[float, dict[str, np.ndarray]]:
-        """Loss and the exact gradient of every parameter, by a backward pass.
+    def workspace(self, batch_size: int):
+        """Buffers for :meth:`loss_and_grads` on batches of ``batch_size`` rows.
 
-        Parameters
-        ----------
-        X : array-like of shape (m, n)
-        y : ndarray of shape (m,) of int
-            Class labels (or, for ``loss='squared'``, real targets of shape (m, c)).
-        workspace : Workspace, optional
-            Preallocated buffers from :meth:`workspace` for batches of ``m``
-            rows.  With one, nothing large is allocated, and the returned
-            gradients live in the workspace: the next call overwrites them.
-
-        Returns
-        -------
-        loss : float
-            Data loss (mean over the batch) plus ``0.5 * reg * sum ||W_k||^2``.
-        grads : dict of str to ndarray
-            Keyed like :attr:`params`, each of the same shape and dtype.
+        A :class:`Workspace` for the fused passes of an MLP without dropout or
+        batch normalisation, a :class:`~ranvier.nn.LayerWorkspace` otherwise.
         """
-        X = self._check_X(X)
-        if workspace is None:
-            workspace = self.workspace(X.shape[0])
-        else:
-            workspace.check(self, X.shape[0])
-        return self._loss_and_grads(X, y, workspace), workspace.grads
-
-    def workspace(self, batch_size: int) -> "Workspace":
-        """Buffers for :meth:`loss_and_grads` on batches of ``batch_size`` rows."""
+        if not self._fused:
+            return super().workspace(batch_size)
         return Workspace(self, batch_size)
 
     def _loss_and_grads(
@@ -271,6 +268,8 @@ class MLP:
         # and the gradients are then not computed; the loss skips its own checks.
         # reg_grad=False leaves the reg * W term out of the weights' gradients (the loss keeps it):
         # a training loop whose optimiser adds it in its own pass (Optimizer.step's l2).
+        if not self._fused:
+            return super()._loss_and_grads(X, y, ws, nonfinite=nonfinite, reg_grad=reg_grad)
         if nonfinite not in ("raise", "nan"):
             raise ValueError(f"nonfinite must be 'raise' or 'nan', got {nonfinite!r}")
         scores = self._forward_into(X, ws)
@@ -285,6 +284,8 @@ class MLP:
         return data_loss + self.reg_loss()
 
     def _forward_into(self, X: np.ndarray, ws: "Workspace") -> np.ndarray:
+        if not self._fused:
+            return super()._forward_into(X, ws)
         h = X
         for k in range(1, self.n_layers + 1):
             a, _ = affine_forward(h, self.params[f"W{k}"], self.params[f"b{k}"], out=ws.outputs[k - 1])
@@ -307,18 +308,6 @@ class MLP:
                 dW += scratch
             if dh_prev is not None:
                 self.activations[k - 2].backward(dh_prev, ws.outputs[k - 2], out=dh_prev)
-
-    def _data_loss(
-        self, scores: np.ndarray, y: np.ndarray, out: np.ndarray | None = None, *, checked: bool = False
-    ) -> tuple[float, np.ndarray]:
-        # checked=True: finite scores and valid y are known, so the loss's own checks are skipped
-        if checked:
-            if self.loss_name == "svm":
-                return _multiclass_hinge(scores, y, self.margin, out)
-            return _softmax_cross_entropy(scores, y, out) if self.loss_name == "softmax" else _squared_error(scores, y, out)
-        if self.loss_name == "svm":
-            return self._loss_fn(scores, y, margin=self.margin, out=out)
-        return self._loss_fn(scores, y, out=out)
 
     # --------------------------------------------------------------- algebra
     def weights(self) -> list[np.ndarray]:
@@ -348,8 +337,11 @@ class MLP:
         Raises
         ------
         ValueError
-            If a hidden activation is not ``identity``.
+            If a hidden activation is not ``identity``, or the network has
+            batch normalisation or dropout.
         """
+        if not self._fused:
+            return super().collapse()
         nonlinear = [a.name for a in self.activations if a.name != "identity"]
         if nonlinear:
             raise ValueError(
@@ -364,74 +356,6 @@ class MLP:
             b = Wk @ b + self.params[f"b{k}"]
         return W, b
 
-    # --------------------------------------------------------- flat vectors
-    def get_flat_params(self) -> np.ndarray:
-        """All parameters in one 1-D array (``W1, b1, W2, ...``, each row-major)."""
-        return np.concatenate([p.ravel() for p in self.params.values()])
-
-    def set_flat_params(self, theta: np.ndarray) -> "MLP":
-        """Load parameters from a 1-D array laid out as :meth:`get_flat_params`."""
-        theta = np.asarray(theta)
-        if theta.shape != (self.num_params,):
-            raise ValueError(f"theta must have shape ({self.num_params},), got {theta.shape}")
-        start = 0
-        for p in self.params.values():
-            p[...] = theta[start : start + p.size].reshape(p.shape)
-            start += p.size
-        return self
-
-    def objective(self, X: np.ndarray, y: np.ndarray):
-        """The loss as a function of the flat parameter vector, for :func:`ranvier.gd`.
-
-        Returns a callable ``theta -> (loss, grad)`` that loads ``theta`` into this
-        model and returns the loss and the flat gradient: the lecture's generic
-        ``gd`` can then train the network.
-        """
-        X = self._check_X(X)
-
-        def func(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            self.set_flat_params(theta)
-            loss, grads = self.loss_and_grads(X, y)
-            return loss, np.concatenate([g.ravel() for g in grads.values()])
-
-        return func
-
-    # ------------------------------------------------------------- utilities
-    def copy(self) -> "MLP":
-        """A deep copy (parameters included)."""
-        return copy.deepcopy(self)
-
-    def astype(self, dtype: np.dtype | type) -> "MLP":
-        """A copy whose parameters and computation use ``dtype``."""
-        new = copy.copy(self)
-        new.dtype = _check_dtype(dtype)
-        new.params = {k: v.astype(new.dtype) for k, v in self.params.items()}
-        return new
-
-    def set_params(self, params: dict[str, np.ndarray]) -> "MLP":
-        """Replace the parameters (copied into the model's dtype); returns ``self``.
-
-        Raises
-        ------
-        ValueError
-            If a name is missing or unknown, or a shape does not match.
-        """
-        missing = set(self.params) - set(params)
-        extra = set(params) - set(self.params)
-        if missing or extra:
-            raise ValueError(
-                f"params must have exactly the keys {sorted(self.params)}; "
-                f"missing {sorted(missing)}, unexpected {sorted(extra)}"
-            )
-        new = {}
-        for name, value in params.items():
-            arr = np.array(value, dtype=self.dtype)
-            if arr.shape != self.params[name].shape:
-                raise ValueError(f"params[{name!r}] must have shape {self.params[name].shape}, got {arr.shape}")
-            new[name] = weight_layout(arr) if arr.ndim == 2 else arr
-        self.params = {name: new[name] for name in self.params}
-        return self
-
     def get_config(self) -> dict:
         """The constructor arguments that define the architecture (JSON-friendly)."""
         return {
@@ -441,44 +365,22 @@ class MLP:
             "reg": self.reg,
             "margin": self.margin,
             "dtype": np.dtype(self.dtype).name,
-        }
-
-    def _check_X(self, X: np.ndarray, name: str = "X") -> np.ndarray:
-        mapped = isinstance(X, np.ndarray) and file_mapping(X) is not None
-        if mapped and X.dtype != np.dtype(self.dtype):
-            # converting would read the whole file into memory: say so instead
-            raise TypeError(
-                f"{name} is a memory-mapped {X.dtype} array; a {np.dtype(self.dtype).name} model streams only "
-                f"{np.dtype(self.dtype).name} files. Convert it once, chunk by chunk, into a "
-                f"{np.dtype(self.dtype).name} .npy (numpy.lib.format.open_memmap) and load that with mmap_mode='r'"
-            )
-        arr = np.asarray(X)
-        if arr.ndim != 2:
-            raise ValueError(
-                f"{name} must be a 2-D array of shape (m, {self.n_features}), one row per example, "
-                f"got shape {arr.shape}; flatten images with {name}.reshape(len({name}), -1)"
-            )
-        if arr.shape[1] != self.n_features:
-            raise ValueError(
-                f"{name} has {arr.shape[1]} features per row but this model takes {self.n_features}; "
-                "pass data of the width the model was built for"
-            )
-        if arr.shape[0] == 0:
-            raise ValueError(f"{name} is empty; pass at least one example")
-        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_) or np.iscomplexobj(arr):
-            raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-        arr = arr.astype(self.dtype, copy=False)
-        if not all_finite(arr):
-            raise ValueError(f"{name} contains NaN or infinity; clean or impute the data first")
-        return arr
+        } | ({} if self._fused else {"dropout": list(self.dropout), "batch_norm": self.batch_norm})
 
     def __repr__(self) -> str:
         acts = self.activation_names
         act = acts[0] if len(set(acts)) == 1 else acts
         return (
             f"{type(self).__name__}(layer_sizes={self.layer_sizes}, activation={act!r}, "
-            f"loss={self.loss_name!r}, reg={self.reg}, dtype={np.dtype(self.dtype).name})"
+            f"loss={self.loss_name!r}, reg={self.reg}, dtype={np.dtype(self.dtype).name}{self._extra_repr()})"
         )
+
+    def _extra_repr(self) -> str:
+        text = ""
+        if any(self.dropout):
+            drop = self.dropout[0] if len(set(self.dropout)) == 1 else list(self.dropout)
+            text += f", dropout={drop}"
+        return text + (", batch_norm=True" if self.batch_norm else "")
 
 
 class Workspace:
@@ -603,6 +505,16 @@ def _resolve_activations(activation, n_hidden: int) -> list[Activation]:
             f"activation must be one name or one per hidden layer ({n_hidden}), got {len(acts)}"
         )
     return acts
+
+
+def _check_dropout(dropout, n_hidden: int) -> tuple[float, ...]:
+    values = [dropout] * n_hidden if isinstance(dropout, (int, float, np.floating)) else list(dropout)
+    if len(values) != n_hidden:
+        raise ValueError(f"dropout must be one probability or one per hidden layer ({n_hidden}), got {len(values)}")
+    for p in values:
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 <= p < 1:
+            raise ValueError(f"dropout must be a probability in [0, 1), got {p!r}")
+    return tuple(float(p) for p in values)
 
 
 def _check_dtype(dtype) -> np.dtype:

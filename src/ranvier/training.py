@@ -45,7 +45,7 @@ import numpy as np
 
 from ._validation import all_finite, check_int, check_positive, file_mapping
 from .minimize import DivergenceWarning
-from .models import MLP
+from .nn.networks import Sequential
 from .optim import Optimizer, Schedule, get_optimizer
 
 __all__ = ["Callback", "Checkpoint", "History", "Trainer", "evaluate"]
@@ -209,8 +209,11 @@ class Trainer:
 
     Parameters
     ----------
-    model : MLP
-        Trained in place.
+    model : MLP or Sequential
+        Trained in place: in training mode, its dropout masks drawn from a
+        generator seeded from ``seed`` (apart from the shuffling, and kept in
+        checkpoints); ``fit`` leaves it in evaluation mode, and the validation
+        data are measured in evaluation mode.
     optimizer : str or Optimizer, default 'sgd'
         An :mod:`ranvier.optim` optimiser or its name (``sgd``, ``momentum``,
         ``nesterov``, ``adagrad``, ``rmsprop``, ``adam``, ``adamw``).
@@ -304,6 +307,7 @@ class Trainer:
         self._progress: _Progress_State | None = None  # what a checkpoint saves
         self._resume = False
         self._rng = np.random.default_rng(seed)  # the shuffling, continued by every fit()
+        self._dropout_rng = np.random.default_rng([self.seed, 2])  # dropout masks: apart, so shuffling is unchanged
 
     def __repr__(self) -> str:
         done = f", {self.history.n_epochs} epochs trained" if self.history.n_epochs else ""
@@ -404,6 +408,7 @@ class Trainer:
         self._progress, extra = read_checkpoint(path, self)
         self.history = self._progress.history
         self._rng = self._progress.rng
+        self._dropout_rng = self._progress.dropout_rng
         self._resume = True
         return extra
 
@@ -417,6 +422,13 @@ class Trainer:
             if len(classes) < 2:
                 raise ValueError(
                     f"y holds a single class ({classes[0]}); a classifier needs examples of at least two classes"
+                )
+        if _has_batch_norm(self.model):
+            k = self._batch_size_for(len(y))
+            if k == 1 or len(y) % k == 1:
+                raise ValueError(
+                    f"batch normalisation needs at least 2 examples per batch, but {len(y)} training examples in "
+                    f"batches of {k} leave a batch of one sample; choose another batch_size (or mode)"
                 )
         if self.mode == "minibatch" and self.batch_size > len(y):
             raise ValueError(
@@ -477,7 +489,19 @@ def evaluate(model, X: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> tup
 
 
 def _evaluate(model, X, y: np.ndarray, batch_size: int = 2000) -> tuple[float, float | None]:
-    # evaluate() for data already checked (X of the model's dtype, or _Rows of it; y as _check_data makes it)
+    """evaluate() for checked data, in evaluation mode (no dropout, running statistics), the mode restored."""
+    training = getattr(model, "training", False)
+    if training:
+        model.eval()
+    try:
+        return _evaluate_chunks(model, X, y, batch_size)
+    finally:
+        if training:
+            model.train()
+
+
+def _evaluate_chunks(model, X, y: np.ndarray, batch_size: int) -> tuple[float, float | None]:
+    # X of the model's dtype, or _Rows of it; y as _check_data makes it
     m = len(X)
     total_loss, correct = 0.0, 0
     workspaces: dict[int, Any] = {}
@@ -511,6 +535,8 @@ class _Progress_State:
     # the data the run trains on: {"rows": rows of X, "train_rows": of them for training,
     # "validation_split": fraction or None, "split_seed": its seed or None}; a resumed run must match
     data: dict | None = None
+    dropout_rng: np.random.Generator | None = None  # the dropout masks' generator
+    best_buffers: dict[str, np.ndarray] = field(default_factory=dict)  # running statistics of the best epoch
 
 
 _READ_THREADS = 16  # threads that read the rows of a memory-mapped data set, a batch ahead
@@ -597,6 +623,7 @@ class _Loop:
             self.p = _Progress_State(
                 epoch=0, rng=trainer._rng, history=History(),
                 best_params={k: v.copy() for k, v in self.model.params.items()}, data=data,
+                dropout_rng=trainer._dropout_rng, best_buffers=_buffer_copies(self.model),
             )
             trainer._progress = self.p
         trainer._resume = False
@@ -610,6 +637,8 @@ class _Loop:
     def run(self) -> History:
         t = self.t
         t.stop_training = False
+        if isinstance(self.model, Sequential):  # training mode, dropout masks from the run's generator
+            self.model.train().set_rng(self.p.dropout_rng)
         for cb in t.callbacks:
             cb.on_train_begin(t)
         start = time.perf_counter()
@@ -634,6 +663,8 @@ class _Loop:
         if self.interrupted and not reason.startswith("interrupted"):
             reason = f"interrupted (Ctrl-C) after epoch {self.p.epoch}"
         self.history.seconds += time.perf_counter() - start
+        if isinstance(self.model, Sequential):
+            self.model.eval()  # a trained network is for predicting
         self._finish(reason)
         for cb in t.callbacks:
             cb.on_train_end(t, self.history)
@@ -687,9 +718,9 @@ class _Loop:
         The result is the same bit for bit either way (``Optimizer.step``'s ``l2``).
         """
         model, optimizer = self.model, self.t.optimizer
-        if not (isinstance(model, MLP) and model.reg > 0 and optimizer.folds_l2):
+        if not (isinstance(model, Sequential) and model.reg > 0 and optimizer.folds_l2):
             return None
-        return {f"W{k}": model.reg for k in range(1, model.n_layers + 1)}
+        return {name: model.reg for name in model.weight_names()}
 
     def _start_streaming(self) -> _Reader:
         # rows are read in random order: no read-ahead of neighbouring pages that would go unused
@@ -806,6 +837,8 @@ class _Loop:
             h.best_epoch = epoch
             for name, p in self.model.params.items():
                 np.copyto(self.p.best_params[name], p)
+            for name, b in getattr(self.model, "buffers", {}).items():
+                np.copyto(self.p.best_buffers[name], b)
         return logs
 
     def _better(self, value: float) -> bool:
@@ -830,12 +863,24 @@ class _Loop:
         if restore and (h.best_epoch is not None or h.diverged):
             for name, p in self.model.params.items():
                 np.copyto(p, self.p.best_params[name])
+            for name, b in getattr(self.model, "buffers", {}).items():
+                np.copyto(b, self.p.best_buffers[name])
             where = f"epoch {h.best_epoch}" if h.best_epoch else "the start (no epoch finished)"
             reason += f"; restored the parameters of {where}"
         elif not restore:
             h.best_epoch = None
         h.stopped_reason = reason
         self.progress.message(reason)
+
+
+def _has_batch_norm(model) -> bool:
+    from .nn.norm import BatchNorm
+
+    return any(isinstance(layer, BatchNorm) for layer in getattr(model, "layers", ()))
+
+
+def _buffer_copies(model) -> dict[str, np.ndarray]:
+    return {k: v.copy() for k, v in getattr(model, "buffers", {}).items()}
 
 
 def _check_same_data(saved: dict | None, now: dict | None) -> None:
