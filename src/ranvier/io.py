@@ -268,14 +268,16 @@ def _implied_arrays(arch, path: str) -> tuple[dict, dict]:
 
 
 def _match(kind: str, implied: dict, headers: dict[str, NpyHeader], prefix: str, path: str) -> None:
+    """The arrays under ``prefix`` are exactly those ``implied``, of those shapes."""
+    words = {"params": "parameters", "buffers": "running statistics"}
     declared = {n[len(prefix):]: h.shape for n, h in headers.items() if n.startswith(prefix)}
     missing, extra = set(implied) - set(declared), set(declared) - set(implied)
     if missing or extra:
-        raise ModelFileError(f"{path}: the {kind} do not match the architecture: {kind} must have exactly the "
+        raise ModelFileError(f"{path}: the {words[kind]} do not match the architecture: {kind} must have exactly the "
                              f"keys {sorted(implied)}; missing {sorted(missing)}, unexpected {sorted(extra)[:10]}")
     for name, shape in implied.items():
         if declared[name] != shape:
-            raise ModelFileError(f"{path}: the {kind} do not match the architecture: {kind}[{name!r}] must have "
+            raise ModelFileError(f"{path}: the {words[kind]} do not match the architecture: {kind}[{name!r}] must have "
                                  f"shape {shape}, got {declared[name]}; nothing was loaded")
 
 

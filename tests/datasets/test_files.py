@@ -248,3 +248,12 @@ def test_random_bytes_give_only_data_format_errors(tmp_path, seed):
             read_table(path)
         except DataFormatError:
             pass
+
+
+def test_text_that_is_not_unicode_is_refused(tmp_path):
+    names = np.array(["ab", "cd"])
+    raw = names.view(np.uint32).copy()
+    raw[0] = 0x110000  # past the last code point
+    np.savez(tmp_path / "u.npz", X=np.zeros((2, 2)), y=np.array([0, 1]), class_names=raw.view(names.dtype))
+    with pytest.raises(DataFormatError, match=r"u.npz \('class_names'\) holds text that is not valid unicode"):
+        read_arrays(tmp_path / "u.npz")

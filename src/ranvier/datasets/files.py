@@ -257,12 +257,21 @@ def read_arrays(path: str | os.PathLike, *, labels: str | os.PathLike | None = N
 _ARRAY_CODES = REAL_CODES + tuple(f"U{n}" for n in range(1, _MAX_NAME + 1))
 
 
+def _checked_text(array: np.ndarray, where: str) -> np.ndarray:
+    """A unicode array whose every code point is a character (a file can hold any 32-bit number there)."""
+    if array.dtype.kind == "U" and array.size:
+        points = array.view(np.uint32)
+        if points.max() > 0x10FFFF or np.any((points >= 0xD800) & (points <= 0xDFFF)):
+            raise DataFormatError(f"{where} holds text that is not valid unicode")
+    return array
+
+
 def _load_npy(p: Path, what: str) -> np.ndarray:
     """A .npy file read with its size checked before anything is allocated (never pickled)."""
     if not p.exists():
         raise FileNotFoundError(f"no such file: {p} (the {what})")
     try:
-        return read_npy(p, codes=_ARRAY_CODES)
+        return _checked_text(read_npy(p, codes=_ARRAY_CODES), str(p))
     except ArrayFileError as exc:
         raise DataFormatError(f"{p} is not a .npy file of numbers or labels: {exc}") from None
 
@@ -271,7 +280,7 @@ def _load_npz(p: Path) -> dict[str, np.ndarray]:
     """Every array of a .npz, each size checked against the archive before it is read."""
     try:
         with NpzReader(p, codes=_ARRAY_CODES) as archive:
-            return {name: archive.read(name) for name in archive.headers}
+            return {name: _checked_text(archive.read(name), f"{p} ({name!r})") for name in archive.headers}
     except ArrayFileError as exc:
         raise DataFormatError(f"{p} is not a .npz file of arrays: {exc}") from None
     except OSError as exc:
