@@ -560,15 +560,17 @@ class _Loop:
                     reason = self._epoch(epoch) or reason
                     if t.stop_training:
                         break
-            except KeyboardInterrupt:  # a second Ctrl-C, or one outside the main thread
+            except KeyboardInterrupt as exc:  # a second signal, or a Ctrl-C outside the main thread
                 self.interrupted = True
-                reason = f"interrupted (Ctrl-C) during epoch {self.p.epoch + 1}"
+                if self.stop_signal is None:
+                    self.stop_signal = getattr(exc, "signum", 2)  # 2: SIGINT, a Ctrl-C
+                reason = f"interrupted ({_how(self)}) during epoch {self.p.epoch + 1}"
             finally:
                 self.progress.close()
                 if self.reader is not None:
                     self._stop_streaming()
         if self.interrupted and not reason.startswith("interrupted"):
-            reason = f"interrupted (Ctrl-C) after epoch {self.p.epoch}"
+            reason = f"interrupted ({_how(self)}) after epoch {self.p.epoch}"
         self.history.seconds += time.perf_counter() - start
         self._finish(reason)
         for cb in t.callbacks:
@@ -605,7 +607,7 @@ class _Loop:
             for cb in t.callbacks:
                 cb.on_step_end(t, step + 1, {"loss": loss, "lr": lr})
             if self.interrupted:
-                return f"interrupted (Ctrl-C) after step {step + 1}, in epoch {epoch}"
+                return f"interrupted ({_how(self)}) after step {step + 1}, in epoch {epoch}"
             if t.stop_training:
                 return f"stopped by a callback at step {step + 1}"
         logs = self._end_epoch(epoch, sum_loss / self.m, correct / self.m if self.classify else None, lr, tic)
@@ -613,7 +615,7 @@ class _Loop:
         for cb in t.callbacks:
             cb.on_epoch_end(t, epoch, logs)
         if t.stop_training:
-            return f"interrupted (Ctrl-C) after epoch {epoch}" if self.interrupted else f"stopped by a callback after epoch {epoch}"
+            return f"interrupted ({_how(self)}) after epoch {epoch}" if self.interrupted else f"stopped by a callback after epoch {epoch}"
         return self._early_stop(epoch)
 
     def _l2(self) -> dict[str, float] | None:
@@ -736,13 +738,28 @@ class _Loop:
         for key, value in logs.items():
             h.epoch[key].append(value)
         self.progress.end_epoch(epoch, logs)
-        value = logs[self.monitor]
-        if value is not None and self._better(value):
+        value = self._judged(logs)
+        if value is not None and self._better(value) and all(all_finite(p) for p in self.model.params.values()):
             self.p.best_value = value
             h.best_epoch = epoch
             for name, p in self.model.params.items():
                 np.copyto(self.p.best_params[name], p)
         return logs
+
+    def _judged(self, logs: dict) -> float | None:
+        """The monitored value of the parameters as they are now, at the epoch's end.
+
+        Validation metrics are measured on these parameters.  The history's
+        training loss and accuracy are means over the epoch's steps, each
+        taken before its update, so they judge no single set of parameters
+        (after a blow-up in the last step, not these): a training monitor
+        evaluates the training data once more, on these parameters.
+        """
+        if self.monitor.startswith("val_"):
+            return logs[self.monitor]
+        X = self.X if self.rows is None else _Rows(self.X, self.rows)
+        loss, accuracy = _evaluate(self.model, X, self.y)
+        return loss if self.monitor == "loss" else accuracy
 
     def _better(self, value: float) -> bool:
         if not math.isfinite(value):
@@ -766,7 +783,8 @@ class _Loop:
         if restore and (h.best_epoch is not None or h.diverged):
             for name, p in self.model.params.items():
                 np.copyto(p, self.p.best_params[name])
-            where = f"epoch {h.best_epoch}" if h.best_epoch else "the start (no epoch finished)"
+            where = (f"epoch {h.best_epoch}" if h.best_epoch else "the start (no epoch finished)" if not h.n_epochs
+                     else "the start (no epoch ended with finite, better parameters)")
             reason += f"; restored the parameters of {where}"
         elif not restore:
             h.best_epoch = None
@@ -788,42 +806,61 @@ def _check_same_data(saved: dict | None, now: dict | None) -> None:
     )
 
 
+def _how(loop: "_Loop") -> str:
+    """The words for what interrupted the loop: ``Ctrl-C``, ``SIGTERM``, ``SIGHUP``."""
+    from ._signals import describe
+
+    return describe(loop.stop_signal)
+
+
 class _StopOnInterrupt:
-    """While training, a first Ctrl-C ends the run after the current step.
+    """While training, a first Ctrl-C, SIGTERM or SIGHUP ends the run after the current step.
 
     The step in progress finishes (so no parameter is left half updated),
-    the best parameters are restored and ``fit`` returns normally; a second
-    Ctrl-C interrupts at once.  Only the main thread can handle signals:
-    elsewhere a Ctrl-C arrives as KeyboardInterrupt, caught by the loop.
+    the best parameters are restored and ``fit`` returns normally, with the
+    signal in ``trainer.stop_signal`` (None when no signal stopped it); a
+    second signal interrupts at once (:class:`ranvier._signals.Interrupted`,
+    a KeyboardInterrupt).  A signal that is ignored (``nohup``) stays
+    ignored.  Only the main thread can handle signals: elsewhere a Ctrl-C
+    arrives as KeyboardInterrupt, caught by the loop.
     """
 
     def __init__(self, loop: "_Loop") -> None:
         self.loop = loop
-        self.previous = None
+        self.previous: dict = {}
 
     def __enter__(self) -> "_StopOnInterrupt":
         import signal
         import threading
 
+        from ._signals import STOP_SIGNALS
+
+        self.loop.stop_signal = self.loop.t.stop_signal = None
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.getsignal(signal.SIGINT)
-            signal.signal(signal.SIGINT, self._handle)
+            for s in STOP_SIGNALS:
+                previous = signal.getsignal(s)
+                if previous is not signal.SIG_IGN:
+                    self.previous[s] = previous
+                    signal.signal(s, self._handle)
         return self
 
     def _handle(self, signum, frame) -> None:
-        import signal
+        from ._signals import Interrupted
 
         if self.loop.interrupted:
-            raise KeyboardInterrupt
+            raise Interrupted(signum)
         self.loop.interrupted = True
+        self.loop.stop_signal = self.loop.t.stop_signal = signum
         self.loop.t.stop_training = True
-        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def __exit__(self, *exc) -> None:
         import signal
 
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        if self.loop.stop_signal is not None:
+            self.loop.t.stop_signal = self.loop.stop_signal
+        for s, handler in self.previous.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        self.previous.clear()
 
 
 class Checkpoint(Callback):
