@@ -269,18 +269,19 @@ def _train_or_resume(args: argparse.Namespace):
         result = resume(args.resume, verbose=0 if args.quiet else None, overwrite=overwrite)
         return result, result.summary["options"]
     options = _train_options(args, exclude=("overwrite",))
-    made = None
+    made = []
     if options.out is None:  # a new folder, made atomically: runs started together never share one
-        made = unique_folder("runs", f"{options.data}-{options.model}-{time.strftime('%Y%m%d-%H%M%S')}")
-        options.out = str(made)
+        made = [] if os.path.isdir("runs") else ["runs"]
+        made.insert(0, str(unique_folder("runs", f"{options.data}-{options.model}-{time.strftime('%Y%m%d-%H%M%S')}")))
+        options.out = made[0]
     try:
         result = run(options, overwrite=overwrite)
     except BaseException:
-        if made is not None:
+        for folder in made:  # the run failed before writing anything: leave no empty folder
             try:
-                os.rmdir(made)  # the run failed before writing anything: leave no empty folder
+                os.rmdir(folder)
             except OSError:
-                pass
+                break
         raise
     return result, options.to_dict()
 

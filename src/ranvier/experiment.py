@@ -288,7 +288,7 @@ def _claim(out: Path, own: set[str], run_id: str, overwrite: bool):
 
     if own and _folder_run_id(out) == run_id:
         own = own | set(RUN_FILES)
-    return claim(out, files=RUN_FILES, overwrite=overwrite, own=own)
+    return claim(out, files=RUN_FILES, overwrite=overwrite, own=own, flag="--resume's folder" if own else "--out")
 
 
 def _folder_run_id(out: Path) -> str | None:
