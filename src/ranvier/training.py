@@ -412,11 +412,13 @@ def evaluate(model, X: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> tup
     return _evaluate(model, X, y, batch_size)
 
 
-def _evaluate(model, X, y: np.ndarray, batch_size: int = 2000) -> tuple[float, float | None]:
-    # evaluate() for data already checked (X of the model's dtype, or _Rows of it; y as _check_data makes it)
+def _evaluate(model, X, y: np.ndarray, batch_size: int = 2000,
+              workspaces: dict[int, Any] | None = None) -> tuple[float, float | None]:
+    # evaluate() for data already checked (X of the model's dtype, or _Rows of it; y as _check_data makes it);
+    # ``workspaces`` (chunk size -> workspace) may be kept by a caller that evaluates again and again
     m = len(X)
     total_loss, correct = 0.0, 0
-    workspaces: dict[int, Any] = {}
+    workspaces = {} if workspaces is None else workspaces
     for start in range(0, m, batch_size):
         yb = y[start : start + batch_size]
         k = len(yb)
@@ -755,10 +757,10 @@ class _Loop:
         (after a blow-up in the last step, not these): a training monitor
         evaluates the training data once more, on these parameters.
         """
-        if self.monitor.startswith("val_"):
-            return logs[self.monitor]
+        if self.monitor.startswith("val_") or not (self.t.restore_best or self.t.early_stopping):
+            return logs[self.monitor]  # (without restoring or stopping early, "best" only guards a blow-up)
         X = self.X if self.rows is None else _Rows(self.X, self.rows)
-        loss, accuracy = _evaluate(self.model, X, self.y)
+        loss, accuracy = _evaluate(self.model, X, self.y, workspaces=self.__dict__.setdefault("_train_eval", {}))
         return loss if self.monitor == "loss" else accuracy
 
     def _better(self, value: float) -> bool:
