@@ -206,7 +206,7 @@ def test_without_validation_the_best_parameters_are_those_with_the_lowest_loss(m
     y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int)
     net = MLP((5, 8, 2), seed=0, dtype=np.float64)
     record = _Record(X, y)
-    h = Trainer(net, "sgd", lr=2.0, batch_size=50, mode=mode, epochs=12, seed=0, verbose=0,
+    h = Trainer(net, "sgd", lr=10.0, batch_size=50, mode=mode, epochs=12, seed=0, verbose=0,
                 callbacks=[record]).fit(X, y)
     best = int(np.nanargmin(record.losses))
     assert h.best_epoch == best + 1
@@ -388,9 +388,9 @@ def reference_sweep(tmp_path_factory):
     return _rows(out)
 
 
-@pytest.mark.parametrize(("n_jobs", "group"), [(1, True), (2, True), (1, False)])
+@pytest.mark.parametrize(("n_jobs", "how"), [(1, "group"), (2, "group"), (1, "own"), (2, "own"), (1, "term")])
 def test_an_interrupted_sweep_stops_records_only_finished_trials_and_a_rerun_completes_it(
-        tmp_path, reference_sweep, n_jobs, group):
+        tmp_path, reference_sweep, n_jobs, how):
     out = tmp_path / "sweep"
     proc = subprocess.Popen(_sweep_cmd(out, n_jobs), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=_env(), start_new_session=True)
@@ -403,13 +403,15 @@ def test_an_interrupted_sweep_stops_records_only_finished_trials_and_a_rerun_com
             pass
         time.sleep(0.01)
     time.sleep(0.2)  # into the next trial
-    if group:  # a terminal's Ctrl-C goes to the whole process group, workers included
+    if how == "group":  # a terminal's Ctrl-C goes to the whole process group, workers included
         os.killpg(proc.pid, signal.SIGINT)
-    else:
-        proc.send_signal(signal.SIGINT)
+    else:  # to the sweep's own process only
+        proc.send_signal(signal.SIGTERM if how == "term" else signal.SIGINT)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
-    assert "interrupted (Ctrl-C); the finished trials are in" in err and "Traceback" not in err
+    word = "SIGTERM" if how == "term" else "Ctrl-C"
+    assert proc.returncode == (143 if how == "term" else 130), err
+    assert err == (f"ranvier: interrupted ({word}); the finished trials are in {out}/trials.json: rerun the same "
+                   "command to run the others\n")
     partial = _rows(out)
     assert 1 <= len(partial) < 4
     assert all(partial[i] == reference_sweep[i] for i in partial)  # no interrupted trial recorded
@@ -459,3 +461,16 @@ def test_two_sweeps_into_one_folder(tmp_path, capsys):
     capsys.readouterr()
     assert main(["sweep", *TINY, "--grid", "lr=0.1", "--out", str(out)]) == 0  # a rerun retrains best/ again
     assert (out / "best" / "model.npz").exists()
+
+
+def test_default_sweep_folders_are_unique_for_sweeps_started_in_the_same_second(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(time, "strftime", lambda fmt, *a: "20260101-000000")
+    for _ in range(2):
+        assert main(["sweep", *TINY, "--grid", "lr=0.1", "--no-retrain", "--quiet"]) == 0
+    assert sorted(p.name for p in (tmp_path / "sweeps").iterdir()) == ["xor-linear-20260101-000000",
+                                                                       "xor-linear-20260101-000000-2"]
+    # a sweep that fails leaves no empty default folder
+    assert main(["sweep", *TINY, "--grid", "lr=0.1", "--val-split", "0"]) == 2
+    assert "val_split must be > 0" in capsys.readouterr().err
+    assert len(list((tmp_path / "sweeps").iterdir())) == 2

@@ -24,6 +24,11 @@ What the history reports
 the batch loss and accuracy, measured before each update (as Keras does);
 ``val_loss`` and ``val_accuracy`` are measured on the validation data after
 the epoch.  Losses are the full objective: data loss plus the L2 term.
+The best epoch is judged on the parameters it ended with: by the validation
+metrics, or, when the monitor is a training metric (no validation data), by
+the training data evaluated once more after the epoch (the step means above
+were measured on other parameters); parameters that are not all finite are
+never kept as the best.
 """
 
 from __future__ import annotations
