@@ -188,6 +188,20 @@ def test_no_validation_divergence_writes_finite_parameters(tmp_path, capsys):
         np.testing.assert_array_equal(v, initial.params[k])
 
 
+@pytest.mark.parametrize("extra", [["--no-restore-best", "--val-split", "0"], ["--val-split", "0.2"], []])
+def test_a_blow_up_in_the_last_step_of_the_run_is_not_written(tmp_path, capsys, extra):
+    out = tmp_path / "run"
+    argv = ["train", "--data", "blobs", "--model", "linear", "--lr", "1e39", "--mode", "batch", "--epochs", "1",
+            "--quiet", *extra, "--out", str(out)]
+    assert main(argv) == 1
+    err = _err_line(capsys)
+    assert err.startswith("ranvier: error: training diverged in its last step (step 1): the parameters became "
+                          "NaN or infinite; try a smaller learning rate (finished 1 epochs); restored the "
+                          "parameters of the start"), err
+    saved = load_model(out / "model.npz")
+    assert all(np.isfinite(v).all() for v in saved.model.params.values())
+
+
 class _Record(Callback):
     """The parameters at each epoch's end, and their loss on the training data."""
 

@@ -786,6 +786,12 @@ class _Loop:
 
     def _finish(self, reason: str) -> None:
         h = self.history
+        if not h.diverged and not all(all_finite(p) for p in self.model.params.values()):
+            # the last updates blew up with no step after them to see it: diverged all the same
+            h.diverged = True
+            reason = (f"training diverged in its last step (step {len(h.step_loss)}): the parameters became NaN or "
+                      f"infinite; try a smaller learning rate ({reason})")
+            warnings.warn(reason, DivergenceWarning, stacklevel=4)
         restore = self.t.restore_best or h.diverged
         if restore and (h.best_epoch is not None or h.diverged):
             for name, p in self.model.params.items():
