@@ -17,7 +17,7 @@ import pytest
 from ranvier import MLP, load_model
 from ranvier.cli import main
 from ranvier.runfolder import claim, clean_temporary, unique_folder
-from ranvier.training import Callback, Checkpoint, Trainer, _evaluate
+from ranvier.training import Callback, Trainer, _evaluate
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 TINY = ["--data", "xor", "--model", "linear", "--epochs", "1", "--quiet"]
@@ -318,7 +318,7 @@ def test_sigterm_and_sighup_end_a_run_as_ctrl_c_does(tmp_path, reference, signum
     assert load_model(out / "model.npz").model.layer_sizes == (64, 16, 10)
     if signum == signal.SIGTERM:  # the checkpoint continues the run bit for bit
         resumed = subprocess.run([sys.executable, "-m", "ranvier", "train", "--resume", str(out / "checkpoint.npz"),
-                                  "--quiet"], capture_output=True, text=True, timeout=300, env=_env())
+                                  "--quiet"], check=False, capture_output=True, text=True, timeout=300, env=_env())
         assert resumed.returncode == 0, resumed.stderr
         a, b = load_model(reference / "model.npz").model, load_model(out / "model.npz").model
         for k in a.params:
@@ -347,7 +347,7 @@ sys.exit(main(sys.argv[1:]))
 def test_a_signal_while_the_files_are_written_waits_for_them(tmp_path):
     out = tmp_path / "run"
     done = subprocess.run([sys.executable, "-c", _SIGNAL_WHILE_WRITING, "train", *TINY, "--out", str(out)],
-                          capture_output=True, text=True, timeout=120, env=_env())
+                          check=False, capture_output=True, text=True, timeout=120, env=_env())
     assert done.returncode == 143, done.stderr  # not lost: the exit status says it
     assert done.stderr == f"ranvier: interrupted (SIGTERM); the best model so far is in {out}\n"
     assert sorted(p.name for p in out.iterdir()) == ["curves.png", "history.json", "model.npz", "summary.json"]
@@ -374,7 +374,7 @@ sys.exit(main(sys.argv[1:]))
 def test_a_signal_before_training_stops_at_once_and_leaves_nothing(tmp_path):
     out = tmp_path / "run"
     done = subprocess.run([sys.executable, "-c", _SIGNAL_BEFORE_TRAINING, "train", *TINY, "--out", str(out)],
-                          capture_output=True, text=True, timeout=120, env=_env())
+                          check=False, capture_output=True, text=True, timeout=120, env=_env())
     assert done.returncode == 143, done.stderr
     assert done.stderr == "ranvier: interrupted (SIGTERM) before training; nothing written\n"
     assert not out.exists()
@@ -429,7 +429,7 @@ def test_an_interrupted_sweep_stops_records_only_finished_trials_and_a_rerun_com
     partial = _rows(out)
     assert 1 <= len(partial) < 4
     assert all(partial[i] == reference_sweep[i] for i in partial)  # no interrupted trial recorded
-    rerun = subprocess.run(_sweep_cmd(out, n_jobs), capture_output=True, text=True, timeout=300, env=_env())
+    rerun = subprocess.run(_sweep_cmd(out, n_jobs), check=False, capture_output=True, text=True, timeout=300, env=_env())
     assert rerun.returncode == 0, rerun.stderr
     assert _rows(out) == reference_sweep
 

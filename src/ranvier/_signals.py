@@ -14,7 +14,7 @@ from __future__ import annotations
 import signal
 import threading
 
-__all__ = ["Interrupted", "STOP_SIGNALS", "SignalGuard", "describe", "exit_status"]
+__all__ = ["STOP_SIGNALS", "Interrupted", "SignalGuard", "describe", "exit_status"]
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 

@@ -17,15 +17,14 @@ import dataclasses
 import json
 import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._validation import all_finite
 from .augment import get_augment
 from .models import MLP
 from .optim import get_optimizer, get_schedule
-from ._validation import all_finite
 from .training import Checkpoint, History, Trainer, _atomic_write_text, _json_safe, evaluate
 
 __all__ = ["RunResult", "TrainOptions", "find_lr", "resume", "run"]
@@ -213,12 +212,13 @@ def run(options: TrainOptions, *, callbacks=(), resume_from: str | os.PathLike |
         For a signal before the training started (nothing is written).
     """
     from ._signals import SignalGuard
+    from .runfolder import claim_run, run_identity
 
     _check(options)
     out = _check_out(options.out)
     with SignalGuard() as guard:
-        run_id, own = _run_identity(resume_from)
-        folder = None if out is None else _claim(out, own, run_id, overwrite)
+        run_id, own = run_identity(resume_from)
+        folder = None if out is None else claim_run(out, own, run_id, overwrite)
         try:
             result = _run(options, folder, guard, run_id, callbacks, resume_from)
         except BaseException:
@@ -268,45 +268,6 @@ def _run(options: TrainOptions, folder, guard, run_id: str, callbacks, resume_fr
         _write(out, model, data, history, summary)
     return RunResult(model=model, history=history, summary=summary, dataset=data, out=out,
                      signal=signum if signum is not None else guard.received)
-
-
-def _run_identity(resume_from) -> tuple[str, set[str]]:
-    """The run's id (a resumed run keeps its checkpoint's) and the files of it that may be in its folder."""
-    if resume_from is None:
-        return f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}", set()
-    from .checkpoint import read_metadata
-
-    run_id = (read_metadata(resume_from).get("extra") or {}).get("run_id")
-    if not isinstance(run_id, str):  # a checkpoint made before runs had ids
-        run_id = f"resumed-{uuid.uuid4().hex[:8]}"
-    return run_id, {os.path.basename(os.fspath(resume_from))}
-
-
-def _claim(out: Path, own: set[str], run_id: str, overwrite: bool):
-    """Claim the run folder; the files of the run being resumed are its own, not another's."""
-    from .runfolder import RUN_FILES, claim
-
-    if own and _folder_run_id(out) == run_id:
-        own = own | set(RUN_FILES)
-    return claim(out, files=RUN_FILES, overwrite=overwrite, own=own, flag="--resume's folder" if own else "--out")
-
-
-def _folder_run_id(out: Path) -> str | None:
-    """The run id recorded in the folder's summary.json, else in its model.npz (None if neither says)."""
-    try:
-        with open(out / "summary.json", encoding="utf-8") as f:
-            value = json.load(f).get("run_id")
-        if isinstance(value, str):
-            return value
-    except (OSError, ValueError, AttributeError):
-        pass
-    try:
-        from .io import load_model
-
-        value = (load_model(out / "model.npz").summary or {}).get("run_id")
-        return value if isinstance(value, str) else None
-    except (OSError, ValueError, TypeError):
-        return None
 
 
 def resume(checkpoint: str | os.PathLike, *, verbose: int | None = None, callbacks=(),

@@ -13,12 +13,16 @@ one.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import time
+import uuid
 from pathlib import Path
 from typing import Iterable
 
-__all__ = ["FolderInUseError", "RunFolder", "claim", "unique_folder", "RUN_FILES", "LOCK_NAME"]
+__all__ = ["LOCK_NAME", "RUN_FILES", "FolderInUseError", "RunFolder", "claim", "claim_run", "run_identity",
+           "unique_folder"]
 
 LOCK_NAME = ".ranvier.lock"
 RUN_FILES = ("model.npz", "history.json", "summary.json", "curves.png", "checkpoint.npz")
@@ -206,3 +210,63 @@ def unique_folder(parent, stem: str) -> Path:
         except FileExistsError:
             continue
     raise FileExistsError(f"{parent}: no free folder name {stem}-N")
+
+
+# ------------------------------------------------------- ranvier train's runs
+def run_identity(resume_from) -> tuple[str, set[str]]:
+    """The run's id and the files of it that may already be in its folder.
+
+    Parameters
+    ----------
+    resume_from : path-like or None
+        The checkpoint a resumed run continues from (it keeps the id stored
+        there); None for a new run, which gets a new id.
+
+    Returns
+    -------
+    run_id : str
+    own : set of str
+        The names of this run's files that its folder may hold (the checkpoint).
+    """
+    if resume_from is None:
+        return f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}", set()
+    from .checkpoint import read_metadata
+
+    run_id = (read_metadata(resume_from).get("extra") or {}).get("run_id")
+    if not isinstance(run_id, str):  # a checkpoint made before runs had ids
+        run_id = f"resumed-{uuid.uuid4().hex[:8]}"
+    return run_id, {os.path.basename(os.fspath(resume_from))}
+
+
+def claim_run(out: Path, own: set[str], run_id: str, overwrite: bool):
+    """:func:`claim` the folder of a ``ranvier train`` run.
+
+    The run files there are this run's own (not another's) when the folder's
+    ``summary.json`` (or ``model.npz``) records the same ``run_id``: a
+    resumed run then replaces them without ``overwrite``.
+
+    Returns
+    -------
+    RunFolder
+    """
+    if own and _folder_run_id(out) == run_id:
+        own = own | set(RUN_FILES)
+    return claim(out, files=RUN_FILES, overwrite=overwrite, own=own, flag="--resume's folder" if own else "--out")
+
+
+def _folder_run_id(out: Path) -> str | None:
+    """The run id recorded in the folder's summary.json, else in its model.npz (None if neither says)."""
+    try:
+        with open(out / "summary.json", encoding="utf-8") as f:
+            value = json.load(f).get("run_id")
+        if isinstance(value, str):
+            return value
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        from .io import load_model
+
+        value = (load_model(out / "model.npz").summary or {}).get("run_id")
+        return value if isinstance(value, str) else None
+    except (OSError, ValueError, TypeError):
+        return None
