@@ -75,16 +75,20 @@ class RunFolder:
         os.close(self._fd)  # closing drops the flock
         self._fd = None
         if failed and self.created:
-            try:
-                os.rmdir(self.path)
-            except OSError:  # not empty: something of this run is worth keeping
-                pass
+            _remove_empty(self.path)
 
     def __enter__(self) -> "RunFolder":
         return self
 
     def __exit__(self, kind, value, tb) -> None:
         self.release(failed=kind is not None)
+
+
+def _remove_empty(path: Path) -> None:
+    try:
+        os.rmdir(path)
+    except OSError:  # not empty: something of this run is worth keeping
+        pass
 
 
 def check_name(out, flag: str = "--out") -> Path:
@@ -123,7 +127,12 @@ def claim(out, *, files: Iterable[str] = RUN_FILES, overwrite: bool = False, own
     path = check_name(out, flag)
     created = not path.exists()
     path.mkdir(parents=True, exist_ok=True)
-    fd = _lock(path, flag)
+    try:
+        fd = _lock(path, flag)
+    except BaseException:
+        if created:
+            _remove_empty(path)
+        raise
     try:
         clean_temporary(path)
         own = set(own)
