@@ -131,7 +131,8 @@ def run_recipe(recipe: Recipe, data_dir: Path, data_dir_arg: str | None, runs_di
     from ranvier.cli import main
 
     out = runs_dir / recipe.name
-    argv = ["train", "--config", str(CONFIGS / recipe.config), "--out", str(out), "--quiet"]
+    # --overwrite: a rerun of the benchmark replaces the recipe's earlier run
+    argv = ["train", "--config", str(CONFIGS / recipe.config), "--out", str(out), "--overwrite", "--quiet"]
     if recipe.data == "cifar10":
         argv += ["--data-dir", str(data_dir)]
     row = {"data": recipe.data, "model": recipe.model, "command": _command(recipe, data_dir_arg),

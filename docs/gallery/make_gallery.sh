@@ -15,11 +15,11 @@ $RANVIER optimize --function beale --optimizer gd,momentum,rmsprop,adam --steps 
 $RANVIER optimize --function saddle --optimizer gd,momentum,adam --steps 100 --dpi 80 --out $G/paths_saddle.png
 
 # models to draw (each trains in a second or two)
-$RANVIER train --data xor --hidden 8 --epochs 100 --lr 0.1 --quiet --out $RUNS/xor
-$RANVIER train --data circles --hidden 8 --activation tanh --optimizer adam --lr 0.01 --epochs 100 --quiet --out $RUNS/circles
-$RANVIER train --data spirals --hidden 32 --optimizer adam --lr 0.01 --epochs 300 --quiet --out $RUNS/spirals
-$RANVIER train --data digits --model linear --epochs 30 --quiet --out $RUNS/digits-linear
-$RANVIER train --data digits --hidden 25 --epochs 30 --quiet --out $RUNS/digits-mlp
+$RANVIER train --data xor --hidden 8 --epochs 100 --lr 0.1 --quiet --overwrite --out $RUNS/xor
+$RANVIER train --data circles --hidden 8 --activation tanh --optimizer adam --lr 0.01 --epochs 100 --quiet --overwrite --out $RUNS/circles
+$RANVIER train --data spirals --hidden 32 --optimizer adam --lr 0.01 --epochs 300 --quiet --overwrite --out $RUNS/spirals
+$RANVIER train --data digits --model linear --epochs 30 --quiet --overwrite --out $RUNS/digits-linear
+$RANVIER train --data digits --hidden 25 --epochs 30 --quiet --overwrite --out $RUNS/digits-mlp
 
 # pictures of training runs and models
 $RANVIER plot history $RUNS/digits-mlp/history.json --dpi 80 --out $G/history_digits.png

@@ -102,6 +102,9 @@ def _add_train_parser(sub) -> None:
     g.add_argument("--checkpoint-every", type=_positive_int, metavar="E",
                    help="write DIR/checkpoint.npz every E epochs (atomically)")
     g.add_argument("--resume", metavar="CHECKPOINT", help="continue a killed run from its checkpoint.npz (its options are in it)")
+    g.add_argument("--overwrite", action="store_true", default=None,
+                   help="replace the files of another run in DIR (model.npz, history.json, summary.json, curves.png, "
+                   "checkpoint.npz); without it such a folder is refused")
     g.add_argument("--quiet", action="store_true", default=None, help="no progress bar or report")
     tr.set_defaults(handler=_cmd_train)
 
@@ -119,6 +122,7 @@ def _add_train_parser(sub) -> None:
     g.add_argument("--end-lr", type=_positive_float, default=10.0, help="default 10")
     g.add_argument("--steps", type=_positive_int, default=200, help="the most steps (default 200)")
     g.add_argument("--out", metavar="DIR", help="write lr_find.json (and lr_find.png) here")
+    g.add_argument("--overwrite", action="store_true", default=None, help="replace an earlier test's files in DIR")
     g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file (a regular file of at most 4 MiB)")
     lf.set_defaults(handler=_cmd_lr_find, quiet=None, resume=None)
 
@@ -191,28 +195,18 @@ def _add_model_parsers(sub) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .experiment import resume, run
-
     import warnings
 
+    from ._signals import Interrupted, describe, exit_status
     from .minimize import DivergenceWarning
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DivergenceWarning)  # said below, in one line
-        if args.resume:
-            others = [k for k, v in vars(args).items()
-                      if v is not None and k not in ("resume", "quiet", "handler", "command", "debug")]
-            if others:
-                raise UsageError(f"--resume takes no other options (the run's options are in the checkpoint), "
-                                 f"got --{others[0].replace('_', '-')}")
-            result = resume(args.resume, verbose=0 if args.quiet else None)
-            options = result.summary["options"]
-        else:
-            options = _train_options(args)
-            if options.out is None:
-                options.out = os.path.join("runs", f"{options.data}-{options.model}-{time.strftime('%Y%m%d-%H%M%S')}")
-            result = run(options)
-            options = options.to_dict()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)  # said below, in one line
+            result, options = _train_or_resume(args)
+    except Interrupted as exc:  # before the training started: nothing was written
+        print(f"ranvier: interrupted ({describe(exc.signum)}) before training; nothing written", file=sys.stderr)
+        return exit_status(exc.signum)
     if options["verbose"]:
         s = result.summary
         print(result.dataset.summary())
@@ -221,27 +215,61 @@ def _cmd_train(args: argparse.Namespace) -> int:
         print(f"accuracy: {accs}")
         print(f"{s['epochs']} epochs in {s['seconds']:.1f} s: {s['stopped_reason']}")
         print(f"wrote {result.out}/model.npz, history.json, summary.json, curves.png")
-    if result.history.stopped_reason.startswith("interrupted"):
-        print(f"ranvier: interrupted; the best model so far is in {result.out}", file=sys.stderr)
-        return 130
+    if result.signal is not None:
+        print(f"ranvier: interrupted ({describe(result.signal)}); the best model so far is in {result.out}", file=sys.stderr)
+        return exit_status(result.signal)
     if result.history.diverged:
         print(f"ranvier: error: {result.history.stopped_reason}; wrote {result.out}", file=sys.stderr)
         return EXIT_FAILURE
     return 0
 
 
+def _train_or_resume(args: argparse.Namespace):
+    """``ranvier train``'s run, or ``--resume``'s: ``(RunResult, options as a dict)``."""
+    from .experiment import resume, run
+    from .runfolder import unique_folder
+
+    overwrite = bool(args.overwrite)
+    if args.resume:
+        others = [k for k, v in vars(args).items()
+                  if v is not None and k not in ("resume", "quiet", "handler", "command", "debug", "overwrite")]
+        if others:
+            raise UsageError(f"--resume takes no other options (the run's options are in the checkpoint), "
+                             f"got --{others[0].replace('_', '-')}")
+        result = resume(args.resume, verbose=0 if args.quiet else None, overwrite=overwrite)
+        return result, result.summary["options"]
+    options = _train_options(args, exclude=("overwrite",))
+    made = []
+    if options.out is None:  # a new folder, made atomically: runs started together never share one
+        made = [] if os.path.isdir("runs") else ["runs"]
+        made.insert(0, str(unique_folder("runs", f"{options.data}-{options.model}-{time.strftime('%Y%m%d-%H%M%S')}")))
+        options.out = made[0]
+    try:
+        result = run(options, overwrite=overwrite)
+    except BaseException:
+        for folder in made:  # the run failed before writing anything: leave no empty folder
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
+        raise
+    return result, options.to_dict()
+
+
 def _cmd_lr_find(args: argparse.Namespace) -> int:
     from .experiment import find_lr
+    from .runfolder import unique_folder
 
     ignored = [k for k in ("mode", "schedule", "decay", "decay_every", "warmup", "epochs", "early_stopping",
                            "monitor", "restore_best", "augment", "checkpoint_every") if getattr(args, k, None) is not None]
     if ignored:
         raise UsageError(f"lr-find sets the rate, the steps and the batches itself: --{ignored[0].replace('_', '-')} "
                          "is for 'ranvier train'")
-    options = _train_options(args, exclude=("start_lr", "end_lr", "steps"))
+    options = _train_options(args, exclude=("start_lr", "end_lr", "steps", "overwrite"))
     if options.out is None:  # the picture and the numbers are always written, as the README says
-        options.out = os.path.join("runs", f"{options.data}-lr-find-{time.strftime('%Y%m%d-%H%M%S')}")
-    result = find_lr(options, start_lr=args.start_lr, end_lr=args.end_lr, steps=args.steps)
+        options.out = str(unique_folder("runs", f"{options.data}-lr-find-{time.strftime('%Y%m%d-%H%M%S')}"))
+    result = find_lr(options, start_lr=args.start_lr, end_lr=args.end_lr, steps=args.steps,
+                     overwrite=bool(args.overwrite))
     print(f"learning-rate range test: {len(result.lrs)} steps from {result.lrs[0]:.3g} to {result.lrs[-1]:.3g} "
           f"({options.optimizer}, batch {options.batch_size}); {result.stopped_reason}")
     marks = np.unique(np.linspace(0, len(result.lrs) - 1, 12).astype(int))

@@ -72,7 +72,9 @@ def add_parsers(sub) -> None:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    from ._signals import Interrupted, describe, exit_status
     from .cli import UsageError, _pct, _train_options
+    from .runfolder import unique_folder
     from .sweep import format_table, parse_grid, parse_range, sweep
 
     base = _train_options(args, exclude=_OWN)
@@ -83,7 +85,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if args.scheduler and args.backend != "dask":
         raise UsageError("--scheduler is the address of a Dask scheduler: give --backend dask too")
-    out = args.out or os.path.join("sweeps", f"{base.data}-{base.model}-{time.strftime('%Y%m%d-%H%M%S')}")
+    if args.out is not None and not args.out.strip():
+        raise UsageError("--out is empty; give a folder name such as --out sweeps/mine, or leave the option out "
+                         "for the default folder")
+    made = args.out is None
+    if made:  # a new folder, made atomically: sweeps started together never share one
+        out = str(unique_folder("sweeps", f"{base.data}-{base.model}-{time.strftime('%Y%m%d-%H%M%S')}"))
+    else:
+        out = args.out
     quiet = bool(args.quiet)
 
     def report(row, done, total):
@@ -100,6 +109,14 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                        retrain_best=not args.no_retrain, on_trial=report)
     except ImportError as exc:
         raise UsageError(str(exc)) from None
+    except Interrupted as exc:
+        print(f"ranvier: interrupted ({describe(exc.signum)}); the finished trials are in {out}/trials.json: "
+              "rerun the same command to run the others", file=sys.stderr)
+        return exit_status(exc.signum)
+    except BaseException:
+        if made:
+            _remove_if_empty(out)
+        raise
     total = len(result.rows)
     if not quiet:
         kept = total - result.ran
@@ -119,6 +136,15 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                                                and {"lr", "reg"} <= set(result.varying) else [])
     print(f"wrote {result.out}/{', '.join(wrote)}", file=sys.stdout)
     return 0
+
+
+def _remove_if_empty(folder: str) -> None:
+    """A sweep that failed before its first file leaves no empty default folder (nor an empty sweeps/)."""
+    for path in (folder, os.path.dirname(folder)):
+        try:
+            os.rmdir(path)
+        except OSError:
+            return
 
 
 def _named(pairs, flag: str) -> dict:

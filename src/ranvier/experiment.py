@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._validation import check_training_memory
+from ._validation import all_finite, check_training_memory
 from .augment import get_augment
 from .models import MLP
 from .optim import get_optimizer, get_schedule
@@ -173,6 +173,9 @@ class RunResult:
     dataset : Dataset
     out : Path or None
         The output folder, when one was written.
+    signal : int or None
+        The signal (``signal.SIGINT``, ``SIGTERM``, ``SIGHUP``) that stopped
+        the run, or arrived while its files were written; None otherwise.
     """
 
     model: MLP
@@ -180,10 +183,20 @@ class RunResult:
     summary: dict
     dataset: Any = field(repr=False)
     out: Path | None = None
+    signal: int | None = None
 
 
-def run(options: TrainOptions, *, callbacks=(), resume_from: str | os.PathLike | None = None) -> RunResult:
+def run(options: TrainOptions, *, callbacks=(), resume_from: str | os.PathLike | None = None,
+        overwrite: bool = False) -> RunResult:
     """Load the data, train, measure and (given ``options.out``) save.
+
+    The output folder is claimed first (:func:`ranvier.runfolder.claim`):
+    made if needed, locked while the run lasts (a second run into it is
+    refused), and refused when it holds another run's files unless
+    ``overwrite``.  Ctrl-C, SIGTERM and SIGHUP end the training after the
+    step in progress; the files are then written as for a finished run (a
+    signal that arrives while they are written waits until they are), and
+    :attr:`RunResult.signal` says which signal stopped the run.
 
     Parameters
     ----------
@@ -191,6 +204,10 @@ def run(options: TrainOptions, *, callbacks=(), resume_from: str | os.PathLike |
     callbacks : sequence of Callback, optional
     resume_from : path-like, optional
         A checkpoint of this run (same options) to continue from; see :func:`resume`.
+    overwrite : bool, default False
+        Accept an output folder that holds another run's files: they
+        (``model.npz``, ``history.json``, ``summary.json``, ``curves.png``,
+        ``checkpoint.npz``, nothing else) are removed when the training starts.
 
     Returns
     -------
@@ -199,14 +216,35 @@ def run(options: TrainOptions, *, callbacks=(), resume_from: str | os.PathLike |
     Raises
     ------
     ValueError, TypeError, FileNotFoundError
-        For a bad option or missing data, with a message that says what to do.
+        For a bad option, missing data or an output folder that is taken,
+        with a message that says what to do.
+    ranvier._signals.Interrupted
+        For a signal before the training started (nothing is written).
     """
-    from .datasets import load_dataset
+    from ._signals import SignalGuard
+    from .runfolder import claim_run, run_identity
 
     _check(options)
     out = _check_out(options.out)
-    if out is not None and options.checkpoint_every:
-        out.mkdir(parents=True, exist_ok=True)
+    with SignalGuard() as guard:
+        run_id, own = run_identity(resume_from)
+        folder = None if out is None else claim_run(out, own, run_id, overwrite)
+        try:
+            result = _run(options, folder, guard, run_id, callbacks, resume_from)
+        except BaseException:
+            if folder is not None:
+                folder.release(failed=True)
+            raise
+        if folder is not None:
+            folder.release()
+    return result
+
+
+def _run(options: TrainOptions, folder, guard, run_id: str, callbacks, resume_from) -> RunResult:
+    """:func:`run` once its folder is claimed: data, model, training, files."""
+    from .datasets import load_dataset
+
+    out = None if folder is None else folder.path
     data = load_dataset(options.data, options.data_dir, val_split=options.val_split,
                         preprocess=options.preprocess, seed=options.seed, n_train=options.n_train)
     model = build_model(options, data.n_features, data.n_classes)
@@ -215,7 +253,8 @@ def run(options: TrainOptions, *, callbacks=(), resume_from: str | os.PathLike |
     steps_per_epoch = _steps_per_epoch(options, len(data.X_train))
     callbacks = list(callbacks)
     if options.checkpoint_every:
-        callbacks.append(Checkpoint(out / "checkpoint.npz", options.checkpoint_every, {"options": options.to_dict()}))
+        extra = {"options": options.to_dict(), "run_id": run_id}
+        callbacks.append(Checkpoint(out / "checkpoint.npz", options.checkpoint_every, extra))
     trainer = Trainer(
         model, _optimizer(options), schedule=_schedule(options, steps_per_epoch),
         batch_size=options.batch_size, mode=options.mode, epochs=options.epochs, seed=options.seed,
@@ -226,20 +265,30 @@ def run(options: TrainOptions, *, callbacks=(), resume_from: str | os.PathLike |
     if resume_from is not None:
         trainer.load_checkpoint(resume_from)
     validation = None if data.X_val is None else (data.X_val, data.y_val)
+    if folder is not None:
+        folder.clear_previous()  # the run is sure to start: the files it replaces go now
+    guard.defer = True  # from here on a signal waits until the files are written
     history = trainer.fit(data.X_train, data.y_train, validation_data=validation)
-    summary = _summary(options, model, data, history)
+    signum = getattr(trainer, "stop_signal", None)
+    if not all(all_finite(p) for p in model.params.values()):  # a backstop: the best parameters are finite
+        raise ValueError(f"the trained parameters hold NaN or infinity ({history.stopped_reason}); no model "
+                         "written: try a smaller --lr")
+    summary = _summary(options, model, data, history, run_id)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
         _write(out, model, data, history, summary)
-    return RunResult(model=model, history=history, summary=summary, dataset=data, out=out)
+    return RunResult(model=model, history=history, summary=summary, dataset=data, out=out,
+                     signal=signum if signum is not None else guard.received)
 
 
-def resume(checkpoint: str | os.PathLike, *, verbose: int | None = None, callbacks=()) -> RunResult:
+def resume(checkpoint: str | os.PathLike, *, verbose: int | None = None, callbacks=(),
+           overwrite: bool = False) -> RunResult:
     """Continue a run of :func:`run` from its ``checkpoint.npz``.
 
     The options are read from the checkpoint; the run ends with exactly the
     parameters an uninterrupted run would have (the data, the shuffling, the
-    optimiser state and the schedule continue where they stopped).
+    optimiser state and the schedule continue where they stopped).  The
+    run's folder is the checkpoint's; a model of another run there is not
+    replaced unless ``overwrite``.
     """
     from .checkpoint import read_metadata
 
@@ -251,23 +300,35 @@ def resume(checkpoint: str | os.PathLike, *, verbose: int | None = None, callbac
     if verbose is not None:
         options.verbose = verbose
     options.out = os.path.dirname(os.path.abspath(checkpoint))  # the run's folder, wherever we are
-    return run(options, callbacks=callbacks, resume_from=checkpoint)
+    return run(options, callbacks=callbacks, resume_from=checkpoint, overwrite=overwrite)
 
 
-def find_lr(options: TrainOptions, *, start_lr: float = 1e-6, end_lr: float = 10.0, steps: int = 200):
+def find_lr(options: TrainOptions, *, start_lr: float = 1e-6, end_lr: float = 10.0, steps: int = 200,
+            overwrite: bool = False):
     """The learning-rate range test on the data and model the options describe.
 
-    Writes ``lr_find.json`` to ``options.out`` when it is set.
+    Writes ``lr_find.json`` and ``lr_find.png`` to ``options.out`` when it
+    is set; a folder that holds those of another test is refused unless
+    ``overwrite``, and a folder in use by a live run is refused.
 
     Returns
     -------
     LRFinderResult
     """
-    from .datasets import load_dataset
-    from .lr_finder import lr_range_test
+    from .runfolder import claim
 
     _check(options)
     out = _check_out(options.out)
+    if out is None:
+        return _find_lr(options, None, start_lr, end_lr, steps)
+    with claim(out, files=("lr_find.json", "lr_find.png"), overwrite=overwrite) as folder:
+        return _find_lr(options, folder, start_lr, end_lr, steps)
+
+
+def _find_lr(options: TrainOptions, folder, start_lr: float, end_lr: float, steps: int):
+    from .datasets import load_dataset
+    from .lr_finder import lr_range_test
+
     data = load_dataset(options.data, options.data_dir, val_split=options.val_split,
                         preprocess=options.preprocess, seed=options.seed, n_train=options.n_train)
     model = build_model(options, data.n_features, data.n_classes)
@@ -276,8 +337,9 @@ def find_lr(options: TrainOptions, *, start_lr: float = 1e-6, end_lr: float = 10
         kwargs["weight_decay"] = options.weight_decay
     result = lr_range_test(model, data.X_train, data.y_train, optimizer=options.optimizer, start_lr=start_lr,
                            end_lr=end_lr, steps=steps, batch_size=options.batch_size, seed=options.seed, **kwargs)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
+    if folder is not None:
+        out = folder.path
+        folder.clear_previous()
         _atomic_write_text(out / "lr_find.json", json.dumps({**result.to_dict(), "options": options.to_dict()}, indent=1))
         from .plot import plot_lr_finder
 
@@ -450,6 +512,9 @@ def _check_out(out: str | None) -> Path | None:
     """Check the output folder can be made, without making it (a failed run leaves nothing)."""
     if out is None:
         return None
+    if not str(out).strip():
+        raise ValueError("--out is empty; give a folder name such as --out runs/mine, or leave the option out "
+                         "for the default folder")
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise ValueError(f"--out {out!r} is a file; give a folder for model.npz, history.json and summary.json")
@@ -479,7 +544,7 @@ def _check_space(out: Path, model: MLP, o: TrainOptions) -> None:
         )
 
 
-def _summary(o: TrainOptions, model: MLP, data, history: History) -> dict:
+def _summary(o: TrainOptions, model: MLP, data, history: History, run_id: str | None = None) -> dict:
     def accuracy(X, y):
         return None if X is None else evaluate(model, X, y)[1]
 
@@ -500,6 +565,7 @@ def _summary(o: TrainOptions, model: MLP, data, history: History) -> dict:
         "n_val": 0 if data.y_val is None else len(data.y_val),
         "n_test": 0 if data.y_test is None else len(data.y_test),
         "options": o.to_dict(),
+        "run_id": run_id,
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     })
 

@@ -36,6 +36,7 @@ import math
 import os
 import time
 import warnings
+from contextlib import closing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -43,12 +44,15 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from . import experiment
+from ._signals import Interrupted, SignalGuard
 from .experiment import TrainOptions
+from .runfolder import claim
 from .training import _atomic_write_text, _json_safe, evaluate
 
 __all__ = [
     "METRICS",
     "SweepResult",
+    "TrialInterrupted",
     "best_row",
     "format_table",
     "grid_trials",
@@ -65,6 +69,12 @@ METRICS = ("val_accuracy", "val_loss", "train_accuracy", "train_loss", "epochs_r
 """What a trial row records besides its options (``seconds``: the training loop; ``trial_seconds``:
 the whole trial, data loading and scoring included)."""
 
+MAX_TRIALS = 10_000
+"""The most trials one sweep runs: a larger grid (or ``random``) is refused before any is built."""
+
+DASK_CONNECT_SECONDS = 5.0
+"""How long :func:`sweep` waits for a Dask scheduler that does not answer."""
+
 BACKENDS = ("loky", "dask")
 SCALES = ("log", "lin")
 
@@ -75,6 +85,21 @@ _SWEEPABLE = tuple(n for n in _OPTION_NAMES if n not in _FIXED)
 _INTS = experiment._INT_OPTIONS | experiment._OPTIONAL_INT
 _FLOATS = experiment._FLOAT_OPTIONS | {"momentum"}
 _NUMERIC = (_INTS | _FLOATS | {"hidden"}) - set(_FIXED)
+
+
+class TrialInterrupted(Exception):
+    """A trial was stopped by a signal (Ctrl-C, SIGTERM, SIGHUP): it has no result.
+
+    Raised by :func:`run_trial` where the trial ran (a worker, perhaps), so
+    that the sweep does not record it.
+    """
+
+    def __init__(self, index: int, signum: int) -> None:
+        super().__init__(index, signum)
+        self.index, self.signum = index, signum
+
+    def __str__(self) -> str:
+        return f"trial {self.index} was interrupted by signal {self.signum}"
 
 
 # ------------------------------------------------------------------ results
@@ -187,6 +212,19 @@ def sweep(
         raise ValueError(f"n_jobs must be a whole number other than 0 (-1: every core), got {n_jobs!r}")
     trials, varying = make_trials(base, grid=grid, random=random, ranges=ranges, seed=seed)
     out_path = None if out is None else experiment._check_out(os.fspath(out))
+    if out_path is None:
+        return _sweep(trials, varying, None, n_jobs, backend, scheduler, retrain_best, on_trial)
+    with claim(out_path, files=()) as folder:  # locked: a second sweep into it is refused
+        return _sweep(trials, varying, folder.path, n_jobs, backend, scheduler, retrain_best, on_trial)
+
+
+def _sweep(trials, varying, out_path, n_jobs, backend, scheduler, retrain_best, on_trial) -> SweepResult:
+    """:func:`sweep` once the trials are made and the folder claimed.
+
+    A signal (Ctrl-C, SIGTERM, SIGHUP) stops the sweep: a trial it stopped
+    is not recorded (a rerun trains it again, in full) and
+    :class:`~ranvier._signals.Interrupted` is raised.
+    """
     done, others = ({}, []) if out_path is None else _previous(out_path)
     rows: dict[int, dict] = {}
     pending = []
@@ -200,14 +238,16 @@ def sweep(
     client, own_client = _dask_client(scheduler) if backend == "dask" and pending else (None, False)
     try:
         if out_path is not None:
-            out_path.mkdir(parents=True, exist_ok=True)
             _write_rows(out_path, rows, others, varying)
-        for row in _execute(pending, n_jobs=n_jobs, backend=backend, client=client):
-            rows[row["trial"]] = row
-            if out_path is not None:
-                _write_rows(out_path, rows, others, varying)
-            if on_trial is not None:
-                on_trial(row, len(rows), len(trials))
+        with SignalGuard(), closing(_execute(pending, n_jobs=n_jobs, backend=backend, client=client)) as finished:
+            for row in finished:
+                rows[row["trial"]] = row
+                if out_path is not None:
+                    _write_rows(out_path, rows, others, varying)
+                if on_trial is not None:
+                    on_trial(row, len(rows), len(trials))
+    except TrialInterrupted as exc:  # a trial stopped by a signal: not a result
+        raise Interrupted(exc.signum) from None
     finally:
         if own_client:
             client.close()
@@ -217,7 +257,9 @@ def sweep(
     if retrain_best and best is not None:
         options = TrainOptions.from_dict({**best["options"], "verbose": 0,
                                           "out": None if out_path is None else str(out_path / "best")})
-        result.best_run = experiment.run(options)
+        result.best_run = experiment.run(options, overwrite=True)  # best/ is the sweep's own
+        if result.best_run.signal is not None:
+            raise Interrupted(result.best_run.signal)
     if out_path is not None and {"lr", "reg"} <= set(varying):
         plot_heatmap(ordered, out_path / "heatmap.png", x="lr", y="reg")
     return result
@@ -237,10 +279,14 @@ def make_trials(base: TrainOptions, *, grid: Mapping[str, Sequence] | None = Non
         if not grid:
             raise ValueError("nothing to sweep: give a grid (--grid NAME=V1,V2) or a random search "
                              "(--random N --range NAME=LOW:HIGH:log)")
+        _check_grid_size(grid)
         combos = grid_trials(grid)
     else:
         if isinstance(random, bool) or not isinstance(random, int) or random < 1:
             raise ValueError(f"random must be a number of trials >= 1, got {random!r}")
+        if random > MAX_TRIALS:
+            raise ValueError(f"random={random:,} trials is more than a sweep runs (at most {MAX_TRIALS:,}); "
+                             "draw fewer (--random N)")
         both = sorted(set(grid) & set(ranges))
         if both:
             raise ValueError(f"option {both[0]!r} has both a grid and a range: give one")
@@ -256,6 +302,16 @@ def make_trials(base: TrainOptions, *, grid: Mapping[str, Sequence] | None = Non
             seen.add(key)
             trials.append((params, options))
     return trials, varying
+
+
+def _check_grid_size(grid: Mapping[str, Sequence]) -> None:
+    """Refuse a grid of more than :data:`MAX_TRIALS` combinations, saying how many it has."""
+    sizes = [len(v) for v in grid.values()]
+    total = math.prod(sizes)
+    if total > MAX_TRIALS:
+        shape = " x ".join(f"{len(v)} {k}" for k, v in grid.items())
+        raise ValueError(f"the grid has {total:,} combinations ({shape}); a sweep runs at most {MAX_TRIALS:,} "
+                         "trials: give fewer values, or draw some of the combinations with --random N")
 
 
 def grid_trials(grid: Mapping[str, Sequence]) -> list[dict]:
@@ -415,10 +471,46 @@ def _dask_client(scheduler: Any):
                              "or a running distributed.Client") from None
     if not isinstance(scheduler, str):
         raise TypeError(f"scheduler must be an address such as tcp://HOST:8786 or a distributed.Client, got {scheduler!r}")
+    seconds = DASK_CONNECT_SECONDS
+    tic = time.monotonic()
+    problem = _probe(scheduler, seconds)
+    if problem is None:
+        try:
+            return distributed.Client(scheduler, timeout=f"{seconds:g}s", set_as_default=False), True
+        except Exception as exc:  # noqa: BLE001 - whatever answered is not a scheduler
+            problem = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+    raise ValueError(f"cannot reach the Dask scheduler at {scheduler!r} (gave up after {time.monotonic() - tic:.1f} s: "
+                     f"{problem}); start it (dask scheduler) or check the address")
+
+
+def _probe(address: str, seconds: float) -> str | None:
+    """Why a Dask connection to ``address`` fails within ``seconds``, or None when it opens.
+
+    A check before making a client: ``distributed.Client`` waits without end
+    on a server that accepts the connection and never answers.  Skipped
+    (None) when an event loop is already running in this thread.
+    """
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def handshake():
+        comm = await asyncio.wait_for(connect(address, timeout=seconds), seconds)
+        await comm.close()
+
     try:
-        return distributed.Client(scheduler, timeout="10s", set_as_default=False), True
-    except OSError as exc:
-        raise ValueError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
+        asyncio.get_running_loop()
+        return None
+    except RuntimeError:
+        pass
+    try:
+        asyncio.run(handshake())
+    except (asyncio.TimeoutError, TimeoutError):
+        return "no answer"
+    except Exception as exc:  # noqa: BLE001 - a refused connection, an unknown host, a bad address, ...
+        text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return f"{type(exc).__name__}: {' '.join(text.split())[:200]}"
+    return None
 
 
 def run_trial(index: int, params: dict, options: dict, *, blas_threads: int | None = 1) -> dict:
@@ -443,7 +535,12 @@ def run_trial(index: int, params: dict, options: dict, *, blas_threads: int | No
     tic = time.perf_counter()
     with limits, warnings.catch_warnings():
         warnings.simplefilter("ignore", DivergenceWarning)
-        result = experiment.run(TrainOptions.from_dict({**options, "out": None, "verbose": 0}))
+        try:
+            result = experiment.run(TrainOptions.from_dict({**options, "out": None, "verbose": 0}))
+        except Interrupted as exc:
+            raise TrialInterrupted(index, exc.signum) from None
+        if result.signal is not None:  # stopped part way: not this trial's result
+            raise TrialInterrupted(index, result.signal)
         data, model = result.dataset, result.model
         train_loss, train_acc = evaluate(model, data.X_train, data.y_train)
         val_loss, val_acc = (None, None) if data.X_val is None else evaluate(model, data.X_val, data.y_val)

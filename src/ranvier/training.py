@@ -24,6 +24,11 @@ What the history reports
 the batch loss and accuracy, measured before each update (as Keras does);
 ``val_loss`` and ``val_accuracy`` are measured on the validation data after
 the epoch.  Losses are the full objective: data loss plus the L2 term.
+The best epoch is judged on the parameters it ended with: by the validation
+metrics, or, when the monitor is a training metric (no validation data), by
+the training data evaluated once more after the epoch (the step means above
+were measured on other parameters); parameters that are not all finite are
+never kept as the best.
 """
 
 from __future__ import annotations
@@ -488,23 +493,28 @@ def evaluate(model, X: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> tup
     return _evaluate(model, X, y, batch_size)
 
 
-def _evaluate(model, X, y: np.ndarray, batch_size: int = 2000) -> tuple[float, float | None]:
-    """evaluate() for checked data, in evaluation mode (no dropout, running statistics), the mode restored."""
+def _evaluate(model, X, y: np.ndarray, batch_size: int = 2000,
+              workspaces: dict[int, Any] | None = None) -> tuple[float, float | None]:
+    """evaluate() for checked data, in evaluation mode (no dropout, running statistics), the mode restored.
+
+    ``workspaces`` (chunk size -> workspace) may be kept by a caller that evaluates again and again.
+    """
     training = getattr(model, "training", False)
     if training:
         model.eval()
     try:
-        return _evaluate_chunks(model, X, y, batch_size)
+        return _evaluate_chunks(model, X, y, batch_size, workspaces)
     finally:
         if training:
             model.train()
 
 
-def _evaluate_chunks(model, X, y: np.ndarray, batch_size: int) -> tuple[float, float | None]:
+def _evaluate_chunks(model, X, y: np.ndarray, batch_size: int,
+                     workspaces: dict[int, Any] | None) -> tuple[float, float | None]:
     # X of the model's dtype, or _Rows of it; y as _check_data makes it
     m = len(X)
     total_loss, correct = 0.0, 0
-    workspaces: dict[int, Any] = {}
+    workspaces = {} if workspaces is None else workspaces
     for start in range(0, m, batch_size):
         yb = y[start : start + batch_size]
         k = len(yb)
@@ -653,15 +663,17 @@ class _Loop:
                     reason = self._epoch(epoch) or reason
                     if t.stop_training:
                         break
-            except KeyboardInterrupt:  # a second Ctrl-C, or one outside the main thread
+            except KeyboardInterrupt as exc:  # a second signal, or a Ctrl-C outside the main thread
                 self.interrupted = True
-                reason = f"interrupted (Ctrl-C) during epoch {self.p.epoch + 1}"
+                if self.stop_signal is None:
+                    self.stop_signal = getattr(exc, "signum", 2)  # 2: SIGINT, a Ctrl-C
+                reason = f"interrupted ({_how(self)}) during epoch {self.p.epoch + 1}"
             finally:
                 self.progress.close()
                 if self.reader is not None:
                     self._stop_streaming()
         if self.interrupted and not reason.startswith("interrupted"):
-            reason = f"interrupted (Ctrl-C) after epoch {self.p.epoch}"
+            reason = f"interrupted ({_how(self)}) after epoch {self.p.epoch}"
         self.history.seconds += time.perf_counter() - start
         if isinstance(self.model, Sequential):
             self.model.eval()  # a trained network is for predicting
@@ -700,7 +712,7 @@ class _Loop:
             for cb in t.callbacks:
                 cb.on_step_end(t, step + 1, {"loss": loss, "lr": lr})
             if self.interrupted:
-                return f"interrupted (Ctrl-C) after step {step + 1}, in epoch {epoch}"
+                return f"interrupted ({_how(self)}) after step {step + 1}, in epoch {epoch}"
             if t.stop_training:
                 return f"stopped by a callback at step {step + 1}"
         logs = self._end_epoch(epoch, sum_loss / self.m, correct / self.m if self.classify else None, lr, tic)
@@ -708,7 +720,7 @@ class _Loop:
         for cb in t.callbacks:
             cb.on_epoch_end(t, epoch, logs)
         if t.stop_training:
-            return f"interrupted (Ctrl-C) after epoch {epoch}" if self.interrupted else f"stopped by a callback after epoch {epoch}"
+            return f"interrupted ({_how(self)}) after epoch {epoch}" if self.interrupted else f"stopped by a callback after epoch {epoch}"
         return self._early_stop(epoch)
 
     def _l2(self) -> dict[str, float] | None:
@@ -831,8 +843,8 @@ class _Loop:
         for key, value in logs.items():
             h.epoch[key].append(value)
         self.progress.end_epoch(epoch, logs)
-        value = logs[self.monitor]
-        if value is not None and self._better(value):
+        value = self._judged(logs)
+        if value is not None and self._better(value) and all(all_finite(p) for p in self.model.params.values()):
             self.p.best_value = value
             h.best_epoch = epoch
             for name, p in self.model.params.items():
@@ -840,6 +852,21 @@ class _Loop:
             for name, b in getattr(self.model, "buffers", {}).items():
                 np.copyto(self.p.best_buffers[name], b)
         return logs
+
+    def _judged(self, logs: dict) -> float | None:
+        """The monitored value of the parameters as they are now, at the epoch's end.
+
+        Validation metrics are measured on these parameters.  The history's
+        training loss and accuracy are means over the epoch's steps, each
+        taken before its update, so they judge no single set of parameters
+        (after a blow-up in the last step, not these): a training monitor
+        evaluates the training data once more, on these parameters.
+        """
+        if self.monitor.startswith("val_") or not (self.t.restore_best or self.t.early_stopping):
+            return logs[self.monitor]  # (without restoring or stopping early, "best" only guards a blow-up)
+        X = self.X if self.rows is None else _Rows(self.X, self.rows)
+        loss, accuracy = _evaluate(self.model, X, self.y, workspaces=self.__dict__.setdefault("_train_eval", {}))
+        return loss if self.monitor == "loss" else accuracy
 
     def _better(self, value: float) -> bool:
         if not math.isfinite(value):
@@ -859,13 +886,20 @@ class _Loop:
 
     def _finish(self, reason: str) -> None:
         h = self.history
+        if not h.diverged and not all(all_finite(p) for p in self.model.params.values()):
+            # the last updates blew up with no step after them to see it: diverged all the same
+            h.diverged = True
+            reason = (f"training diverged in its last step (step {len(h.step_loss)}): the parameters became NaN or "
+                      f"infinite; try a smaller learning rate ({reason})")
+            warnings.warn(reason, DivergenceWarning, stacklevel=4)
         restore = self.t.restore_best or h.diverged
         if restore and (h.best_epoch is not None or h.diverged):
             for name, p in self.model.params.items():
                 np.copyto(p, self.p.best_params[name])
             for name, b in getattr(self.model, "buffers", {}).items():
                 np.copyto(b, self.p.best_buffers[name])
-            where = f"epoch {h.best_epoch}" if h.best_epoch else "the start (no epoch finished)"
+            where = (f"epoch {h.best_epoch}" if h.best_epoch else "the start (no epoch finished)" if not h.n_epochs
+                     else "the start (no epoch ended with finite, better parameters)")
             reason += f"; restored the parameters of {where}"
         elif not restore:
             h.best_epoch = None
@@ -897,42 +931,61 @@ def _check_same_data(saved: dict | None, now: dict | None) -> None:
     )
 
 
+def _how(loop: "_Loop") -> str:
+    """The words for what interrupted the loop: ``Ctrl-C``, ``SIGTERM``, ``SIGHUP``."""
+    from ._signals import describe
+
+    return describe(loop.stop_signal)
+
+
 class _StopOnInterrupt:
-    """While training, a first Ctrl-C ends the run after the current step.
+    """While training, a first Ctrl-C, SIGTERM or SIGHUP ends the run after the current step.
 
     The step in progress finishes (so no parameter is left half updated),
-    the best parameters are restored and ``fit`` returns normally; a second
-    Ctrl-C interrupts at once.  Only the main thread can handle signals:
-    elsewhere a Ctrl-C arrives as KeyboardInterrupt, caught by the loop.
+    the best parameters are restored and ``fit`` returns normally, with the
+    signal in ``trainer.stop_signal`` (None when no signal stopped it); a
+    second signal interrupts at once (:class:`ranvier._signals.Interrupted`,
+    a KeyboardInterrupt).  A signal that is ignored (``nohup``) stays
+    ignored.  Only the main thread can handle signals: elsewhere a Ctrl-C
+    arrives as KeyboardInterrupt, caught by the loop.
     """
 
     def __init__(self, loop: "_Loop") -> None:
         self.loop = loop
-        self.previous = None
+        self.previous: dict = {}
 
     def __enter__(self) -> "_StopOnInterrupt":
         import signal
         import threading
 
+        from ._signals import STOP_SIGNALS
+
+        self.loop.stop_signal = self.loop.t.stop_signal = None
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.getsignal(signal.SIGINT)
-            signal.signal(signal.SIGINT, self._handle)
+            for s in STOP_SIGNALS:
+                previous = signal.getsignal(s)
+                if previous is not signal.SIG_IGN:
+                    self.previous[s] = previous
+                    signal.signal(s, self._handle)
         return self
 
     def _handle(self, signum, frame) -> None:
-        import signal
+        from ._signals import Interrupted
 
         if self.loop.interrupted:
-            raise KeyboardInterrupt
+            raise Interrupted(signum)
         self.loop.interrupted = True
+        self.loop.stop_signal = self.loop.t.stop_signal = signum
         self.loop.t.stop_training = True
-        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def __exit__(self, *exc) -> None:
         import signal
 
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        if self.loop.stop_signal is not None:
+            self.loop.t.stop_signal = self.loop.stop_signal
+        for s, handler in self.previous.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        self.previous.clear()
 
 
 class Checkpoint(Callback):
