@@ -37,7 +37,8 @@ def table_rows(path, saved, *, target: str | None = None, need_target: bool = Fa
     ignored); without saved feature names the table must hold exactly the
     model's inputs plus, optionally, the target column.  The target column
     (``target``, else the training's, else the one column that is not a
-    feature) gives the labels; it is ignored when ``need_target`` is False.
+    feature, else the one whose every value is a class name of the model)
+    gives the labels; it is ignored when ``need_target`` is False.
     """
     from .datasets.files import _number, _read_rows
 
@@ -57,8 +58,11 @@ def table_rows(path, saved, *, target: str | None = None, need_target: bool = Fa
         raise DataFormatError(f"{p}: no column {missing[0]!r}, which the model takes"
                               f"{f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''}; "
                               f"the columns are {', '.join(map(repr, header))}")
-    if target is None:
+    if target is None:  # the one other column, or the one whose every value is a class of the model
         rest = [h for h in header if h not in features]
+        if len(rest) > 1 and saved.class_names:
+            known = set(saved.class_names)
+            rest = [h for h in rest if all(row[header.index(h)].strip() in known for row in rows)]
         target = rest[0] if len(rest) == 1 else None
     if need_target and (target is None or target not in header):
         raise DataFormatError(f"{p}: no label column{f' {target!r}' if target else ''}; name it with --target "
