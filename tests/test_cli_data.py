@@ -255,3 +255,13 @@ def test_export_without_onnx_names_the_extra(iris_run, capsys, monkeypatch):
     assert capsys.readouterr().err == ("ranvier: error: ONNX export needs the onnx package: "
                                        "pip install 'ranvier[export]'\n")
     assert not (tmp / "none.onnx").exists()
+
+
+def test_sweep_and_lr_find_take_a_csv(iris_run, tmp_path, capsys, monkeypatch):
+    tmp, _ = iris_run
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", "--data", str(tmp / "iris.csv"), "--grid", "lr=0.01,0.1", "--epochs", "2", "--n-jobs", "1",
+                 "--out", "s"]) == 0
+    assert (tmp_path / "s" / "best" / "model.npz").exists()
+    assert main(["lr-find", "--data", str(tmp / "iris.csv"), "--steps", "20", "--batch-size", "16"]) == 0
+    assert [p.name.split("-lr-find-")[0] for p in (tmp_path / "runs").iterdir()] == ["iris"]
