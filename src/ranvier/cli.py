@@ -359,6 +359,48 @@ def _load_saved(path: str):
     return load_model(path)
 
 
+def _read_npy_inputs(path: str) -> np.ndarray:
+    """A ``.npy`` of real numbers, its header checked before anything is allocated (no pickle)."""
+    from ._arrayfile import ArrayFileError, read_npy
+
+    try:
+        return read_npy(path)
+    except ArrayFileError as exc:
+        raise UsageError(f"{path}: not a readable .npy file of numbers ({exc})") from None
+
+
+def _read_image(path: str, shape: tuple[int, ...]) -> np.ndarray:
+    import warnings
+
+    try:
+        from PIL import Image
+    except ImportError:
+        raise UsageError("reading image files needs Pillow: pip install pillow") from None
+    from ._arrayfile import format_bytes
+
+    limit = Image.MAX_IMAGE_PIXELS or 89_478_485
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+                if width * height > limit:  # checked before the pixels are decoded
+                    raise UsageError(
+                        f"{path}: the image is {width}x{height} pixels ({width * height / 1e6:.0f} Mpx), over the "
+                        f"limit of {limit / 1e6:.0f} Mpx; decoding it would need {format_bytes(width * height * 4)}"
+                        f" (a decompression bomb?)")
+                img = img.convert("RGB" if len(shape) == 3 else "L")  # resized as the training read images:
+                img = img.resize((shape[1], shape[0]), Image.Resampling.BILINEAR)
+                arr = np.asarray(img, dtype=np.float32)
+    except UsageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UsageError(f"{path}: the image is too large to decode safely ({exc})") from None
+    except Exception as exc:  # noqa: BLE001  a decoder of untrusted bytes: any failure means "not an image"
+        raise UsageError(f"{path}: not a readable image ({type(exc).__name__}: {exc})") from None
+    return arr.reshape(-1)
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     saved = _load_saved(args.model)
     model, meta, s = saved.model, saved.metadata, saved.summary

@@ -283,13 +283,10 @@ def read_inputs(paths: list[str], saved, *, resize: bool = True, layout: str | N
 
 
 def _npy_inputs(path: str, saved, resize: bool, layout: str | None):
-    from ._arrayfile import ArrayFileError, read_npy
     from ._owninputs import image_arrays
+    from .cli import _read_npy_inputs
 
-    try:
-        X = read_npy(path)
-    except ArrayFileError as exc:
-        raise UsageError(f"{path}: not a readable .npy file of numbers ({exc})") from None
+    X = _read_npy_inputs(path)
     n, shape = saved.model.n_features, saved.image_shape
     if shape and len(shape) in (2, 3) and (X.ndim > 2 or X.shape == tuple(shape)):
         X = image_arrays(X, shape, path, resize=resize, layout=layout, note=_note)
@@ -324,8 +321,9 @@ def _image_files(files, shape, resize: bool) -> np.ndarray:
         _note(f"{f}: resized from {s[0]}x{s[1]} to the model's {shape[0]}x{shape[1]} (bilinear)")
     if len(other) > 5:
         _note(f"... and {len(other) - 5} more images resized")
-    color = "rgb" if len(shape) == 3 else "grey"
-    return images.read_images(files, tuple(shape[:2]), color).reshape(len(files), -1).astype(np.float32)
+    from .cli import _read_image
+
+    return np.stack([_read_image(str(f), tuple(shape)) for f in files])
 
 
 # ------------------------------------------------------------------ export
