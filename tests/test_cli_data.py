@@ -265,3 +265,23 @@ def test_sweep_and_lr_find_take_a_csv(iris_run, tmp_path, capsys, monkeypatch):
     assert (tmp_path / "s" / "best" / "model.npz").exists()
     assert main(["lr-find", "--data", str(tmp / "iris.csv"), "--steps", "20", "--batch-size", "16"]) == 0
     assert [p.name.split("-lr-find-")[0] for p in (tmp_path / "runs").iterdir()] == ["iris"]
+
+
+def test_feature_names_are_checked_on_load_and_escaped_when_printed(tmp_path, capsys):
+    net = rv.MLP((2, 3), seed=0)
+    rv.save_model(tmp_path / "m.npz", net, feature_names=["a\x1b[31m", "b"])
+    assert rv.load_model(tmp_path / "m.npz").feature_names == ["a\x1b[31m", "b"]
+    assert main(["info", str(tmp_path / "m.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "features: a" in out
+    with pytest.raises(ValueError, match="feature_names has 1 names but the model takes 2 inputs"):
+        rv.save_model(tmp_path / "x.npz", net, feature_names=["a"])
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    key = next(k for k in arrays if "meta" in k)
+    meta = json.loads(arrays[key].tobytes())
+    meta["feature_names"] = ["a", "a"]
+    arrays[key] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(rv.ModelFileError, match="feature_names must be 2 distinct strings"):
+        rv.load_model(tmp_path / "bad.npz")

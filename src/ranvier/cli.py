@@ -284,7 +284,8 @@ def _cmd_lr_find(args: argparse.Namespace) -> int:
 
 # the options of a range test that 'ranvier train' must repeat to train what was tested
 _RANGE_TEST_OPTIONS = ("data_dir", "val_split", "preprocess", "n_train", "model", "hidden", "activation", "loss",
-                       "init", "reg", "momentum", "weight_decay", "batch_size", "seed", "dtype")
+                       "init", "reg", "momentum", "weight_decay", "batch_size", "seed", "dtype",
+                       "test_split", "target", "labels", "image_size", "color")
 
 
 def _train_command(options, lr: float, config: str | None) -> str:
@@ -369,7 +370,8 @@ def _read_npy_inputs(path: str) -> np.ndarray:
         raise UsageError(f"{path}: not a readable .npy file of numbers ({exc})") from None
 
 
-def _read_image(path: str, shape: tuple[int, ...]) -> np.ndarray:
+def _read_image(path: str, shape: tuple[int, ...], sizes: list | None = None) -> np.ndarray:
+    """One image file as a flat float32 row of ``shape`` (resized); its own (height, width) appended to ``sizes``."""
     import warnings
 
     try:
@@ -384,6 +386,8 @@ def _read_image(path: str, shape: tuple[int, ...]) -> np.ndarray:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 width, height = img.size
+                if sizes is not None:
+                    sizes.append((height, width))
                 if width * height > limit:  # checked before the pixels are decoded
                     raise UsageError(
                         f"{path}: the image is {width}x{height} pixels ({width * height / 1e6:.0f} Mpx), over the "

@@ -302,16 +302,11 @@ def _npy_inputs(path: str, saved, resize: bool, layout: str | None):
 
 
 def _image_files(files, shape, resize: bool) -> np.ndarray:
-    from pathlib import Path
+    """Image files as rows of the model's ``shape``, each of another size resized with a note (or refused)."""
+    from .cli import _read_image
 
-    from .datasets import images
-
-    try:
-        from PIL import Image  # noqa: F401
-    except ImportError:
-        raise UsageError("reading image files needs Pillow: pip install pillow") from None
-    files = [Path(f) for f in files]
-    sizes, _ = images.probe(files)
+    sizes: list = []
+    rows = np.stack([_read_image(str(f), tuple(shape), sizes) for f in files])
     other = [(f, s) for f, s in zip(files, sizes) if s != tuple(shape[:2])]
     if other and not resize:
         f, s = other[0]
@@ -321,9 +316,7 @@ def _image_files(files, shape, resize: bool) -> np.ndarray:
         _note(f"{f}: resized from {s[0]}x{s[1]} to the model's {shape[0]}x{shape[1]} (bilinear)")
     if len(other) > 5:
         _note(f"... and {len(other) - 5} more images resized")
-    from .cli import _read_image
-
-    return np.stack([_read_image(str(f), tuple(shape)) for f in files])
+    return rows
 
 
 # ------------------------------------------------------------------ export
