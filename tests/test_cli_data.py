@@ -285,3 +285,18 @@ def test_feature_names_are_checked_on_load_and_escaped_when_printed(tmp_path, ca
     np.savez(tmp_path / "bad.npz", **arrays)
     with pytest.raises(rv.ModelFileError, match="feature_names must be 2 distinct strings"):
         rv.load_model(tmp_path / "bad.npz")
+
+
+def test_grey_images_with_a_channel_axis_are_read(tmp_path, capsys):
+    net = rv.MLP((16, 4, 2), seed=0)
+    rv.save_model(tmp_path / "m.npz", net, image_shape=(4, 4), class_names=["a", "b"])
+    images = np.random.default_rng(0).normal(size=(3, 4, 4))
+    np.save(tmp_path / "c1.npy", images[:, None])
+    np.save(tmp_path / "plain.npy", images)
+    capsys.readouterr()
+    assert main(["predict", str(tmp_path / "m.npz"), str(tmp_path / "plain.npy"), "--proba"]) == 0
+    plain = capsys.readouterr().out
+    assert main(["predict", str(tmp_path / "m.npz"), str(tmp_path / "c1.npy"), "--proba"]) == 0
+    cap = capsys.readouterr()
+    assert "as channels-first (m, 1, h, w)" in cap.err
+    assert cap.out.replace("c1.npy", "plain.npy") == plain

@@ -126,6 +126,11 @@ def image_arrays(X: np.ndarray, shape: tuple[int, ...], where: str, *, resize: b
     shape = tuple(shape)
     if X.ndim == len(shape):  # one image
         X = X[None]
+    if len(shape) == 2 and X.ndim == 4 and 1 in (X.shape[1], X.shape[3]):  # grey with a channel axis of 1
+        axis = 3 if X.shape[3] == 1 else 1
+        if axis == 1:
+            note(f"{where}: read the grey images of shape {X.shape} as channels-first (m, 1, h, w)")
+        X = X.reshape(X.shape[0], *(d for i, d in enumerate(X.shape[1:], start=1) if i != axis))
     if X.ndim != len(shape) + 1:
         raise DataFormatError(f"{where}: expected images of shape {shape} (or a batch of them), got shape {X.shape}")
     if len(shape) == 3:
