@@ -335,7 +335,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.output is not None:
             to_onnx(saved, args.output)
             print(f"wrote {printable(args.output)}: input 'x' (batch, {saved.model.n_features}) raw, "
-                  f"outputs 'scores'{' and probabilities' if saved.model.loss_name == 'softmax' else ''}")
+                  "outputs 'scores'" + (" and 'probabilities'" if saved.model.loss_name == "softmax" else ""))
         if args.torch is not None:
             to_torch_state_dict(saved, args.torch)
             print(f"wrote {printable(args.torch)}: the state_dict of ranvier.export.torch_module(model) "
