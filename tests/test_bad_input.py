@@ -466,3 +466,47 @@ def test_kernel_memory_files_are_parsed(tmp_path):
     assert _read_numbers(str(tmp_path / "memory.max")) == {}
     assert _read_numbers(str(tmp_path / "memory.current")) == {"": 123456}
     assert _read_numbers(str(tmp_path / "missing")) == {}
+
+
+def setup_own_files(tmp):
+    (tmp / "words.csv").write_text("a,b,label\n1,2,x\n3,tall,y\n")
+    (tmp / "ok.csv").write_text("a,b,label\n1,2,x\n3,4,y\n")
+    (tmp / "pics" / "cat").mkdir(parents=True)
+    (tmp / "pics" / "dog").mkdir()
+    (tmp / "pics" / "cat" / "notes.txt").write_text("not an image")
+    import numpy as np
+
+    np.save(tmp / "X.npy", np.zeros((4, 2)))
+
+
+CLI_CASES_16 = [
+    (["train", "--data", "words.csv"], "words.csv: column 'b', row 3: 'tall' is not a number; feature columns must be "
+     "numeric (or name the label column with --target)"),
+    (["train", "--data", "ok.csv", "--target", "species"], "ok.csv: no column 'species'; the columns are 'a', 'b', "
+     "'label'"),
+    (["train", "--data", "pics/"], "pics/cat (class 'cat') holds no images (.png, .jpg, .jpeg, .bmp, .gif, .tif, "
+     ".tiff, .webp, .ppm, .pgm)"),
+    (["train", "--data", "X.npy"], "X.npy holds inputs only: name the file of labels too (labels=..., --labels y.npy "
+     "on the command line)"),
+    (["train", "--data", "digits", "--target", "label"], "target apply to data of one's own (a path), not to the "
+     "data set 'digits'"),
+    (["train", "--data", "ok.csv", "--image-size", "3y4"], "option 'image_size' must be HEIGHTxWIDTH such as 32x32, "
+     "got '3y4'"),
+    (["train", "--data", "missing.csv"], "no such file or folder: missing.csv"),
+    (["export", "missing.npz"], "name the file to write: ranvier export MODEL model.onnx (or --torch state_dict.pt)"),
+    (["export", "missing.npz", "m.pt"], "'m.pt': the ONNX file's name must end in .onnx (use --torch FILE.pt for "
+     "PyTorch)"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), CLI_CASES_16, ids=[" ".join(c[0][:4]) for c in CLI_CASES_16])
+def test_cli_error_lines_of_own_data(argv, message, capsys, tmp_path, monkeypatch):
+    from ranvier.cli import main
+
+    setup_own_files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"ranvier: error: {message}\n"
+    assert captured.out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["X.npy", "ok.csv", "pics", "words.csv"]  # nothing written

@@ -97,3 +97,82 @@ def test_state_dict_file_loads_into_torch(tmp_path):
     with torch.no_grad():
         np.testing.assert_allclose(module(torch.from_numpy(X)).numpy(), net.scores(X), rtol=1e-5, atol=1e-6)
     assert set(state_dict(net)) == set(loaded)
+
+
+STACKS = [
+    "linear:48,batchnorm,relu,dropout:0.3,linear:10",
+    "linear:40,layernorm,tanh,dropout:0.2,linear:24,batchnorm,elu,linear:10",
+    "layernorm,linear:32,leaky_relu,batchnorm,linear:10",
+    "linear:32,sigmoid,linear:16,softplus,layernorm,linear:10",
+]
+
+
+def trained_stack(digits, layers, dtype="float32"):
+    from ranvier.nn import Sequential, parse_layers
+
+    net = Sequential(parse_layers(layers, 64, dtype=dtype, seed=0), loss="softmax", reg=1e-4)
+    rv.Trainer(net, "adam", lr=1e-2, epochs=2, batch_size=64, verbose=0).fit(digits.X_train, digits.y_train)
+    return net
+
+
+@pytest.mark.parametrize("layers", STACKS)
+def test_onnx_of_a_layer_stack_equals_ranvier_on_digits(digits, tmp_path, layers):
+    pytest.importorskip("onnx", reason="pip install 'ranvier[export]'")
+    net = trained_stack(digits, layers)
+    if "batchnorm" in layers:  # trained running statistics, far from the initial 0 and 1
+        assert any(np.abs(v).max() > 0.05 for k, v in net.buffers.items() if k.startswith("running_mean"))
+    rv.save_model(tmp_path / "m.npz", net, preprocessing=digits.preprocessor(), class_names=digits.class_names)
+    saved = rv.load_model(tmp_path / "m.npz")
+    to_onnx(saved, tmp_path / "m.onnx")
+    X = raw_digits()  # every one of the 1797 raw images, preprocessing in the graph
+    out = run_onnx(tmp_path / "m.onnx", X)
+    want = saved.model.scores(saved.prepare(X))
+    np.testing.assert_allclose(out["scores"], want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+    np.testing.assert_allclose(out["probabilities"], rv.softmax(want), atol=1e-5)
+    assert (out["scores"].argmax(axis=1) == want.argmax(axis=1)).mean() > 0.999
+
+
+def test_onnx_of_a_stack_uses_the_onnx_norm_operators(digits, tmp_path):
+    onnx = pytest.importorskip("onnx", reason="pip install 'ranvier[export]'")
+    net = trained_stack(digits, STACKS[1])
+    to_onnx(net, tmp_path / "m.onnx")
+    ops = [n.op_type for n in onnx.load(str(tmp_path / "m.onnx")).graph.node]
+    assert ops == ["Gemm", "LayerNormalization", "Tanh", "Gemm", "BatchNormalization", "Elu", "Gemm", "Identity",
+                   "Softmax"]  # dropout is the identity: no node
+
+
+@pytest.mark.parametrize("layers", STACKS)
+def test_torch_module_of_a_stack_computes_the_same_scores(digits, layers):
+    torch = pytest.importorskip("torch", reason="differential test; pip install torch==2.13.0")
+    net = trained_stack(digits, layers, dtype="float64")
+    module = torch_module(net)
+    assert not module.training
+    X = digits.X_test.astype(np.float64)
+    with torch.no_grad():
+        got = module(torch.from_numpy(X)).numpy()
+    np.testing.assert_allclose(got, net.scores(X), rtol=1e-11, atol=1e-11)
+
+
+def test_state_dict_keys_of_a_stack_follow_the_layer_indices(tmp_path):
+    torch = pytest.importorskip("torch", reason="differential test; pip install torch==2.13.0")
+    from ranvier.nn import Sequential, parse_layers
+
+    net = Sequential(parse_layers("linear:6,batchnorm,relu,dropout:0.5,linear:5,layernorm,linear:3", 4, seed=0))
+    net.buffers["running_mean1"][:] = np.arange(6)
+    net.buffers["running_var1"][:] = 2.0
+    net.eval()  # a new network is in training mode; the export computes what eval computes
+    to_torch_state_dict(net, tmp_path / "sd.pt")
+    loaded = torch.load(tmp_path / "sd.pt", weights_only=True)
+    assert list(loaded) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+                            "1.num_batches_tracked", "4.weight", "4.bias", "5.weight", "5.bias", "6.weight", "6.bias"]
+    np.testing.assert_array_equal(loaded["1.running_mean"].numpy(), np.arange(6))
+    np.testing.assert_array_equal(loaded["1.weight"].numpy(), net.params["gamma1"])
+    np.testing.assert_array_equal(loaded["5.bias"].numpy(), net.params["ln_beta2"])
+    np.testing.assert_array_equal(loaded["6.weight"].numpy(), net.params["W3"])
+    module = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.BatchNorm1d(6), torch.nn.ReLU(), torch.nn.Dropout(0.5),
+                                 torch.nn.Linear(6, 5), torch.nn.LayerNorm(5), torch.nn.Linear(5, 3))
+    module.load_state_dict(loaded)
+    module.eval()
+    X = np.random.default_rng(0).normal(size=(7, 4)).astype(np.float32)
+    with torch.no_grad():
+        np.testing.assert_allclose(module(torch.from_numpy(X)).numpy(), net.scores(X), rtol=1e-5, atol=1e-5)

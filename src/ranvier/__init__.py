@@ -37,6 +37,7 @@ from .optim import (
     get_schedule,
 )
 from .training import Callback, History, Trainer, evaluate
+from .metrics import evaluate_report
 from .io import ModelFileError, SavedModel, load_model, save_model
 from .datasets import DATASETS, Dataset, load_dataset
 from .xor import hand_network, least_squares_fit, train_xor, xor_data
@@ -81,6 +82,7 @@ __all__ = [
     "SoftmaxClassifier",
     "__version__",
     "evaluate",
+    "evaluate_report",
     "gd",
     "get_activation",
     "get_loss",

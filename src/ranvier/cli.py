@@ -132,12 +132,16 @@ def _add_run_options(tr) -> None:
     from .datasets import DATASETS
 
     g = tr.add_argument_group("data")
-    g.add_argument("--data", metavar="NAME", help=f"data set: {', '.join(DATASETS)} (default digits)")
+    g.add_argument("--data", metavar="NAME|FILE", help=f"data set: {', '.join(DATASETS)} (default digits), or a file of "
+                   "one's own: FILE.csv, FILE.tsv, FILE.npz, X.npy (with --labels) or DIR/ of class folders")
     g.add_argument("--data-dir", metavar="PATH", help="folder of the data files (cifar10, mnist, fashion-mnist)")
     g.add_argument("--val-split", type=_fraction, metavar="F", help="fraction held out for validation (default 0.1)")
     g.add_argument("--preprocess", metavar="STEPS", help="e.g. scale+center, standardize, none (default: the data set's own)")
     g.add_argument("--n-train", type=_positive_int, metavar="N", help="train on a subset of N examples")
     g.add_argument("--augment", choices=("none", "flip"), help="flip: mirror a random half of each batch's images (default none)")
+    from .cli_data import add_own_data_options
+
+    add_own_data_options(tr)
     g = tr.add_argument_group("model")
     g.add_argument("--model", choices=("linear", "mlp"), help="default mlp")
     g.add_argument("--hidden", type=_int_list, metavar="H1,H2,...", help="hidden layer widths (default 100)")
@@ -172,23 +176,9 @@ def _add_run_options(tr) -> None:
 
 
 def _add_model_parsers(sub) -> None:
-    ev = sub.add_parser("evaluate", help="accuracy, per-class accuracy and confusion matrix of a saved model",
-                        description="Evaluate a saved model on a split of a data set (the one it was trained "
-                        "on by default), with its saved preprocessing.")
-    ev.add_argument("model", metavar="MODEL", help="a model.npz written by 'ranvier train'")
-    ev.add_argument("--data", metavar="NAME", help="data set (default: the one the model was trained on)")
-    ev.add_argument("--data-dir", metavar="PATH", help="folder of the data files")
-    ev.add_argument("--split", choices=("test", "val", "train"), default="test", help="default test")
-    ev.set_defaults(handler=_cmd_evaluate)
+    from .cli_data import add_model_parsers
 
-    pr = sub.add_parser("predict", help="predict the classes of inputs in .npy or image files",
-                        description="Predict with a saved model. INPUT is a .npy file of raw inputs (one per row, "
-                        "or images of the model's shape) or image files (PNG, JPEG, ...).")
-    pr.add_argument("model", metavar="MODEL", help="a model.npz written by 'ranvier train'")
-    pr.add_argument("inputs", metavar="INPUT", nargs="+", help=".npy file or image files")
-    pr.add_argument("--top", type=_positive_int, default=3, help="classes to show per input (default 3)")
-    pr.set_defaults(handler=_cmd_predict)
-
+    add_model_parsers(sub)  # evaluate, predict, export
     info = sub.add_parser("info", help="describe a saved model", description="Print what a model file holds.")
     info.add_argument("model", metavar="MODEL", help="a model.npz written by 'ranvier train'")
     info.set_defaults(handler=_cmd_info)
@@ -242,7 +232,7 @@ def _train_or_resume(args: argparse.Namespace):
     made = []
     if options.out is None:  # a new folder, made atomically: runs started together never share one
         made = [] if os.path.isdir("runs") else ["runs"]
-        made.insert(0, str(unique_folder("runs", f"{options.data}-{options.model}-{time.strftime('%Y%m%d-%H%M%S')}")))
+        made.insert(0, str(unique_folder("runs", f"{_data_stem(options.data)}-{options.model}-{time.strftime('%Y%m%d-%H%M%S')}")))
         options.out = made[0]
     try:
         result = run(options, overwrite=overwrite)
@@ -256,6 +246,15 @@ def _train_or_resume(args: argparse.Namespace):
     return result, options.to_dict()
 
 
+def _data_stem(data: str) -> str:
+    """A run folder's name for the data: ``digits``, or ``iris`` for ``tables/iris.csv``."""
+    from pathlib import Path
+
+    from .datasets.own import is_own_data
+
+    return (Path(data.rstrip("/\\")).stem or "data") if is_own_data(data) else data
+
+
 def _cmd_lr_find(args: argparse.Namespace) -> int:
     from .experiment import find_lr
     from .runfolder import unique_folder
@@ -267,7 +266,7 @@ def _cmd_lr_find(args: argparse.Namespace) -> int:
                          "is for 'ranvier train'")
     options = _train_options(args, exclude=("start_lr", "end_lr", "steps", "overwrite"))
     if options.out is None:  # the picture and the numbers are always written, as the README says
-        options.out = str(unique_folder("runs", f"{options.data}-lr-find-{time.strftime('%Y%m%d-%H%M%S')}"))
+        options.out = str(unique_folder("runs", f"{_data_stem(options.data)}-lr-find-{time.strftime('%Y%m%d-%H%M%S')}"))
     result = find_lr(options, start_lr=args.start_lr, end_lr=args.end_lr, steps=args.steps,
                      overwrite=bool(args.overwrite))
     print(f"learning-rate range test: {len(result.lrs)} steps from {result.lrs[0]:.3g} to {result.lrs[-1]:.3g} "
@@ -285,7 +284,8 @@ def _cmd_lr_find(args: argparse.Namespace) -> int:
 
 # the options of a range test that 'ranvier train' must repeat to train what was tested
 _RANGE_TEST_OPTIONS = ("data_dir", "val_split", "preprocess", "n_train", "model", "hidden", "activation", "loss",
-                       "init", "reg", "momentum", "weight_decay", "batch_size", "seed", "dtype")
+                       "init", "reg", "momentum", "weight_decay", "batch_size", "seed", "dtype",
+                       "test_split", "target", "labels", "image_size", "color")
 
 
 def _train_command(options, lr: float, config: str | None) -> str:
@@ -360,101 +360,6 @@ def _load_saved(path: str):
     return load_model(path)
 
 
-def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .datasets import load_dataset
-    from .training import evaluate
-
-    saved = _load_saved(args.model)
-    opts = saved.summary.get("options", {})
-    name = args.data or opts.get("data")
-    if name is None:
-        raise UsageError("the model file does not say which data set it was trained on: pass --data")
-    data_dir = args.data_dir or opts.get("data_dir")
-    # the test split never depends on the training options; train and val are carved as in training
-    same_split = {} if args.split == "test" else {
-        "val_split": opts.get("val_split", 0.1), "seed": opts.get("seed", 0), "n_train": opts.get("n_train")}
-    data = load_dataset(name, data_dir, preprocess="none", **{"val_split": 0, **same_split})
-    X, y = {"test": (data.X_test, data.y_test), "val": (data.X_val, data.y_val),
-            "train": (data.X_train, data.y_train)}[args.split]
-    if X is None:
-        raise UsageError(f"{name} has no {args.split} split")
-    X = saved.prepare(X)
-    if X.shape[1] != saved.model.n_features:
-        raise UsageError(f"{name} has {X.shape[1]} features but the model takes {saved.model.n_features}")
-    if saved.class_names is not None and list(data.class_names) != list(saved.class_names):
-        raise UsageError(
-            f"{name}'s classes ({', '.join(data.class_names)[:60]}) are not the ones the model was trained on "
-            f"({', '.join(saved.class_names)[:60]}); evaluate it on the data set it was trained on"
-        )
-    _, acc = evaluate(saved.model, X, y)
-    pred = saved.model.predict(X)
-    names = [printable(n) for n in saved.class_names] if saved.class_names else [str(k) for k in range(saved.model.n_outputs)]
-    from sklearn.metrics import confusion_matrix
-
-    c = len(names)
-    confusion = confusion_matrix(y, pred, labels=np.arange(c))
-    print(f"{printable(args.model)} on {printable(name)} ({args.split} split, {len(y)} examples): accuracy {_pct(acc)}")
-    print("per-class accuracy:")
-    width = max(len(n) for n in names)
-    for k, n in enumerate(names):
-        total = confusion[k].sum()
-        print(f"  {n:<{width}}  {_pct(confusion[k, k] / total) if total else 'n/a':>8}  ({total} examples)")
-    print("confusion matrix (rows: true class, columns: predicted):")
-    cell = max(5, len(str(confusion.max())) + 1)
-    print(" " * (width + 2) + "".join(f"{k:>{cell}}" for k in range(c)))
-    for k, n in enumerate(names):
-        print(f"  {n:<{width}}" + "".join(f"{v:>{cell}}" for v in confusion[k]))
-    return 0
-
-
-def _cmd_predict(args: argparse.Namespace) -> int:
-    from .losses import softmax
-
-    saved = _load_saved(args.model)
-    labels, X = _read_inputs(args.inputs, saved)
-    scores = saved.model.scores(saved.prepare(X))
-    probs = softmax(scores) if saved.model.loss_name == "softmax" else None
-    names = [printable(n) for n in saved.class_names] if saved.class_names else [str(k) for k in range(saved.model.n_outputs)]
-    top = min(args.top, len(names))
-    for label, row, p in zip(labels, scores, probs if probs is not None else [None] * len(labels)):
-        order = np.argsort(-row)[:top]
-        if p is not None:
-            picks = ", ".join(f"{names[k]} {100 * p[k]:.1f}%" for k in order)
-        else:
-            picks = ", ".join(f"{names[k]} (score {row[k]:.3g})" for k in order)
-        print(f"{printable(label)}: {names[order[0]]}   [{picks}]")
-    return 0
-
-
-def _read_inputs(paths: list[str], saved) -> tuple[list[str], np.ndarray]:
-    n = saved.model.n_features
-    for p in paths:
-        if not os.path.isfile(p):
-            raise UsageError(f"no such input file: {p!r}")
-    npy = [p for p in paths if p.endswith(".npy")]
-    if npy:
-        if len(paths) > 1:
-            raise UsageError("pass one .npy file (its rows are the inputs), or image files")
-        X = _read_npy_inputs(paths[0])
-        if X.size == n:  # one input: a row, or one image of the model's shape
-            X = X.reshape(1, n)
-        elif X.ndim > 2 or (saved.image_shape and X.shape[1:] == tuple(saved.image_shape)):
-            X = X.reshape(len(X), -1)
-        expected = f"rows of {n} values" + (f" or images of shape {saved.image_shape}" if saved.image_shape else "")
-        if X.ndim != 2 or X.shape[1] != n or len(X) == 0:
-            raise UsageError(f"{paths[0]}: expected {expected}, got shape {X.shape}")
-        if not np.isfinite(X).all():
-            raise UsageError(f"{paths[0]}: the inputs contain NaN or infinity")
-        return [f"{paths[0]}[{i}]" for i in range(len(X))], X
-    shape = saved.image_shape
-    if shape is None or len(shape) not in (2, 3):
-        raise UsageError("this model was not trained on images: pass a .npy file of inputs")
-    images = np.stack([_read_image(p, shape) for p in paths])
-    if saved.pixel_max is not None:  # image files hold 0-255; the training data held 0-pixel_max
-        images *= saved.pixel_max / 255.0
-    return list(paths), images
-
-
 def _read_npy_inputs(path: str) -> np.ndarray:
     """A ``.npy`` of real numbers, its header checked before anything is allocated (no pickle)."""
     from ._arrayfile import ArrayFileError, read_npy
@@ -465,7 +370,8 @@ def _read_npy_inputs(path: str) -> np.ndarray:
         raise UsageError(f"{path}: not a readable .npy file of numbers ({exc})") from None
 
 
-def _read_image(path: str, shape: tuple[int, ...]) -> np.ndarray:
+def _read_image(path: str, shape: tuple[int, ...], sizes: list | None = None) -> np.ndarray:
+    """One image file as a flat float32 row of ``shape`` (resized); its own (height, width) appended to ``sizes``."""
     import warnings
 
     try:
@@ -480,12 +386,15 @@ def _read_image(path: str, shape: tuple[int, ...]) -> np.ndarray:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as img:
                 width, height = img.size
+                if sizes is not None:
+                    sizes.append((height, width))
                 if width * height > limit:  # checked before the pixels are decoded
                     raise UsageError(
                         f"{path}: the image is {width}x{height} pixels ({width * height / 1e6:.0f} Mpx), over the "
                         f"limit of {limit / 1e6:.0f} Mpx; decoding it would need {format_bytes(width * height * 4)}"
                         f" (a decompression bomb?)")
-                img = img.convert("RGB" if len(shape) == 3 else "L").resize((shape[1], shape[0]))
+                img = img.convert("RGB" if len(shape) == 3 else "L")  # resized as the training read images:
+                img = img.resize((shape[1], shape[0]), Image.Resampling.BILINEAR)
                 arr = np.asarray(img, dtype=np.float32)
     except UsageError:
         raise
@@ -506,6 +415,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print("  " + model.summary().replace("\n", "\n  "))
     if saved.class_names:
         print(f"  classes: {', '.join(map(printable, saved.class_names))}")
+    if saved.feature_names:
+        shown = ", ".join(map(printable, saved.feature_names[:20]))
+        print(f"  features: {shown}{f' ... ({len(saved.feature_names)} in all)' if len(saved.feature_names) > 20 else ''}")
     if saved.image_shape:
         print(f"  input images: {'x'.join(map(str, saved.image_shape))}")
     steps = (meta.get("preprocessing") or {}).get("steps") or []

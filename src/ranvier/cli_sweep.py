@@ -73,7 +73,7 @@ def add_parsers(sub) -> None:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from ._signals import Interrupted, describe, exit_status
-    from .cli import UsageError, _pct, _train_options
+    from .cli import UsageError, _data_stem, _pct, _train_options
     from .runfolder import unique_folder
     from .sweep import format_table, parse_grid, parse_range, sweep
 
@@ -90,7 +90,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                          "for the default folder")
     made = args.out is None
     if made:  # a new folder, made atomically: sweeps started together never share one
-        out = str(unique_folder("sweeps", f"{base.data}-{base.model}-{time.strftime('%Y%m%d-%H%M%S')}"))
+        out = str(unique_folder("sweeps", f"{_data_stem(base.data)}-{base.model}-{time.strftime('%Y%m%d-%H%M%S')}"))
     else:
         out = args.out
     quiet = bool(args.quiet)

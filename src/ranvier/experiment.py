@@ -27,7 +27,7 @@ from .models import MLP
 from .optim import get_optimizer, get_schedule
 from .training import Checkpoint, History, Trainer, _atomic_write_text, _json_safe, evaluate
 
-__all__ = ["RunResult", "TrainOptions", "find_lr", "resume", "run"]
+__all__ = ["RunResult", "TrainOptions", "find_lr", "load_data", "resume", "run"]
 
 MODELS = ("linear", "mlp")
 
@@ -96,6 +96,12 @@ class TrainOptions:
     checkpoint_every : int or None
         Write ``checkpoint.npz`` to ``out`` every this many epochs; a killed
         run continues with :func:`resume`.
+    test_split, target, labels, image_size, color
+        Data of one's own only (``data`` a path; see
+        :func:`ranvier.datasets.load_dataset`): the test fraction drawn from
+        the file (default 0.2 when it holds no test split), a table's label
+        column, the ``.npy`` of labels, ``(height, width)`` of the images of
+        a folder and ``"rgb"`` or ``"grey"``.
     out : str or None
         Output folder; nothing is written when None.
     verbose : int
@@ -134,6 +140,11 @@ class TrainOptions:
     n_train: int | None = None
     dtype: str = "float32"
     checkpoint_every: int | None = None
+    test_split: float | None = None
+    target: str | None = None
+    labels: str | None = None
+    image_size: tuple[int, int] | None = None
+    color: str | None = None
     out: str | None = None
     verbose: int = 1
 
@@ -157,6 +168,8 @@ class TrainOptions:
         """The options as JSON-friendly data."""
         out = dataclasses.asdict(self)
         out["hidden"] = list(self.hidden)
+        if self.image_size is not None:
+            out["image_size"] = list(self.image_size)
         return out
 
 
@@ -242,11 +255,8 @@ def run(options: TrainOptions, *, callbacks=(), resume_from: str | os.PathLike |
 
 def _run(options: TrainOptions, folder, guard, run_id: str, callbacks, resume_from) -> RunResult:
     """:func:`run` once its folder is claimed: data, model, training, files."""
-    from .datasets import load_dataset
-
     out = None if folder is None else folder.path
-    data = load_dataset(options.data, options.data_dir, val_split=options.val_split,
-                        preprocess=options.preprocess, seed=options.seed, n_train=options.n_train)
+    data = load_data(options)
     model = build_model(options, data.n_features, data.n_classes)
     if out is not None:
         _check_space(out, model, options)
@@ -326,11 +336,9 @@ def find_lr(options: TrainOptions, *, start_lr: float = 1e-6, end_lr: float = 10
 
 
 def _find_lr(options: TrainOptions, folder, start_lr: float, end_lr: float, steps: int):
-    from .datasets import load_dataset
     from .lr_finder import lr_range_test
 
-    data = load_dataset(options.data, options.data_dir, val_split=options.val_split,
-                        preprocess=options.preprocess, seed=options.seed, n_train=options.n_train)
+    data = load_data(options)
     model = build_model(options, data.n_features, data.n_classes)
     kwargs = {} if options.momentum is None else {"momentum": options.momentum}
     if options.weight_decay is not None:
@@ -345,6 +353,39 @@ def _find_lr(options: TrainOptions, folder, start_lr: float, end_lr: float, step
 
         plot_lr_finder(result, out / "lr_find.png", title=f"range test: {options.data}, {_describe(model)}, {options.optimizer}")
     return result
+
+
+_OWN_DATA_OPTIONS = ("test_split", "target", "labels", "image_size", "color")
+
+
+def load_data(options: TrainOptions):
+    """The :class:`~ranvier.datasets.Dataset` the options describe: a built-in set or a file of one's own.
+
+    The own-data options (``test_split``, ``target``, ``labels``, ``image_size``,
+    ``color``) are passed only when set, so a built-in set refuses them by name.
+    """
+    from .datasets import load_dataset
+
+    own = {k: getattr(options, k) for k in _OWN_DATA_OPTIONS if getattr(options, k) is not None}
+    return load_dataset(options.data, options.data_dir, val_split=options.val_split, preprocess=options.preprocess,
+                        seed=options.seed, n_train=options.n_train, **own)
+
+
+def _image_size(value: Any) -> tuple[int, int]:
+    """``(height, width)`` from ``"32x32"``, ``"32,32"``, ``32`` or ``[32, 32]``."""
+    if isinstance(value, str):
+        parts = value.lower().replace(",", "x").split("x")
+    elif isinstance(value, int) and not isinstance(value, bool):
+        parts = [value, value]
+    else:
+        parts = list(value) if isinstance(value, (list, tuple)) else [value]
+    try:
+        h, w = (int(v) for v in parts)
+    except (TypeError, ValueError):
+        raise ValueError(f"option 'image_size' must be HEIGHTxWIDTH such as 32x32, got {value!r}") from None
+    if h < 1 or w < 1 or any(isinstance(v, (bool, float)) for v in parts):
+        raise ValueError(f"option 'image_size' must be two positive integers such as 32x32, got {value!r}")
+    return h, w
 
 
 def _describe(model) -> str:
@@ -390,8 +431,8 @@ def build_model(options: TrainOptions, n_features: int, n_classes: int) -> MLP:
 # ---------------------------------------------------------------- internals
 _INT_OPTIONS = {"decay_every", "warmup", "batch_size", "epochs", "seed", "verbose"}
 _OPTIONAL_INT = {"early_stopping", "n_train", "checkpoint_every"}
-_FLOAT_OPTIONS = {"lr", "weight_decay", "decay", "reg", "val_split", "dropout"}
-_OPTIONAL = {"data_dir", "out", "momentum", "weight_decay", "layers"} | _OPTIONAL_INT
+_FLOAT_OPTIONS = {"lr", "weight_decay", "decay", "reg", "val_split", "dropout", "test_split"}
+_OPTIONAL = {"data_dir", "out", "momentum", "weight_decay", "layers", *_OWN_DATA_OPTIONS} | _OPTIONAL_INT
 _STR_OPTIONS = {"data", "model", "activation", "loss", "init", "optimizer", "schedule", "mode", "preprocess", "dtype",
                 "monitor", "augment", "layers"}
 
@@ -427,7 +468,9 @@ def _coerce(name: str, value: Any) -> Any:
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
             raise bad("a list of positive integers such as [100, 100]")
         return tuple(value)
-    if name in _STR_OPTIONS or name in ("data_dir", "out"):
+    if name == "image_size":
+        return _image_size(value)
+    if name in _STR_OPTIONS or name in ("data_dir", "out", "target", "labels", "color"):
         if not isinstance(value, str):
             raise bad("a string")
         return value
@@ -460,6 +503,8 @@ def _check(o: TrainOptions) -> None:
         raise ValueError("an mlp needs at least one hidden layer (--hidden 100); use --model linear for none")
     if not 0 <= o.val_split < 1:
         raise ValueError(f"val_split must be a fraction in [0, 1), got {o.val_split}")
+    if o.test_split is not None and not 0 <= o.test_split < 1:
+        raise ValueError(f"test_split must be a fraction in [0, 1), got {o.test_split}")
     if o.dtype not in ("float32", "float64"):
         raise ValueError(f"dtype must be float32 or float64, got {o.dtype!r}")
     _check_layer_options(o)
@@ -574,7 +619,8 @@ def _write(out: Path, model: MLP, data, history: History, summary: dict) -> None
     from .io import save_model
 
     save_model(out / "model.npz", model, class_names=data.class_names, preprocessing=data.preprocessor(),
-               image_shape=data.image_shape, summary=summary, pixel_max=data.pixel_max)
+               image_shape=data.image_shape, summary=summary, pixel_max=data.pixel_max,
+               feature_names=getattr(data, "feature_names", None))
     history.save(out / "history.json")
     _atomic_write_text(out / "summary.json", json.dumps(summary, indent=1))
     try:

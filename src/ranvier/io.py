@@ -69,6 +69,9 @@ class SavedModel:
         Training summary (accuracies, epochs, seconds, options, ...).
     metadata : dict
         The whole JSON document of the file.
+    feature_names : list of str or None
+        The input columns of a table the model was trained on, in the
+        model's order (``ranvier predict rows.csv`` picks them by name).
     """
 
     model: MLP
@@ -78,6 +81,7 @@ class SavedModel:
     summary: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
     pixel_max: float | None = None
+    feature_names: list[str] | None = None
 
     def prepare(self, X: np.ndarray) -> np.ndarray:
         """Apply the saved preprocessing (if any) to raw inputs, flattening images."""
@@ -102,6 +106,7 @@ def save_model(
     image_shape: tuple[int, ...] | None = None,
     summary: dict | None = None,
     pixel_max: float | None = None,
+    feature_names: list[str] | None = None,
 ) -> None:
     """Write a model file atomically.
 
@@ -119,11 +124,15 @@ def save_model(
         JSON-friendly training summary.
     pixel_max : float, optional
         The largest raw pixel value of image inputs (255, or 16 for digits).
+    feature_names : list of str, optional
+        One name per input (the columns of a table).
     """
     from . import __version__
 
     if class_names is not None and len(class_names) != model.n_outputs:
         raise ValueError(f"class_names has {len(class_names)} names but the model has {model.n_outputs} outputs")
+    if feature_names is not None and len(feature_names) != model.n_features:
+        raise ValueError(f"feature_names has {len(feature_names)} names but the model takes {model.n_features} inputs")
     metadata = {
         "format": FORMAT_NAME,
         "format_version": _format_version(model),
@@ -135,6 +144,8 @@ def save_model(
         "summary": summary or {},
         "pixel_max": None if pixel_max is None else float(pixel_max),
     }
+    if feature_names is not None:  # only when there are some: older readers see the file they know
+        metadata["feature_names"] = [str(c) for c in feature_names]
     arrays = {_PARAM + k: v for k, v in model.params.items()}
     arrays.update(_buffer_arrays(model))
     if preprocessing is not None:
@@ -197,6 +208,7 @@ def load_model(path: str | os.PathLike) -> SavedModel:
         summary=_summary(metadata.get("summary"), path),
         metadata=metadata,
         pixel_max=_pixel_max(metadata.get("pixel_max"), path),
+        feature_names=_feature_names(metadata.get("feature_names"), model, path),
     )
 
 
@@ -356,6 +368,16 @@ def _class_names(names, model: MLP, path: str) -> list[str] | None:
         return None
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or len(names) != model.n_outputs:
         raise ModelFileError(f"{path}: class_names must be {model.n_outputs} strings, got {names!r}")
+    return names
+
+
+def _feature_names(names, model: MLP, path: str) -> list[str] | None:
+    if names is None:
+        return None
+    ok = isinstance(names, list) and all(isinstance(n, str) and 0 < len(n) <= 200 for n in names)
+    if not ok or len(names) != model.n_features or len(set(names)) != len(names):
+        raise ModelFileError(f"{path}: feature_names must be {model.n_features} distinct strings, got "
+                             f"{str(names)[:80]!r}")
     return names
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from .losses import softmax_cross_entropy
 
-__all__ = ["ClassificationReport", "classification_report", "confusion_matrix", "top_k_accuracy"]
+__all__ = ["ClassificationReport", "classification_report", "confusion_matrix", "evaluate_report", "top_k_accuracy"]
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
@@ -158,3 +158,42 @@ def classification_report(scores: np.ndarray, y: np.ndarray, *, class_names: lis
         balanced_accuracy=float(recall[present].mean()),
         top_k={int(k): top_k_accuracy(scores, y, min(int(k), c)) for k in top_k}, log_loss=log_loss,
     )
+
+
+def evaluate_report(model, X: np.ndarray, y: np.ndarray, *, class_names: list[str] | None = None,
+                    top_k: tuple[int, ...] | None = None, batch_size: int = 2000) -> ClassificationReport:
+    """The :class:`ClassificationReport` of a model on prepared inputs, in evaluation mode.
+
+    :func:`ranvier.evaluate` gives the loss and the accuracy; this gives every
+    metric of :func:`classification_report`: per-class precision, recall, F1 and
+    support, macro and weighted averages, balanced accuracy, top-k accuracy
+    (default ``k = 5`` when there are more than 5 classes, none otherwise) and,
+    for softmax models, the log loss.
+
+    Parameters
+    ----------
+    model : MLP or Sequential
+    X : ndarray of shape (m, n)
+        Inputs already preprocessed (``SavedModel.prepare``).
+    y : ndarray of int of shape (m,)
+    class_names : list of str, optional
+    top_k : tuple of int, optional
+    batch_size : int, default 2000
+        Rows scored at a time.
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != model.n_features:
+        raise ValueError(f"X must have shape (m, {model.n_features}), got {X.shape}")
+    training = getattr(model, "training", False)
+    if training:
+        model.eval()
+    try:
+        scores = np.concatenate([model.scores(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]) \
+            if len(X) else np.empty((0, model.n_outputs))
+    finally:
+        if training:
+            model.train()
+    if top_k is None:
+        top_k = (5,) if model.n_outputs > 5 else ()
+    return classification_report(scores, y, class_names=class_names, top_k=top_k,
+                                 softmax_scores=model.loss_name == "softmax")

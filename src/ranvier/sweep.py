@@ -419,8 +419,9 @@ def _check_trial(o: TrainOptions) -> None:
     if o.val_split == 0:
         raise ValueError("a sweep scores trials on the validation split: val_split must be > 0")
     from .datasets import DATASETS
+    from .datasets.own import is_own_data
 
-    if o.data not in DATASETS:
+    if o.data not in DATASETS and not is_own_data(o.data):
         raise ValueError(f"unknown data set {o.data!r}; choose one of: {', '.join(DATASETS)}")
     experiment._optimizer(o)
     experiment._schedule(o, 1)
