@@ -461,6 +461,12 @@ class Trainer:
         from .checkpoint import read_checkpoint
 
         self._progress, extra = read_checkpoint(path, self)
+        for cb in self.callbacks:  # a callback that keeps state (ReduceLROnPlateau) continues where it was
+            state = self._progress.callback_state.get(type(cb).__name__)
+            if state is not None and hasattr(cb, "load_state_dict"):
+                cb.load_state_dict(state)
+                if getattr(cb, "sets_lr", False) and self._progress.lr is not None:
+                    self.optimizer.lr = self._progress.lr
         self.history = self._progress.history
         self._rng = self._progress.rng
         self._dropout_rng = self._progress.dropout_rng
@@ -629,6 +635,9 @@ class _Progress_State:
     data: dict | None = None
     dropout_rng: np.random.Generator | None = None  # the dropout masks' generator
     best_buffers: dict[str, np.ndarray] = field(default_factory=dict)  # running statistics of the best epoch
+    # the state of callbacks that keep one (ReduceLROnPlateau), by class name, and the learning rate then
+    callback_state: dict = field(default_factory=dict)
+    lr: float | None = None
 
 
 _READ_THREADS = 16  # threads that read the rows of a memory-mapped data set, a batch ahead
