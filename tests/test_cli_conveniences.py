@@ -85,3 +85,12 @@ def test_parse_class_weight():
     assert parse_class_weight("balanced") == "balanced"
     assert parse_class_weight("0:1,1:5") == {0: 1.0, 1: 5.0}
     assert parse_class_weight(None) is None
+
+
+def test_an_existing_or_homeless_log_is_refused_before_training(tmp_path, capsys):
+    (tmp_path / "old.csv").write_text("keep me\n")
+    assert main([*BASE, "--epochs", "1", "--out", str(tmp_path / "o"), "--log-csv", str(tmp_path / "old.csv")]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert (tmp_path / "old.csv").read_text() == "keep me\n"
+    assert main([*BASE, "--epochs", "1", "--out", str(tmp_path / "o"), "--log-csv", str(tmp_path / "no" / "l.csv")]) == 2
+    assert "does not exist" in capsys.readouterr().err

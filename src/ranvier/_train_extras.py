@@ -64,6 +64,12 @@ def _convenience_callbacks(o, resuming: bool) -> list:
     if o.log_csv is not None:
         from .loggers import CSVLogger
 
+        folder = os.path.dirname(os.path.abspath(o.log_csv))
+        if not os.path.isdir(folder):
+            raise ValueError(f"--log-csv {o.log_csv}: the folder {folder} does not exist; create it first")
+        if os.path.exists(o.log_csv) and not resuming:
+            raise ValueError(f"--log-csv {o.log_csv} exists; remove it or choose another file (--resume appends to it)")
+
         callbacks.append(CSVLogger(o.log_csv, append=resuming))
     if o.tensorboard is not None:
         from .loggers import TensorBoard
