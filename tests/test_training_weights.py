@@ -247,3 +247,31 @@ def test_threads_limit_blas_inside_the_loop_and_are_restored_after():
 def test_bad_threads_are_refused(bad):
     with pytest.raises(ValueError, match="threads"):
         Trainer(_net(), threads=bad)
+
+
+# ------------------------------------------------- plateau state in checkpoints
+def test_plateau_state_survives_a_checkpoint_bit_for_bit(tmp_path):
+    from ranvier.plateau import ReduceLROnPlateau
+    from ranvier.training import Checkpoint
+
+    X, y = _blobs(m=80)
+
+    def trainer(epochs, path=None):
+        cbs = [ReduceLROnPlateau("loss", factor=0.5, patience=0, threshold=0.05)]
+        if path is not None:
+            cbs.append(Checkpoint(path))
+        return Trainer(_net(), "sgd", lr=2.0, epochs=epochs, batch_size=20, verbose=0, restore_best=False,
+                       callbacks=cbs)
+
+    whole = trainer(6)
+    h = whole.fit(X, y)
+    assert min(h.epoch["lr"][3:]) < 2.0  # the plateau acts after the checkpoint
+    first = trainer(3, tmp_path / "c.npz")
+    first.fit(X, y)
+    again = trainer(6)
+    again.load_checkpoint(tmp_path / "c.npz")
+    assert again.callbacks[0].state_dict() == first.callbacks[0].state_dict()
+    h2 = again.fit(X, y)
+    assert h2.epoch["lr"] == h.epoch["lr"] and h2.step_loss == h.step_loss
+    for k in whole.model.params:
+        np.testing.assert_array_equal(again.model.params[k], whole.model.params[k])
