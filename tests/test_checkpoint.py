@@ -147,7 +147,7 @@ def test_ctrl_c_at_the_command_line_writes_the_model(tmp_path):
 def test_resume_takes_no_other_options(tmp_path, capsys):
     from ranvier.cli import main
 
-    assert main(["train", "--resume", str(tmp_path / "c.npz"), "--epochs", "3"]) == 2
+    assert main(["train", "--resume", str(tmp_path / "c.npz"), "--lr", "0.3"]) == 2
     assert "--resume takes no other options" in capsys.readouterr().err
     assert main(["train", "--resume", str(tmp_path / "c.npz")]) == 2
     assert "no checkpoint at" in capsys.readouterr().err

@@ -18,7 +18,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import ranvier.estimators
 from ranvier import DivergenceWarning
-from ranvier.estimators import LinearSVMClassifier, MLPClassifier, MLPRegressor, SoftmaxClassifier
+from ranvier.estimators import (LinearSVMClassifier, MLPClassifier, MLPRegressor, SoftmaxClassifier,
+                                sklearn_expected_failures)
 from ranvier.optim import SGD, StepDecay
 
 # Every fit below that stops at max_iter on purpose says so with n_iter_no_change=np.inf
@@ -53,9 +54,9 @@ CHECKED = [
 
 
 def expected_failed_checks(estimator):
-    # None: every check passes (see docs/estimators.md). Without pandas or SCIPY_ARRAY_API
-    # the checks that need them skip themselves.
-    return {}
+    # The checks that cannot pass, each with its reason (see docs/estimators.md). Without pandas
+    # or SCIPY_ARRAY_API the checks that need them skip themselves.
+    return sklearn_expected_failures(estimator)
 
 
 # The checks fit tiny data sets (10 to 300 rows) for the estimator's fixed budget of epochs;

@@ -63,6 +63,10 @@ def write_checkpoint(path: str | os.PathLike, trainer: "Trainer", progress: "_Pr
     }
     if progress.dropout_rng is not None:
         metadata["dropout_rng"] = progress.dropout_rng.bit_generator.state
+    states = {type(cb).__name__: cb.state_dict() for cb in trainer.callbacks if hasattr(cb, "state_dict")}
+    if states:  # callbacks that carry state from epoch to epoch (ReduceLROnPlateau), and the rate they set
+        metadata["callbacks"] = _json_safe(states)
+        metadata["lr"] = float(trainer.optimizer.lr)
     arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode("utf-8"), dtype=np.uint8)
     _atomic_savez(path, arrays)
 
@@ -120,6 +124,7 @@ def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Prog
         best_params={k: v.astype(trainer.model.dtype) for k, v in best.items()},
         best_value=meta.get("best_value"), limit=meta.get("limit"), data=meta.get("data"),
         dropout_rng=dropout_rng, best_buffers=best_buffers,
+        callback_state=meta.get("callbacks") or {}, lr=meta.get("lr"),
     )
     return progress, meta.get("extra") or {}
 
@@ -231,6 +236,9 @@ def _check_meta(meta: dict, path) -> None:
         "limit": meta.get("limit") is None or number(meta.get("limit")),
         "extra": meta.get("extra") is None or isinstance(meta.get("extra"), dict),
         "data": meta.get("data") is None or _data_ok(meta["data"]),  # None in checkpoints made before it
+        "callbacks": meta.get("callbacks") is None or (isinstance(meta["callbacks"], dict) and all(
+            isinstance(v, dict) for v in meta["callbacks"].values())),
+        "lr": meta.get("lr") is None or (number(meta["lr"]) and meta["lr"] > 0),
     }
     bad = [k for k, ok in checks.items() if not ok]
     if bad:

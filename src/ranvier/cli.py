@@ -96,6 +96,7 @@ def _add_train_parser(sub) -> None:
         argument_default=None,
     )
     _add_run_options(tr)
+    _add_convenience_options(tr)
     g = tr.add_argument_group("output")
     g.add_argument("--out", metavar="DIR", help="output folder (default runs/DATA-MODEL-TIME)")
     g.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file (a regular file of at most 4 MiB)")
@@ -158,7 +159,9 @@ def _add_run_options(tr) -> None:
     g.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate (default 0.1)")
     g.add_argument("--momentum", type=_fraction, metavar="MU", help="momentum of sgd/momentum/nesterov/rmsprop")
     g.add_argument("--weight-decay", type=_non_negative_float, metavar="WD", help="the optimiser's own weight decay")
-    g.add_argument("--schedule", choices=("constant", "step", "exponential", "inverse-time", "cosine"), help="default constant")
+    g.add_argument("--schedule", choices=("constant", "step", "exponential", "inverse-time", "cosine", "plateau"),
+                   help="default constant; plateau: multiply the rate by --decay after --patience epochs without a "
+                   "better --monitor value (torch's ReduceLROnPlateau)")
     g.add_argument("--decay", type=_positive_float, metavar="F", help="schedule factor per epoch (default 0.5)")
     g.add_argument("--decay-every", type=_positive_int, metavar="E", help="epochs between step decays (default 10)")
     g.add_argument("--warmup", type=_non_negative_int, metavar="E", help="warm-up epochs (default 0)")
@@ -173,6 +176,21 @@ def _add_run_options(tr) -> None:
                    help="end with the parameters of the best epoch, not the last (default: on)")
     g.add_argument("--seed", type=T.non_negative_int, help="seed of the weights, the split and the shuffling (default 0)")
     g.add_argument("--dtype", choices=("float32", "float64"), help="precision of the model and the training (default float32)")
+
+
+def _add_convenience_options(tr) -> None:
+    """Issue 16's training conveniences of ``ranvier train`` (see ranvier/_train_extras.py)."""
+    g = tr.add_argument_group("weights, clipping, plateau, logs, threads")
+    g.add_argument("--class-weight", metavar="balanced|C:W,...",
+                   help="weigh the classes: balanced (n / (classes * n_c), as scikit-learn) or pairs such as 0:1,1:5")
+    g.add_argument("--clip-norm", type=_positive_float, metavar="N",
+                   help="clip the gradients' global L2 norm to N before each step (torch's clip_grad_norm_)")
+    g.add_argument("--patience", type=_non_negative_int, metavar="E",
+                   help="--schedule plateau: epochs without improvement before the rate is cut (default 10)")
+    g.add_argument("--threads", type=_positive_int, metavar="N",
+                   help="BLAS threads while training (default: leave BLAS as it is; 1 on a busy machine)")
+    g.add_argument("--log-csv", metavar="FILE", help="write a CSV row per epoch (appended to on --resume)")
+    g.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard event files (needs tensorboardX)")
 
 
 def _add_model_parsers(sub) -> None:
@@ -222,11 +240,16 @@ def _train_or_resume(args: argparse.Namespace):
     overwrite = bool(args.overwrite)
     if args.resume:
         others = [k for k, v in vars(args).items()
-                  if v is not None and k not in ("resume", "quiet", "handler", "command", "debug", "overwrite")]
+                  if v is not None and k not in ("resume", "quiet", "handler", "command", "debug", "overwrite", "epochs")]
         if others:
-            raise UsageError(f"--resume takes no other options (the run's options are in the checkpoint), "
-                             f"got --{others[0].replace('_', '-')}")
-        result = resume(args.resume, verbose=0 if args.quiet else None, overwrite=overwrite)
+            raise UsageError(f"--resume takes no other options but --epochs (the run's options are in the "
+                             f"checkpoint), got --{others[0].replace('_', '-')}")
+        try:
+            result = resume(args.resume, verbose=0 if args.quiet else None, overwrite=overwrite, epochs=args.epochs)
+        except ValueError as exc:
+            if "--epochs gives the new total" in str(exc):
+                raise UsageError(str(exc)) from None
+            raise
         return result, result.summary["options"]
     options = _train_options(args, exclude=("overwrite",))
     made = []

@@ -24,6 +24,7 @@ from typing import Any
 from ._validation import all_finite, check_training_memory
 from .augment import get_augment
 from .models import MLP
+from ._train_extras import _check_conveniences, _convenience_callbacks, _more_epochs, parse_class_weight
 from .optim import get_optimizer, get_schedule
 from .training import Checkpoint, History, Trainer, _atomic_write_text, _json_safe, evaluate
 
@@ -106,6 +107,17 @@ class TrainOptions:
         Output folder; nothing is written when None.
     verbose : int
         0 silent, 1 progress bar, 2 a line per epoch.
+    class_weight : str, optional
+        ``"balanced"`` or ``"0:1,1:5"`` (class index: weight); see ``Trainer(class_weight=)``.
+    clip_norm : float, optional
+        Clip the gradients' global norm to this (``Trainer(clip_norm=)``).
+    patience : int
+        ``schedule="plateau"``: epochs without improvement of the monitored
+        value before the rate is multiplied by ``decay``.
+    threads : int, optional
+        BLAS threads during training (``Trainer(threads=)``); None leaves BLAS as it is.
+    log_csv, tensorboard : str, optional
+        A CSV log file, a TensorBoard folder, written epoch by epoch (appended to on resume).
     """
 
     data: str = "digits"
@@ -147,6 +159,13 @@ class TrainOptions:
     color: str | None = None
     out: str | None = None
     verbose: int = 1
+    # training conveniences (issue 16): see _conveniences below
+    class_weight: str | None = None
+    clip_norm: float | None = None
+    patience: int = 10
+    threads: int | None = None
+    log_csv: str | None = None
+    tensorboard: str | None = None
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "TrainOptions":
@@ -261,7 +280,7 @@ def _run(options: TrainOptions, folder, guard, run_id: str, callbacks, resume_fr
     if out is not None:
         _check_space(out, model, options)
     steps_per_epoch = _steps_per_epoch(options, len(data.X_train))
-    callbacks = list(callbacks)
+    callbacks = list(callbacks) + _convenience_callbacks(options, resume_from is not None)
     if options.checkpoint_every:
         extra = {"options": options.to_dict(), "run_id": run_id}
         callbacks.append(Checkpoint(out / "checkpoint.npz", options.checkpoint_every, extra))
@@ -271,6 +290,7 @@ def _run(options: TrainOptions, folder, guard, run_id: str, callbacks, resume_fr
         early_stopping=options.early_stopping, verbose=options.verbose, callbacks=callbacks,
         monitor=_monitor(options), restore_best=options.restore_best,
         augment=get_augment(options.augment, data.image_shape),
+        clip_norm=options.clip_norm, class_weight=parse_class_weight(options.class_weight), threads=options.threads,
     )
     if resume_from is not None:
         trainer.load_checkpoint(resume_from)
@@ -291,7 +311,7 @@ def _run(options: TrainOptions, folder, guard, run_id: str, callbacks, resume_fr
 
 
 def resume(checkpoint: str | os.PathLike, *, verbose: int | None = None, callbacks=(),
-           overwrite: bool = False) -> RunResult:
+           overwrite: bool = False, epochs: int | None = None) -> RunResult:
     """Continue a run of :func:`run` from its ``checkpoint.npz``.
 
     The options are read from the checkpoint; the run ends with exactly the
@@ -299,6 +319,13 @@ def resume(checkpoint: str | os.PathLike, *, verbose: int | None = None, callbac
     optimiser state and the schedule continue where they stopped).  The
     run's folder is the checkpoint's; a model of another run there is not
     replaced unless ``overwrite``.
+
+    ``epochs`` continues a run (finished or not) up to this many epochs in
+    all; it must be larger than the epochs the checkpoint has done.  The
+    result equals a run of ``epochs`` epochs from the start bit for bit when
+    nothing else depends on the number of epochs (all schedules but
+    ``cosine``, whose horizon is the whole run) and when it was not stopped
+    early.
     """
     from .checkpoint import read_metadata
 
@@ -309,6 +336,8 @@ def resume(checkpoint: str | os.PathLike, *, verbose: int | None = None, callbac
         raise ValueError(f"{checkpoint}: this checkpoint does not hold the options of a 'ranvier train' run ({exc})") from None
     if verbose is not None:
         options.verbose = verbose
+    if epochs is not None:
+        _more_epochs(options, epochs, meta, checkpoint)
     options.out = os.path.dirname(os.path.abspath(checkpoint))  # the run's folder, wherever we are
     return run(options, callbacks=callbacks, resume_from=checkpoint, overwrite=overwrite)
 
@@ -429,12 +458,13 @@ def build_model(options: TrainOptions, n_features: int, n_classes: int) -> MLP:
 
 
 # ---------------------------------------------------------------- internals
-_INT_OPTIONS = {"decay_every", "warmup", "batch_size", "epochs", "seed", "verbose"}
-_OPTIONAL_INT = {"early_stopping", "n_train", "checkpoint_every"}
-_FLOAT_OPTIONS = {"lr", "weight_decay", "decay", "reg", "val_split", "dropout", "test_split"}
-_OPTIONAL = {"data_dir", "out", "momentum", "weight_decay", "layers", *_OWN_DATA_OPTIONS} | _OPTIONAL_INT
+_INT_OPTIONS = {"decay_every", "warmup", "batch_size", "epochs", "seed", "verbose", "patience"}
+_OPTIONAL_INT = {"early_stopping", "n_train", "checkpoint_every", "threads"}
+_FLOAT_OPTIONS = {"lr", "weight_decay", "decay", "reg", "val_split", "dropout", "test_split", "clip_norm"}
+_OPTIONAL = {"data_dir", "out", "momentum", "weight_decay", "layers", *_OWN_DATA_OPTIONS, "class_weight", "clip_norm",
+             "log_csv", "tensorboard"} | _OPTIONAL_INT
 _STR_OPTIONS = {"data", "model", "activation", "loss", "init", "optimizer", "schedule", "mode", "preprocess", "dtype",
-                "monitor", "augment", "layers"}
+                "monitor", "augment", "layers", "class_weight", "log_csv", "tensorboard"}
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -478,7 +508,7 @@ def _coerce(name: str, value: Any) -> Any:
 
 
 _AT_LEAST = {"batch_size": 1, "epochs": 1, "decay_every": 1, "warmup": 0, "seed": 0,
-             "early_stopping": 1, "n_train": 1, "checkpoint_every": 1}
+             "early_stopping": 1, "n_train": 1, "checkpoint_every": 1, "patience": 0, "threads": 1}
 
 
 def _check(o: TrainOptions) -> None:
@@ -512,6 +542,7 @@ def _check(o: TrainOptions) -> None:
         raise ValueError("checkpoint_every needs an output folder (--out) for checkpoint.npz")
     if o.momentum is not None and o.optimizer not in ("sgd", "momentum", "nesterov", "rmsprop"):
         raise ValueError(f"momentum applies to sgd, momentum, nesterov and rmsprop, not {o.optimizer!r}")
+    _check_conveniences(o)
 
 
 def _monitor(o: TrainOptions) -> str:
@@ -541,6 +572,8 @@ def _schedule(o: TrainOptions, steps: int):
     warm = {"warmup_steps": o.warmup * steps}
     if name == "constant":
         return get_schedule("constant", lr=o.lr, **warm) if o.warmup else None
+    if name == "plateau":  # ReduceLROnPlateau sets the optimiser's rate (_convenience_callbacks)
+        return None
     if name == "step":
         return get_schedule("step", lr=o.lr, step_size=o.decay_every * steps, gamma=o.decay, **warm)
     if name == "exponential":
@@ -550,7 +583,7 @@ def _schedule(o: TrainOptions, steps: int):
     if name == "cosine":
         horizon = max(1, (o.epochs - o.warmup) * steps)
         return get_schedule("cosine", lr=o.lr, decay_steps=horizon, min_lr=o.decay * o.lr if o.decay < 1 else 0.0, **warm)
-    raise ValueError(f"unknown schedule {o.schedule!r}; choose one of: constant, step, exponential, inverse_time, cosine")
+    raise ValueError(f"unknown schedule {o.schedule!r}; choose one of: constant, step, exponential, inverse_time, cosine, plateau")
 
 
 def _check_out(out: str | None) -> Path | None:

@@ -16,6 +16,19 @@ runs as long as it cannot overflow; otherwise the part that would is redone
 in float64 (on halved scores for float64 input), so the loss stays finite
 wherever its exact value is, and the gradient is the exact one, rounded to
 the dtype.
+
+Sample weights
+--------------
+Each loss takes ``sample_weight`` (non-negative, one per row).  The loss is
+then the weighted mean of the per-example losses ``l_i`` and ``dscores`` its
+exact gradient::
+
+    L = sum_i w_i l_i / sum_i w_i,      dL/ds_i = (w_i / sum_k w_k) dl_i/ds_i
+
+With all weights equal this is the plain mean; without ``sample_weight`` the
+plain mean is computed exactly as before, bit for bit.  Integer weights
+count examples: weight 2 is the row written twice.  A batch whose weights
+are all 0 (possible in a minibatch) has loss 0 and a zero gradient.
 """
 
 from __future__ import annotations
@@ -37,6 +50,7 @@ __all__ = [
     "softmax_cross_entropy",
     "squared_error",
 ]
+# check_sample_weight is public for the Trainer and the estimators, not re-exported
 
 LossFn = Callable[..., "tuple[float, np.ndarray]"]
 
@@ -87,7 +101,7 @@ def softmax(scores: np.ndarray) -> np.ndarray:
 
 
 def softmax_cross_entropy(
-    scores: np.ndarray, y: np.ndarray, *, out: np.ndarray | None = None
+    scores: np.ndarray, y: np.ndarray, *, out: np.ndarray | None = None, sample_weight: np.ndarray | None = None
 ) -> tuple[float, np.ndarray]:
     """Softmax cross-entropy (the maximum-likelihood loss) and its gradient.
 
@@ -95,6 +109,10 @@ def softmax_cross_entropy(
 
         L = (1/m) * sum_i [ log(sum_j exp(s_ij)) - s_{i, y_i} ]
         dL/ds_ij = (p_ij - [j == y_i]) / m,    p = softmax(s)
+
+    With ``sample_weight`` ``w``: ``L = sum_i w_i l_i / sum_i w_i`` and
+    ``dL/ds_ij = w_i (p_ij - [j == y_i]) / sum_k w_k`` (PyTorch's
+    ``CrossEntropyLoss(weight=cw)`` is ``w_i = cw[y_i]``).
 
     Parameters
     ----------
@@ -104,6 +122,8 @@ def softmax_cross_entropy(
     out : ndarray of shape (m, c), optional
         Where to write ``dscores`` (it may be ``scores`` itself); saves an
         allocation in a training loop.
+    sample_weight : ndarray of shape (m,), optional
+        Non-negative weight of each row (see the module's notes).
 
     Returns
     -------
@@ -111,10 +131,12 @@ def softmax_cross_entropy(
     dscores : ndarray of shape (m, c), same dtype as ``scores``.
     """
     scores = check_scores(scores)
-    return _softmax_cross_entropy(scores, check_labels(y, scores), out)
+    y = check_labels(y, scores)
+    return _softmax_cross_entropy(scores, y, out, check_sample_weight(sample_weight, scores.shape[0]))
 
 
-def _softmax_cross_entropy(scores: np.ndarray, y: np.ndarray, out: np.ndarray | None) -> tuple[float, np.ndarray]:
+def _softmax_cross_entropy(scores: np.ndarray, y: np.ndarray, out: np.ndarray | None,
+                           w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     # the math of softmax_cross_entropy, for inputs already checked (a training loop's batches)
     m = scores.shape[0]
     rows = np.arange(m)
@@ -125,6 +147,8 @@ def _softmax_cross_entropy(scores: np.ndarray, y: np.ndarray, out: np.ndarray | 
         probs = np.subtract(scores, row_max, out=out)
         np.exp(probs, out=probs)  # exp(s - max): at most 1, never overflows
         sums = probs.sum(axis=1)
+        if w is not None:
+            return _softmax_weighted(probs, sums, row_max[:, 0] - true.astype(np.float64), rows, y, w)
         loss = float(np.mean(np.log(sums) - true_shifted))
         if not math.isfinite(loss):  # s_y - max, or the mean, overflowed the dtype: the same sum in float64
             loss = float(np.sum((np.log(sums.astype(np.float64)) + (row_max[:, 0].astype(np.float64) - true)) / m))
@@ -134,8 +158,46 @@ def _softmax_cross_entropy(scores: np.ndarray, y: np.ndarray, out: np.ndarray | 
     return loss, probs
 
 
+def _softmax_weighted(probs, sums, gap, rows, y, w) -> tuple[float, np.ndarray]:
+    # the weighted mean of the per-row losses log(sum_j exp(s_ij - max)) + (max - s_iy), in float64 (gap)
+    per_row = np.log(sums.astype(np.float64)) + gap
+    loss, scale = _weighted(per_row, w)
+    probs /= sums[:, None]
+    probs[rows, y] -= 1
+    probs *= scale[:, None].astype(probs.dtype)
+    return loss, probs
+
+
+def check_sample_weight(sample_weight, m: int, name: str = "sample_weight") -> np.ndarray | None:
+    """``sample_weight`` as a float64 array of ``m`` finite non-negative weights with a positive sum (None stays None)."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.ndim != 1 or w.shape[0] != m:
+        raise ValueError(f"{name} must be a 1-D array of one weight per row ({m}), got shape {w.shape}")
+    if not (np.issubdtype(w.dtype, np.integer) or np.issubdtype(w.dtype, np.floating) or w.dtype == np.bool_):
+        raise TypeError(f"{name} must hold real numbers, got dtype {w.dtype}")
+    w = w.astype(np.float64)
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError(f"{name} must be finite and >= 0, got values in [{w.min()}, {w.max()}]")
+    if not w.sum() > 0:
+        raise ValueError(f"{name} sums to 0; give at least one row a positive weight")
+    return w
+
+
+def _weighted(per_row: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
+    """``(sum_i w_i l_i / W, w / W)`` with ``W = sum_i w_i``; ``(0, zeros)`` when ``W`` is 0."""
+    total = float(w.sum())
+    if total == 0:
+        return 0.0, np.zeros_like(w)
+    scale = w / total
+    with np.errstate(over="ignore", invalid="ignore"):  # inf only where a per-row loss is past float64's range
+        return float(np.dot(scale, per_row)), scale
+
+
 def multiclass_hinge(
-    scores: np.ndarray, y: np.ndarray, margin: float = 1.0, *, out: np.ndarray | None = None
+    scores: np.ndarray, y: np.ndarray, margin: float = 1.0, *, out: np.ndarray | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
     """Multiclass SVM hinge loss and its subgradient (the lecture's SVM loss).
 
@@ -146,7 +208,8 @@ def multiclass_hinge(
     With ``z_ij = margin + s_ij - s_{i, y_i}``, the subgradient used is the
     lecture's: ``dL/ds_ij = [z_ij > 0] / m`` for ``j != y_i`` and
     ``dL/ds_{i, y_i} = -(sum_{j != y_i} [z_ij > 0]) / m``.  At ``z_ij == 0``
-    exactly the indicator is 0.
+    exactly the indicator is 0.  With ``sample_weight`` ``w`` the ``1/m``
+    becomes ``w_i / sum_k w_k`` in the loss and the subgradient.
 
     This is the sum over wrong classes (CS231n); PyTorch's ``MultiMarginLoss``
     additionally divides by the number of classes.
@@ -159,6 +222,8 @@ def multiclass_hinge(
         The margin ``delta``; must be >= 0.
     out : ndarray of shape (m, c), optional
         Where to write ``dscores`` (it may be ``scores`` itself).
+    sample_weight : ndarray of shape (m,), optional
+        Non-negative weight of each row (see the module's notes).
 
     Returns
     -------
@@ -170,28 +235,35 @@ def multiclass_hinge(
     margin = float(margin)
     if not (margin >= 0 and np.isfinite(margin)):
         raise ValueError(f"margin must be a finite number >= 0, got {margin}")
-    return _multiclass_hinge(scores, y, margin, out)
+    return _multiclass_hinge(scores, y, margin, out, check_sample_weight(sample_weight, scores.shape[0]))
 
 
-def _multiclass_hinge(scores: np.ndarray, y: np.ndarray, margin: float, out: np.ndarray | None) -> tuple[float, np.ndarray]:
+def _multiclass_hinge(scores: np.ndarray, y: np.ndarray, margin: float, out: np.ndarray | None,
+                      w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     # the math of multiclass_hinge, for inputs already checked
     if _may_overflow(scores, margin):
-        return _multiclass_hinge_wide(scores, y, margin, out)
+        return _multiclass_hinge_wide(scores, y, margin, out, w)
     m = scores.shape[0]
     rows = np.arange(m)
     z = np.subtract(scores, scores[rows, y][:, None], out=out)
     z += margin
     z[rows, y] = 0  # the true class contributes no term
     np.maximum(z, 0, out=z)
-    loss = float(z.sum() / m)
+    if w is not None:
+        loss, scale = _weighted(z.sum(axis=1, dtype=np.float64), w)
+    else:
+        loss = float(z.sum() / m)
     np.sign(z, out=z)  # z >= 0, so this is the indicator [z > 0]
     z[rows, y] = -z.sum(axis=1)
-    z /= m
+    if w is not None:
+        z *= scale[:, None].astype(z.dtype)
+    else:
+        z /= m
     return loss, z
 
 
 def squared_error(
-    scores: np.ndarray, y: np.ndarray, *, out: np.ndarray | None = None
+    scores: np.ndarray, y: np.ndarray, *, out: np.ndarray | None = None, sample_weight: np.ndarray | None = None
 ) -> tuple[float, np.ndarray]:
     """Half the squared error between scores and targets, averaged over the batch.
 
@@ -199,6 +271,9 @@ def squared_error(
 
         L = (1/m) * sum_i 0.5 * ||s_i - t_i||^2
         dL/ds_i = (s_i - t_i) / m
+
+    With ``sample_weight`` ``w``: ``L = sum_i w_i 0.5 ||s_i - t_i||^2 / sum_i w_i``
+    and ``dL/ds_i = w_i (s_i - t_i) / sum_k w_k``.
 
     The factor 0.5 is the lecture's XOR cost ``J = 1/2 sum (g(x) - y)^2`` (and
     scikit-learn's ``squared_loss``); it makes the gradient the plain residual.
@@ -213,6 +288,8 @@ def squared_error(
         the values themselves when c == 1).
     out : ndarray of shape (m, c), optional
         Where to write ``dscores`` (it may be ``scores`` itself).
+    sample_weight : ndarray of shape (m,), optional
+        Non-negative weight of each row (see the module's notes).
 
     Returns
     -------
@@ -220,17 +297,18 @@ def squared_error(
     dscores : ndarray of shape (m, c), same dtype as ``scores``.
     """
     scores = check_scores(scores)
+    w = check_sample_weight(sample_weight, scores.shape[0])
     y_arr = np.asarray(y)
     # integer labels become one-hot targets, except for a single output: then they are values
     if y_arr.ndim == 1 and np.issubdtype(y_arr.dtype, np.integer) and scores.shape[1] > 1:
         y_arr = check_labels(y_arr, scores)
     else:
         y_arr = _check_targets(y_arr, scores)
-    return _squared_error(scores, y_arr, out)
+    return _squared_error(scores, y_arr, out, w)
 
 
 def _multiclass_hinge_wide(scores: np.ndarray, y: np.ndarray, margin: float,
-                           out: np.ndarray | None) -> tuple[float, np.ndarray]:
+                           out: np.ndarray | None, w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     # multiclass_hinge for scores so large that s_j - s_y would overflow their dtype: the same
     # terms, halved (exactly, but for subnormal numbers) and in float64, where they fit; the loss
     # is twice their mean
@@ -242,15 +320,25 @@ def _multiclass_hinge_wide(scores: np.ndarray, y: np.ndarray, margin: float,
     z[rows, y] = 0
     np.maximum(z, 0, out=z)
     with np.errstate(over="ignore"):  # inf only where the exact loss is past float64's range too
-        loss = 2 * float(np.sum(z / m))
+        if w is not None:
+            half, scale = _weighted(z.sum(axis=1), w)
+            loss = 2 * half
+        else:
+            loss = 2 * float(np.sum(z / m))
     np.sign(z, out=z)
     z[rows, y] = -z.sum(axis=1)
-    z /= m
+    if w is not None:
+        z *= scale[:, None]
+    else:
+        z /= m
     return loss, _as_scores(z, scores, out)
 
 
-def _squared_error(scores: np.ndarray, y: np.ndarray, out: np.ndarray | None) -> tuple[float, np.ndarray]:
+def _squared_error(scores: np.ndarray, y: np.ndarray, out: np.ndarray | None,
+                   w: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     # the math of squared_error, for checked inputs: 1-D integer labels (one-hot) or targets shaped like scores
+    if w is not None:
+        return _squared_error_weighted(scores, y, out, w)
     m = scores.shape[0]
     if y.ndim == 1:  # s - onehot never overflows
         diff = scores.copy() if out is None else _copy_into(scores, out)
@@ -270,6 +358,20 @@ def _squared_error(scores: np.ndarray, y: np.ndarray, out: np.ndarray | None) ->
         loss = _half_mean_square(diff, m)
     diff /= m
     return loss, diff
+
+
+def _squared_error_weighted(scores: np.ndarray, y: np.ndarray, out: np.ndarray | None,
+                            w: np.ndarray) -> tuple[float, np.ndarray]:
+    # halves of s - t in float64, where they cannot overflow: l_i = 2 ||h_i||^2 and dL/ds_i = 2 h_i w_i / W
+    half = np.multiply(scores, 0.5, dtype=np.float64)
+    if y.ndim == 1:
+        half[np.arange(scores.shape[0]), y] -= 0.5
+    else:
+        half -= np.multiply(y, 0.5, dtype=np.float64)
+    with np.errstate(over="ignore"):  # past float64's range only where the exact value is too
+        loss, scale = _weighted(2 * np.einsum("ij,ij->i", half, half), w)
+        half *= 2 * scale[:, None]
+    return loss, _as_scores(half, scores, out)
 
 
 def _half_mean_square(diff: np.ndarray, m: int) -> float:

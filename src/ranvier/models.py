@@ -242,11 +242,11 @@ class MLP(Sequential):
             outputs.append(h)
         return outputs
 
-    def loss(self, X: np.ndarray, y: np.ndarray) -> float:
-        """The objective: mean data loss over the batch plus the L2 term (in the current mode)."""
+    def loss(self, X: np.ndarray, y: np.ndarray, *, sample_weight=None) -> float:
+        """The objective: mean data loss over the batch (weighted by ``sample_weight``) plus the L2 term."""
         if not self._fused:
-            return super().loss(X, y)
-        data_loss, _ = self._data_loss(self.scores(X), y)
+            return super().loss(X, y, sample_weight=sample_weight)
+        data_loss, _ = self._data_loss(self.scores(X), y, sample_weight=sample_weight)
         return data_loss + self.reg_loss()
 
     def workspace(self, batch_size: int):
@@ -260,7 +260,8 @@ class MLP(Sequential):
         return Workspace(self, batch_size)
 
     def _loss_and_grads(
-        self, X: np.ndarray, y: np.ndarray, ws: "Workspace", *, nonfinite: str = "raise", reg_grad: bool = True
+        self, X: np.ndarray, y: np.ndarray, ws: "Workspace", *, nonfinite: str = "raise", reg_grad: bool = True,
+        sample_weight=None,
     ) -> float:
         # X is already checked and of the model's dtype; fills ws.outputs and ws.grads.
         # nonfinite="nan" (a training loop, whose y is checked once for all batches): scores
@@ -268,15 +269,17 @@ class MLP(Sequential):
         # and the gradients are then not computed; the loss skips its own checks.
         # reg_grad=False leaves the reg * W term out of the weights' gradients (the loss keeps it):
         # a training loop whose optimiser adds it in its own pass (Optimizer.step's l2).
+        # sample_weight: float64 weights of the rows, already checked (the Trainer's batches).
         if not self._fused:
-            return super()._loss_and_grads(X, y, ws, nonfinite=nonfinite, reg_grad=reg_grad)
+            return super()._loss_and_grads(X, y, ws, nonfinite=nonfinite, reg_grad=reg_grad,
+                                           sample_weight=sample_weight)
         if nonfinite not in ("raise", "nan"):
             raise ValueError(f"nonfinite must be 'raise' or 'nan', got {nonfinite!r}")
         scores = self._forward_into(X, ws)
         checked = nonfinite == "nan"
         if checked and not np.isfinite(scores).all():
             return math.nan
-        data_loss, _ = self._data_loss(scores, y, out=ws.deltas[-1], checked=checked)
+        data_loss, _ = self._data_loss(scores, y, out=ws.deltas[-1], checked=checked, sample_weight=sample_weight)
         if reg_grad:  # the call a subclass's own _backward_into(X, ws) has always had
             self._backward_into(X, ws)
         else:

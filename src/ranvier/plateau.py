@@ -65,6 +65,8 @@ class ReduceLROnPlateau(Callback):
     [1.0, 1.0, 1.0, 0.5, 0.5]
     """
 
+    sets_lr = True  # a resumed run takes the rate it had set from the checkpoint
+
     def __init__(self, monitor: str = "val_loss", *, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0, min_lr: float = 0.0,
                  eps: float = 1e-8) -> None:
@@ -118,7 +120,8 @@ class ReduceLROnPlateau(Callback):
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what :meth:`state_dict` returned."""
-        self.best = float(state["best"])
+        best = state["best"]  # None: a JSON file's infinity (nothing seen yet)
+        self.best = float(best) if best is not None else (math.inf if self.mode == "min" else -math.inf)
         self.num_bad_epochs, self.cooldown_counter = int(state["num_bad_epochs"]), int(state["cooldown_counter"])
 
     # ------------------------------------------------------------ the callback

@@ -49,6 +49,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ._validation import all_finite, check_int, check_positive, file_mapping
+from .clipping import clip_grad_norm
 from .minimize import DivergenceWarning
 from .nn.networks import Sequential
 from .optim import Optimizer, Schedule, get_optimizer
@@ -256,6 +257,21 @@ class Trainer:
     augment : callable, optional
         ``augment(X_batch, rng)`` changes each training batch in place (see
         :mod:`ranvier.augment`), drawing from the shuffling generator.
+    clip_norm : float, optional
+        Clip the gradients by their global norm before each update
+        (:func:`ranvier.clipping.clip_grad_norm`, as
+        ``torch.nn.utils.clip_grad_norm_``).  The clipped gradient is that
+        of the whole objective, the L2 term included.
+    class_weight : 'balanced' or dict, optional
+        Weights of the classes (labels ``0 .. c-1``), multiplied into the
+        sample weights of :meth:`fit`: ``'balanced'`` gives class ``k`` the
+        weight ``n / (classes * n_k)`` over the training rows (scikit-learn's
+        ``compute_class_weight``); a dict gives some classes a weight, the
+        others keep 1.  The validation data are not class-weighted.
+    threads : int, optional
+        The BLAS threads during :meth:`fit` (threadpoolctl; the previous
+        limits are restored when it returns).  None leaves BLAS as it is.
+        On a busy machine one thread is often much faster than several.
     """
 
     def __init__(
@@ -276,7 +292,12 @@ class Trainer:
         callbacks: Sequence[Callback] = (),
         divergence_factor: float = 1e3,
         augment=None,
+        clip_norm: float | None = None,
+        class_weight=None,
+        threads: int | None = None,
     ) -> None:
+        from ._weights import check_class_weight, check_clip_norm, check_threads
+
         self.model = model
         if isinstance(optimizer, Optimizer):
             if lr is not None:
@@ -306,6 +327,9 @@ class Trainer:
         if augment is not None and not callable(augment):
             raise TypeError(f"augment must be a callable augment(X_batch, rng), got {type(augment).__name__}")
         self.augment = augment
+        self.clip_norm = check_clip_norm(clip_norm)
+        self.class_weight = check_class_weight(class_weight)
+        self.threads = check_threads(threads)
         self.stop_training = False
         self.state: dict | None = None
         self.history = History()
@@ -329,6 +353,7 @@ class Trainer:
         validation_data: tuple[np.ndarray, np.ndarray] | None = None,
         validation_split: float | None = None,
         allow_one_class: bool = False,
+        sample_weight: np.ndarray | None = None,
     ) -> History:
         """Train the model; returns the :class:`History`.
 
@@ -338,38 +363,63 @@ class Trainer:
             Training inputs; converted once to the model's dtype.
         y : ndarray of shape (m,)
             Integer labels (or real targets of shape (m, c) for ``loss='squared'``).
-        validation_data : (X_val, y_val), optional
-            Held-out data measured after every epoch.
+        validation_data : (X_val, y_val) or (X_val, y_val, w_val), optional
+            Held-out data measured after every epoch; with ``w_val`` the
+            validation loss and accuracy are weighted means.
         validation_split : float, optional
             Instead of ``validation_data``: hold out this fraction of ``X``
             (a seeded random choice) for validation.
         allow_one_class : bool, default False
             Accept training labels of a single class (a batch of an
             incremental fit may hold one); an error otherwise.
+        sample_weight : ndarray of shape (m,), optional
+            Non-negative weight of each row, carried with it through the
+            shuffling, the batches and ``validation_split`` (whose held-out
+            rows are then measured with their weights).  Each step minimises
+            its batch's weighted mean loss ``sum_i w_i l_i / sum_i w_i``; the
+            history's ``loss`` and ``accuracy`` are weighted means too.
         """
+        from ._weights import row_weights
+
         X, y = self._check_data(X, y, "X", "y")
         mapping = file_mapping(X)  # the checked X: a mapped file, not a copy of one
         rows = None
+        sw = None if sample_weight is None else _checked_weights(sample_weight, len(X))
+        val_w = None
         if validation_split is not None:
             if validation_data is not None:
                 raise ValueError("pass validation_data or validation_split, not both")
             # the two parts are index arrays into X: the data are never copied
             rows, val_rows = _split(len(X), validation_split, self.seed)
             validation_data = (_Rows(X, val_rows), y[val_rows])
+            if sw is not None:
+                sw, val_w = sw[rows], _checked_weights(sw[val_rows], len(val_rows), "the validation rows' sample_weight")
             y = y[rows]
         self._check_training_set(y, allow_one_class=allow_one_class)
         if validation_data is not None and not isinstance(validation_data[0], _Rows):
-            validation_data = self._check_data(*validation_data, "X_val", "y_val")
+            validation_data, val_w = self._check_validation(validation_data)
+        w = row_weights(sw, self.class_weight, y, self.model.n_outputs, len(y))
         data = {"rows": int(len(X)), "train_rows": int(len(y)),
                 "validation_split": None if validation_split is None else float(validation_split),
                 "split_seed": None if validation_split is None else int(self.seed)}
-        loop = _Loop(self, X, y, validation_data, rows=rows, mapping=mapping, data=data)
+        loop = _Loop(self, X, y, validation_data, rows=rows, mapping=mapping, data=data, weights=(w, val_w))
         return loop.run()
 
-    def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float | None]:
-        """Loss (with the L2 term) and accuracy of the model on ``X, y``."""
+    def _check_validation(self, validation_data):
+        """``((X_val, y_val), w_val or None)`` from a pair or a triple, checked."""
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a pair (X_val, y_val) or a triple (X_val, y_val, w_val)")
+        X_val, y_val = self._check_data(validation_data[0], validation_data[1], "X_val", "y_val")
+        w_val = None
+        if len(validation_data) == 3 and validation_data[2] is not None:
+            w_val = _checked_weights(validation_data[2], len(X_val), "w_val")
+        return (X_val, y_val), w_val
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray, *, sample_weight=None) -> tuple[float, float | None]:
+        """Loss (with the L2 term) and accuracy of the model on ``X, y`` (weighted means with ``sample_weight``)."""
         X, y = self._check_data(X, y, "X", "y")
-        return _evaluate(self.model, X, y)
+        w = None if sample_weight is None else _checked_weights(sample_weight, len(X))
+        return _evaluate(self.model, X, y, sample_weight=w)
 
     # ------------------------------------------------------------ checkpoints
     def save_checkpoint(self, path: str | os.PathLike, *, extra: dict | None = None) -> None:
@@ -411,6 +461,12 @@ class Trainer:
         from .checkpoint import read_checkpoint
 
         self._progress, extra = read_checkpoint(path, self)
+        for cb in self.callbacks:  # a callback that keeps state (ReduceLROnPlateau) continues where it was
+            state = self._progress.callback_state.get(type(cb).__name__)
+            if state is not None and hasattr(cb, "load_state_dict"):
+                cb.load_state_dict(state)
+                if getattr(cb, "sets_lr", False) and self._progress.lr is not None:
+                    self.optimizer.lr = self._progress.lr
         self.history = self._progress.history
         self._rng = self._progress.rng
         self._dropout_rng = self._progress.dropout_rng
@@ -483,18 +539,27 @@ def _check_data(model, X, y, x_name: str, y_name: str) -> tuple[np.ndarray, np.n
     return X, y
 
 
-def evaluate(model, X: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> tuple[float, float | None]:
+def evaluate(model, X: np.ndarray, y: np.ndarray, batch_size: int = 2000, *,
+             sample_weight=None) -> tuple[float, float | None]:
     """Mean loss (data loss plus the L2 term) and accuracy, in chunks.
 
     ``X`` and ``y`` are checked as :meth:`Trainer.evaluate` checks them.  The
-    accuracy is None for real-valued targets.
+    accuracy is None for real-valued targets.  With ``sample_weight`` both
+    are weighted means (``sum_i w_i l_i / sum_i w_i``).
     """
     X, y = _check_data(model, X, y, "X", "y")
-    return _evaluate(model, X, y, batch_size)
+    w = None if sample_weight is None else _checked_weights(sample_weight, len(X))
+    return _evaluate(model, X, y, batch_size, sample_weight=w)
+
+
+def _checked_weights(sample_weight, m: int, name: str = "sample_weight") -> np.ndarray:
+    from .losses import check_sample_weight
+
+    return check_sample_weight(sample_weight, m, name)
 
 
 def _evaluate(model, X, y: np.ndarray, batch_size: int = 2000,
-              workspaces: dict[int, Any] | None = None) -> tuple[float, float | None]:
+              workspaces: dict[int, Any] | None = None, sample_weight=None) -> tuple[float, float | None]:
     """evaluate() for checked data, in evaluation mode (no dropout, running statistics), the mode restored.
 
     ``workspaces`` (chunk size -> workspace) may be kept by a caller that evaluates again and again.
@@ -503,6 +568,8 @@ def _evaluate(model, X, y: np.ndarray, batch_size: int = 2000,
     if training:
         model.eval()
     try:
+        if sample_weight is not None:
+            return _evaluate_weighted(model, X, y, batch_size, workspaces, sample_weight)
         return _evaluate_chunks(model, X, y, batch_size, workspaces)
     finally:
         if training:
@@ -531,6 +598,27 @@ def _evaluate_chunks(model, X, y: np.ndarray, batch_size: int,
     return total_loss / m + model.reg_loss(), accuracy
 
 
+def _evaluate_weighted(model, X, y: np.ndarray, batch_size: int, workspaces: dict[int, Any] | None,
+                       w: np.ndarray) -> tuple[float, float | None]:
+    # _evaluate_chunks with weights: sum_i w_i l_i / sum_i w_i, and the weight of the rows predicted right
+    total_loss, correct, total = 0.0, 0.0, float(w.sum())
+    workspaces = {} if workspaces is None else workspaces
+    for start in range(0, len(X), batch_size):
+        yb, wb = y[start : start + batch_size], w[start : start + batch_size]
+        k = len(yb)
+        ws = workspaces.get(k) or workspaces.setdefault(k, model.workspace(k))
+        xb = X.take(start, k, ws) if isinstance(X, _Rows) else X[start : start + batch_size]
+        scores = model._forward_into(xb, ws)
+        if not np.isfinite(scores).all():
+            return math.nan, None if y.ndim != 1 else 0.0
+        if yb.ndim == 1:
+            correct += float(wb[scores.argmax(axis=1) == yb].sum())
+        data_loss, _ = model._data_loss(scores, yb, out=ws.deltas[-1], checked=True, sample_weight=wb)
+        total_loss += data_loss * float(wb.sum())
+    accuracy = correct / total if y.ndim == 1 else None
+    return total_loss / total + model.reg_loss(), accuracy
+
+
 # ----------------------------------------------------------------- the loop
 @dataclass
 class _Progress_State:
@@ -547,6 +635,9 @@ class _Progress_State:
     data: dict | None = None
     dropout_rng: np.random.Generator | None = None  # the dropout masks' generator
     best_buffers: dict[str, np.ndarray] = field(default_factory=dict)  # running statistics of the best epoch
+    # the state of callbacks that keep one (ReduceLROnPlateau), by class name, and the learning rate then
+    callback_state: dict = field(default_factory=dict)
+    lr: float | None = None
 
 
 _READ_THREADS = 16  # threads that read the rows of a memory-mapped data set, a batch ahead
@@ -617,8 +708,9 @@ class _Loop:
     """
 
     def __init__(self, trainer: Trainer, X, y, validation_data, rows: np.ndarray | None = None,
-                 mapping: mmap.mmap | None = None, data: dict | None = None) -> None:
+                 mapping: mmap.mmap | None = None, data: dict | None = None, weights=(None, None)) -> None:
         self.t = trainer
+        self.w, self.val_w = weights  # float64 weights of the training rows (aligned with y) and validation rows
         self.model = trainer.model
         self.X, self.y, self.rows = X, y, rows
         self.mapping = mapping  # X is a memory-mapped file: its minibatches may be read ahead (_batches)
@@ -655,7 +747,10 @@ class _Loop:
         reason = f"finished {t.epochs} epochs"
         # overflow in a blown-up step is detected as divergence (a non-finite loss), not warned about
         self.reader = None
-        with _StopOnInterrupt(self), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        from ._weights import blas_threads
+
+        with _StopOnInterrupt(self), np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
+                blas_threads(t.threads):
             try:
                 if self.mapping is not None and self.k < self.m:  # minibatches of a mapped file
                     self.reader = self._start_streaming()
@@ -691,6 +786,9 @@ class _Loop:
             step = t.state["step"]
             l2 = self._l2()
             extra = {"reg_grad": False} if l2 is not None else {}
+            wb = None if self.w is None else ws.batch_w
+            if wb is not None:
+                extra["sample_weight"] = wb
             loss = self.model._loss_and_grads(xb, yb, ws, nonfinite="nan", **extra)
             if self._diverged(loss):
                 h.diverged = True
@@ -703,10 +801,13 @@ class _Loop:
                 warnings.warn(message, DivergenceWarning, stacklevel=4)
                 return message
             if self.classify:
-                correct += int(np.count_nonzero(ws.scores.argmax(axis=1) == yb))
+                hits = ws.scores.argmax(axis=1) == yb
+                correct += int(np.count_nonzero(hits)) if wb is None else float(wb[hits].sum())
+            if t.clip_norm is not None:
+                clip_grad_norm(ws.grads, t.clip_norm)
             lr = _lr(t, step)
             t.optimizer.step(self.model.params, ws.grads, t.state, lr=lr, l2=l2)
-            sum_loss += loss * len(xb)
+            sum_loss += loss * (len(xb) if wb is None else float(wb.sum()))
             h.step_loss.append(loss)
             self.progress.step(loss, len(xb))
             for cb in t.callbacks:
@@ -715,7 +816,8 @@ class _Loop:
                 return f"interrupted ({_how(self)}) after step {step + 1}, in epoch {epoch}"
             if t.stop_training:
                 return f"stopped by a callback at step {step + 1}"
-        logs = self._end_epoch(epoch, sum_loss / self.m, correct / self.m if self.classify else None, lr, tic)
+        total = self.m if self.w is None else float(self.w.sum())
+        logs = self._end_epoch(epoch, sum_loss / total, correct / total if self.classify else None, lr, tic)
         self.p.epoch = epoch
         for cb in t.callbacks:
             cb.on_epoch_end(t, epoch, logs)
@@ -730,6 +832,8 @@ class _Loop:
         The result is the same bit for bit either way (``Optimizer.step``'s ``l2``).
         """
         model, optimizer = self.model, self.t.optimizer
+        if self.t.clip_norm is not None:  # the gradient clipped is that of the whole objective
+            return None
         if not (isinstance(model, Sequential) and model.reg > 0 and optimizer.folds_l2):
             return None
         return {name: model.reg for name in model.weight_names()}
@@ -769,6 +873,7 @@ class _Loop:
         m, k = self.m, self.k
         if k == m and self.t.augment is None:  # batch mode: the whole set in its order, no shuffling
             ws = self._workspace(m)
+            ws.batch_w = self.w  # the training rows' weights, in their order (or None)
             if self.rows is None:
                 yield self.X, self.y, ws
                 return
@@ -810,6 +915,8 @@ class _Loop:
                     next_idx, next_src, next_xb, next_ws = batch(i + 1)
                     pending = (next_idx, next_xb, next_ws, self.reader.start(next_src, next_xb))
                 np.take(self.y, idx, axis=0, out=ws.batch_y, mode="clip")
+                if self.w is not None:
+                    np.take(self.w, idx, out=ws.batch_w, mode="clip")
                 if self.t.augment is not None:
                     self.t.augment(xb, self.p.rng)
                 yield xb, ws.batch_y, ws
@@ -823,6 +930,7 @@ class _Loop:
             ws = self.model.workspace(size)
             ws.batch_X = np.empty((size, self.X.shape[1]), dtype=self.X.dtype)
             ws.batch_y = np.empty((size, *self.y.shape[1:]), dtype=self.y.dtype)
+            ws.batch_w = None if self.w is None else np.empty(size)
             cache[size] = ws
         return cache[size]
 
@@ -837,7 +945,7 @@ class _Loop:
         h = self.history
         val_loss = val_acc = None
         if self.val is not None:
-            val_loss, val_acc = _evaluate(self.model, *self.val)
+            val_loss, val_acc = _evaluate(self.model, *self.val, sample_weight=self.val_w)
         logs = {"loss": loss, "accuracy": accuracy, "val_loss": val_loss, "val_accuracy": val_acc,
                 "lr": lr, "seconds": time.perf_counter() - tic}
         for key, value in logs.items():
@@ -865,7 +973,8 @@ class _Loop:
         if self.monitor.startswith("val_") or not (self.t.restore_best or self.t.early_stopping):
             return logs[self.monitor]  # (without restoring or stopping early, "best" only guards a blow-up)
         X = self.X if self.rows is None else _Rows(self.X, self.rows)
-        loss, accuracy = _evaluate(self.model, X, self.y, workspaces=self.__dict__.setdefault("_train_eval", {}))
+        loss, accuracy = _evaluate(self.model, X, self.y, workspaces=self.__dict__.setdefault("_train_eval", {}),
+                                   sample_weight=self.w)
         return loss if self.monitor == "loss" else accuracy
 
     def _better(self, value: float) -> bool:

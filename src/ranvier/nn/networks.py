@@ -244,13 +244,14 @@ class Sequential:
             total += float(np.dot(w, w))
         return 0.5 * self.reg * total
 
-    def loss(self, X: np.ndarray, y: np.ndarray) -> float:
-        """The objective in the current mode: mean data loss plus the L2 term."""
+    def loss(self, X: np.ndarray, y: np.ndarray, *, sample_weight=None) -> float:
+        """The objective in the current mode: mean data loss (weighted by ``sample_weight``) plus the L2 term."""
         X = self._check_X(X)
-        data_loss, _ = self._data_loss(self._forward(X, self.training), y)
+        data_loss, _ = self._data_loss(self._forward(X, self.training), y, sample_weight=sample_weight)
         return data_loss + self.reg_loss()
 
-    def loss_and_grads(self, X: np.ndarray, y: np.ndarray, *, workspace=None) -> tuple[float, dict[str, np.ndarray]]:
+    def loss_and_grads(self, X: np.ndarray, y: np.ndarray, *, workspace=None,
+                       sample_weight=None) -> tuple[float, dict[str, np.ndarray]]:
         """Loss and the exact gradient of every parameter, in the current mode.
 
         Parameters
@@ -260,6 +261,9 @@ class Sequential:
         workspace : optional
             From :meth:`workspace` for batches of ``m`` rows; the gradients live
             in it (and in the layers) and the next call overwrites them.
+        sample_weight : ndarray of shape (m,), optional
+            Non-negative weights: the data loss is ``sum_i w_i l_i / sum_i w_i``
+            (see :mod:`ranvier.losses`).
 
         Returns
         -------
@@ -271,13 +275,16 @@ class Sequential:
             workspace = self.workspace(X.shape[0])
         else:
             workspace.check(self, X.shape[0])
-        return self._loss_and_grads(X, y, workspace), workspace.grads
+        if sample_weight is None:
+            return self._loss_and_grads(X, y, workspace), workspace.grads
+        return self._loss_and_grads(X, y, workspace, sample_weight=sample_weight), workspace.grads
 
     def workspace(self, batch_size: int) -> "LayerWorkspace":
         """Buffers for :meth:`loss_and_grads` on batches of ``batch_size`` rows."""
         return LayerWorkspace(self, batch_size)
 
-    def _loss_and_grads(self, X, y, ws, *, nonfinite: str = "raise", reg_grad: bool = True) -> float:
+    def _loss_and_grads(self, X, y, ws, *, nonfinite: str = "raise", reg_grad: bool = True,
+                        sample_weight=None) -> float:
         # as MLP._loss_and_grads: X checked; nonfinite="nan" gives NaN for blown-up scores
         if nonfinite not in ("raise", "nan"):
             raise ValueError(f"nonfinite must be 'raise' or 'nan', got {nonfinite!r}")
@@ -285,7 +292,8 @@ class Sequential:
         checked = nonfinite == "nan"
         if checked and not np.isfinite(scores).all():
             return math.nan
-        data_loss, _ = self._data_loss(scores, y, out=ws.deltas[-1], checked=checked)
+        data_loss, _ = self._data_loss(scores, y, out=ws.deltas[-1], checked=checked,
+                                       sample_weight=sample_weight)
         dout = ws.deltas[-1]
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
@@ -300,14 +308,20 @@ class Sequential:
         ws.outputs = [self._forward(X, self.training)]
         return ws.outputs[-1]
 
-    def _data_loss(self, scores, y, out=None, *, checked: bool = False) -> tuple[float, np.ndarray]:
+    def _data_loss(self, scores, y, out=None, *, checked: bool = False,
+                   sample_weight=None) -> tuple[float, np.ndarray]:
+        # sample_weight: None (the plain mean), or checked float64 weights when checked=True
         if checked:
+            w = sample_weight
             if self.loss_name == "svm":
-                return _multiclass_hinge(scores, y, self.margin, out)
-            return _softmax_cross_entropy(scores, y, out) if self.loss_name == "softmax" else _squared_error(scores, y, out)
+                return _multiclass_hinge(scores, y, self.margin, out, w)
+            if self.loss_name == "softmax":
+                return _softmax_cross_entropy(scores, y, out, w)
+            return _squared_error(scores, y, out, w)
+        extra = {} if sample_weight is None else {"sample_weight": sample_weight}
         if self.loss_name == "svm":
-            return self._loss_fn(scores, y, margin=self.margin, out=out)
-        return self._loss_fn(scores, y, out=out)
+            return self._loss_fn(scores, y, margin=self.margin, out=out, **extra)
+        return self._loss_fn(scores, y, out=out, **extra)
 
     # ---------------------------------------------------------------- algebra
     def collapse(self) -> tuple[np.ndarray, np.ndarray]:
