@@ -484,7 +484,7 @@ def test_streaming_stops_its_reader_threads_however_fit_ends(tmp_path, monkeypat
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop", "adagrad"])
 def test_the_l2_term_folded_into_the_update_trains_bit_for_bit_as_in_the_gradient(optimizer, monkeypatch):
     """The loop hands reg to the optimiser's pass (no pass of its own); the run is the same to the last bit."""
-    from ranvier import _fused
+    from ranvier.optim import _fused
     from ranvier.optim import Optimizer
 
     X, y = _blobs(m=200, n=300)  # W1 has 300 x 250 = 75000 entries: the fused pass where Numba is installed
