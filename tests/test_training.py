@@ -361,7 +361,7 @@ def test_training_streams_a_memory_mapped_file(tmp_path, monkeypatch, augment, f
     ahead, after the first batch of the epoch; rows in memory are gathered directly.
     """
     import ranvier.training as rt
-    from ranvier.augment import HorizontalFlip
+    from ranvier.datasets.augment import HorizontalFlip
 
     X, y = _blobs(m=230, n=12)
     np.save(tmp_path / "X.npy", X)

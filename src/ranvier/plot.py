@@ -33,7 +33,7 @@ picture of it (paths, animation, costs).
 * :func:`plot_activations`: activations and their derivatives, saturation shaded;
 * :func:`plot_confusion`: a confusion matrix (:func:`confusion_matrix`) with class names.
 
-The recorded runs come from :func:`ranvier.gd` or :mod:`ranvier.paths`.
+The recorded runs come from :func:`ranvier.gd` or :mod:`ranvier.gd.paths`.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def _as_runs(runs) -> dict:
         return {"gd": runs}
     if not isinstance(runs, Mapping) or not runs:
         raise TypeError("runs must be a GDResult or a non-empty dict of label -> GDResult "
-                        "(e.g. from ranvier.paths.compare)")
+                        "(e.g. from ranvier.gd.paths.compare)")
     for label, r in runs.items():
         if not isinstance(r, GDResult):
             raise TypeError(f"runs[{label!r}] must be a GDResult, got {type(r).__name__}")
@@ -461,8 +461,8 @@ def plot_paths(
     objective : Objective or str
         The function, e.g. ``"rosenbrock"`` (see :data:`ranvier.OBJECTIVES`).
     runs : GDResult or dict of str to GDResult
-        Recorded runs by label, e.g. from :func:`ranvier.paths.compare`,
-        :func:`ranvier.paths.run_optimizer` or :func:`ranvier.gd`.  Each path is
+        Recorded runs by label, e.g. from :func:`ranvier.gd.paths.compare`,
+        :func:`ranvier.gd.paths.run_optimizer` or :func:`ranvier.gd`.  Each path is
         drawn with its start (a circle), its end (a circle; an X when it
         diverged or ran off the window, drawn at the window's edge) and every
         iterate; the minima are magenta stars (:data:`MINIMUM_COLOR`).
@@ -617,7 +617,7 @@ def plot_costs(
     Parameters
     ----------
     runs : GDResult or dict of str to GDResult
-        E.g. ``ranvier.paths.compare("bowl", "gd", [0.01, 0.05, 0.15, 0.21])``.
+        E.g. ``ranvier.gd.paths.compare("bowl", "gd", [0.01, 0.05, 0.15, 0.21])``.
     path : path-like, optional
     objective : Objective or str, optional
         With a known minimum value ``f*``, the curves show ``f - f*`` on a log

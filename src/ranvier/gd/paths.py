@@ -30,9 +30,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._validation import check_int, check_positive
-from .minimize import DivergenceWarning, GDResult, Objective, gd, get_objective
-from .optim import OPTIMIZERS, Optimizer, get_optimizer
+from .._validation import check_int, check_positive
+from ..optim import OPTIMIZERS, Optimizer, get_optimizer
+from .functions import Objective, get_objective
+from .recorder import DivergenceWarning, GDResult, gd
 
 __all__ = ["PATH_OPTIMIZERS", "compare", "default_lr", "run_optimizer"]
 
@@ -90,7 +91,7 @@ def run_optimizer(
     Parameters
     ----------
     objective : callable ``x -> (cost, grad)``
-        E.g. an :class:`~ranvier.minimize.Objective` such as ``get_objective("rosenbrock")``.
+        E.g. an :class:`~ranvier.Objective` such as ``get_objective("rosenbrock")``.
     optimizer : str or Optimizer
         ``"gd"`` (the lecture's :func:`~ranvier.gd`), an optimiser name of
         :mod:`ranvier.optim` (``sgd``, ``momentum``, ``nesterov``, ``adagrad``,
