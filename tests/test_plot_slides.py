@@ -12,7 +12,7 @@ from PIL import Image, ImageSequence
 
 from ranvier import MLP, History, plot
 from ranvier.datasets.toy import make_xor
-from ranvier.gd.paths import compare
+from ranvier.descent.paths import compare
 
 
 def _rgb(color: str) -> np.ndarray:

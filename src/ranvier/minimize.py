@@ -1,7 +1,7 @@
-"""Old name of :mod:`ranvier.gd.recorder` and :mod:`ranvier.gd.functions`, kept so that old imports work.
+"""Old name of :mod:`ranvier.descent.recorder` and :mod:`ranvier.descent.functions`, kept so that old imports work.
 
-Import from :mod:`ranvier.gd.recorder` and :mod:`ranvier.gd.functions` (or from ``ranvier``).
+Import from :mod:`ranvier.descent.recorder` and :mod:`ranvier.descent.functions` (or from ``ranvier``).
 """
 
-from .gd.functions import *  # noqa: F401,F403
-from .gd.recorder import *  # noqa: F401,F403
+from .descent.functions import *  # noqa: F401,F403
+from .descent.recorder import *  # noqa: F401,F403

@@ -1,3 +1,3 @@
-"""Old name of :mod:`ranvier.gd.paths`, kept so that old imports work: import from there."""
+"""Old name of :mod:`ranvier.descent.paths`, kept so that old imports work: import from there."""
 
-from .gd.paths import *  # noqa: F401,F403
+from .descent.paths import *  # noqa: F401,F403

@@ -33,7 +33,7 @@ picture of it (paths, animation, costs).
 * :func:`plot_activations`: activations and their derivatives, saturation shaded;
 * :func:`plot_confusion`: a confusion matrix (:func:`confusion_matrix`) with class names.
 
-The recorded runs come from :func:`ranvier.gd` or :mod:`ranvier.gd.paths`.
+The recorded runs come from :func:`ranvier.gd` or :mod:`ranvier.descent.paths`.
 
 One module per family of pictures: :mod:`~ranvier.plot.paths` (paths),
 :mod:`~ranvier.plot.animation` (their animation), :mod:`~ranvier.plot.curves`

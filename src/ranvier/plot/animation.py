@@ -72,7 +72,7 @@ def animate_paths(
         animation (the same frames as the file), which a notebook shows as an
         HTML/JavaScript player (its ``to_jshtml()``); ``anim.save(...)`` writes it.
     """
-    from ..gd.functions import get_objective
+    from ..descent.functions import get_objective
 
     writer_class = None if path is None else _movie_writer(path)
     if not (isinstance(fps, (int, float)) and not isinstance(fps, bool) and 0 < fps <= 100):

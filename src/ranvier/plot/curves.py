@@ -32,7 +32,7 @@ def plot_costs(
     Parameters
     ----------
     runs : GDResult or dict of str to GDResult
-        E.g. ``ranvier.gd.paths.compare("bowl", "gd", [0.01, 0.05, 0.15, 0.21])``.
+        E.g. ``ranvier.descent.paths.compare("bowl", "gd", [0.01, 0.05, 0.15, 0.21])``.
     path : path-like, optional
     objective : Objective or str, optional
         With a known minimum value ``f*``, the curves show ``f - f*`` on a log
@@ -55,7 +55,7 @@ def plot_costs(
     drawn until it leaves the top of the plot, gets an X on the top edge where
     it does, and says so in the legend.
     """
-    from ..gd.functions import get_objective
+    from ..descent.functions import get_objective
 
     runs = _as_runs(runs)
     obj = None if objective is None else get_objective(objective)

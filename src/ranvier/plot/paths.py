@@ -17,13 +17,13 @@ __all__ = ["growing", "plot_paths"]
 
 
 def _as_runs(runs) -> dict:
-    from ..gd.recorder import GDResult
+    from ..descent.recorder import GDResult
 
     if isinstance(runs, GDResult):
         return {"gd": runs}
     if not isinstance(runs, Mapping) or not runs:
         raise TypeError("runs must be a GDResult or a non-empty dict of label -> GDResult "
-                        "(e.g. from ranvier.gd.paths.compare)")
+                        "(e.g. from ranvier.descent.paths.compare)")
     for label, r in runs.items():
         if not isinstance(r, GDResult):
             raise TypeError(f"runs[{label!r}] must be a GDResult, got {type(r).__name__}")
@@ -324,8 +324,8 @@ def plot_paths(
     objective : Objective or str
         The function, e.g. ``"rosenbrock"`` (see :data:`ranvier.OBJECTIVES`).
     runs : GDResult or dict of str to GDResult
-        Recorded runs by label, e.g. from :func:`ranvier.gd.paths.compare`,
-        :func:`ranvier.gd.paths.run_optimizer` or :func:`ranvier.gd`.  Each path is
+        Recorded runs by label, e.g. from :func:`ranvier.descent.paths.compare`,
+        :func:`ranvier.descent.paths.run_optimizer` or :func:`ranvier.gd`.  Each path is
         drawn with its start (a circle), its end (a circle; an X when it
         diverged or ran off the window, drawn at the window's edge) and every
         iterate; the minima are magenta stars (:data:`MINIMUM_COLOR`).
@@ -352,7 +352,7 @@ def plot_paths(
         The contour axes is ``fig.axes[0]`` (the axes given, in their figure).
         Run ``i`` is drawn in :func:`run_color(i) <run_color>`.
     """
-    from ..gd.functions import get_objective
+    from ..descent.functions import get_objective
 
     objective = get_objective(objective)
     runs = _as_runs(runs)

@@ -79,14 +79,14 @@ class GDResult:
         return iter((self.path, self.costs, self.grads, self.hit_max))
 
     def __repr__(self) -> str:
-        from ._repr import num, point
+        from .._repr import num, point
 
         status = "diverged" if self.diverged else ("converged" if self.converged else "hit max_iters")
         return (f"GDResult({status}, {self.n_iters} steps from {point(self.path[0])} to {point(self.path[-1])}, "
                 f"cost {num(self.costs[0])} -> {num(self.costs[-1])})")
 
     def _repr_html_(self) -> str:
-        from ._repr import html_table, num, point
+        from .._repr import html_table, num, point
 
         rows = [["start", point(self.path[0]), num(self.costs[0]), num(float(np.linalg.norm(self.grads[0])))],
                 [f"after {self.n_iters} steps", point(self.path[-1]), num(self.costs[-1]),

@@ -57,7 +57,7 @@ class Objective:
     lipschitz: float | None = None
 
     def __repr__(self) -> str:
-        from ._repr import num, point
+        from .._repr import num, point
 
         minima = np.asarray(self.minima).reshape(-1, 2)
         where = ("no minimum" if not len(minima) else
