@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from ranvier import MLP, Trainer
-from ranvier.augment import HorizontalFlip, get_augment
+from ranvier.datasets.augment import HorizontalFlip, get_augment
 
 
 def test_flip_mirrors_the_chosen_images_in_hwc_order():
@@ -68,7 +68,7 @@ def padded_crop(image, dy, dx, pad):
 
 @pytest.mark.parametrize("shape", [(5, 6), (6, 5, 3)])
 def test_translate_is_pad_and_crop(shape):
-    from ranvier.augment import RandomTranslate
+    from ranvier.datasets.augment import RandomTranslate
 
     X = np.random.default_rng(0).normal(size=(40, int(np.prod(shape)))).astype(np.float32)
     before = X.copy()
@@ -81,7 +81,7 @@ def test_translate_is_pad_and_crop(shape):
 
 
 def test_translate_by_zero_changes_nothing_and_checks_pad():
-    from ranvier.augment import RandomTranslate
+    from ranvier.datasets.augment import RandomTranslate
 
     X = np.arange(24, dtype=np.float32).reshape(2, 12)
     RandomTranslate((3, 4), pad=0)(X, np.random.default_rng(0))
@@ -91,7 +91,7 @@ def test_translate_by_zero_changes_nothing_and_checks_pad():
 
 
 def test_augments_join_with_plus():
-    from ranvier.augment import Compose, RandomTranslate
+    from ranvier.datasets.augment import Compose, RandomTranslate
 
     both = get_augment("flip+translate:2", (4, 4, 3))
     assert isinstance(both, Compose)

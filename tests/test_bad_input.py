@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ranvier import MLP, Trainer, gd, get_activation, get_loss, get_optimizer, load_dataset, softmax_cross_entropy
-from ranvier.minimize import quadratic_bowl
+from ranvier.descent.functions import quadratic_bowl
 
 X4 = np.zeros((10, 4))
 Y3 = np.arange(10) % 3

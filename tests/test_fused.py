@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ranvier import _fused, optim
+from ranvier import optim
+from ranvier.optim import _fused
 from ranvier.optim import get_optimizer
 
 # Without Numba there is no fused update to compare (the NumPy rules run, tested in test_optim.py);
@@ -56,7 +57,7 @@ def test_fused_update_equals_the_numpy_rule_bit_for_bit(name, kwargs, dtype, mon
         assert fused_params[key].dtype == dtype
         np.testing.assert_array_equal(fused_params[key], numpy_params[key])
     for key, value in numpy_state.items():
-        if not key.startswith(optim._SCRATCH):
+        if not key.startswith(optim.base._SCRATCH):
             np.testing.assert_array_equal(fused_state[key], value)
 
 

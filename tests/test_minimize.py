@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ranvier import OBJECTIVES, DivergenceWarning, gd, get_objective, numerical_gradient
-from ranvier.minimize import beale, himmelblau, quadratic_bowl, rosenbrock, saddle
+from ranvier.descent.functions import beale, himmelblau, quadratic_bowl, rosenbrock, saddle
 
 
 def test_path_costs_and_grads_are_aligned():

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ranvier import optim
-from ranvier.minimize import quadratic_bowl, rosenbrock
+from ranvier.descent.functions import quadratic_bowl, rosenbrock
 from ranvier.optim import (
     OPTIMIZERS,
     SCHEDULES,

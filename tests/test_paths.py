@@ -5,7 +5,7 @@ import pytest
 
 from ranvier import OBJECTIVES, DivergenceWarning, GDResult, gd, get_objective
 from ranvier.optim import SGD, Adam
-from ranvier.paths import PATH_OPTIMIZERS, compare, default_lr, run_optimizer
+from ranvier.descent.paths import PATH_OPTIMIZERS, compare, default_lr, run_optimizer
 
 BOWL = get_objective("bowl")
 ROSENBROCK = get_objective("rosenbrock")

@@ -8,7 +8,7 @@ from PIL import Image, ImageSequence
 
 from ranvier import MLP, History, LinearClassifier, gd, get_objective, plot, train_xor
 from ranvier.datasets.toy import make_xor
-from ranvier.paths import compare, run_optimizer
+from ranvier.descent.paths import compare, run_optimizer
 
 DPI = 50
 
@@ -42,7 +42,7 @@ def _pixel_at(arr, ax, xy) -> np.ndarray:
 # ------------------------------------------------------------------ imports
 def test_import_ranvier_does_not_import_matplotlib_and_drawing_skips_pyplot():
     code = (
-        "import sys, ranvier, ranvier.paths, ranvier.plot, ranvier.cli_plot, ranvier.cli\n"
+        "import sys, ranvier, ranvier.descent.paths, ranvier.plot, ranvier.cli_plot, ranvier.cli\n"
         "ranvier.cli.build_parser()\n"
         "assert 'matplotlib' not in sys.modules, 'imported matplotlib'\n"
         "ranvier.plot.plot_activations(['relu'], None, dpi=20)\n"

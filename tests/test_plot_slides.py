@@ -12,7 +12,7 @@ from PIL import Image, ImageSequence
 
 from ranvier import MLP, History, plot
 from ranvier.datasets.toy import make_xor
-from ranvier.paths import compare
+from ranvier.descent.paths import compare
 
 
 def _rgb(color: str) -> np.ndarray:
@@ -59,7 +59,7 @@ def test_the_old_per_frame_palette_would_fail_that_check(tmp_path, four_runs, mo
     """matplotlib's PillowWriter lets Pillow make a palette per frame: colours drift."""
     from matplotlib import animation
 
-    monkeypatch.setattr(plot, "_movie_writer", lambda path: animation.PillowWriter)
+    monkeypatch.setattr(plot.animation, "_movie_writer", lambda path: animation.PillowWriter)
     out = tmp_path / "drift.gif"
     plot.animate_paths("rosenbrock", four_runs, out, frames=12, dpi=60)
     frames = _frames(out)

@@ -361,7 +361,7 @@ def test_training_streams_a_memory_mapped_file(tmp_path, monkeypatch, augment, f
     ahead, after the first batch of the epoch; rows in memory are gathered directly.
     """
     import ranvier.training as rt
-    from ranvier.augment import HorizontalFlip
+    from ranvier.datasets.augment import HorizontalFlip
 
     X, y = _blobs(m=230, n=12)
     np.save(tmp_path / "X.npy", X)
@@ -484,7 +484,7 @@ def test_streaming_stops_its_reader_threads_however_fit_ends(tmp_path, monkeypat
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop", "adagrad"])
 def test_the_l2_term_folded_into_the_update_trains_bit_for_bit_as_in_the_gradient(optimizer, monkeypatch):
     """The loop hands reg to the optimiser's pass (no pass of its own); the run is the same to the last bit."""
-    from ranvier import _fused
+    from ranvier.optim import _fused
     from ranvier.optim import Optimizer
 
     X, y = _blobs(m=200, n=300)  # W1 has 300 x 250 = 75000 entries: the fused pass where Numba is installed

@@ -20,7 +20,8 @@ from .losses import (
     softmax_cross_entropy,
     squared_error,
 )
-from .minimize import OBJECTIVES, DivergenceWarning, GDResult, Objective, gd, get_objective
+from .descent.functions import OBJECTIVES, Objective, get_objective
+from .descent.recorder import DivergenceWarning, GDResult, gd
 from .models import MLP, LinearClassifier, Workspace
 from .nn.networks import Sequential
 from .optim import (

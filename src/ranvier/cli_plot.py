@@ -81,8 +81,8 @@ def _output_options(p: argparse.ArgumentParser, default: str, dpi: float = 100) 
 
 
 def _add_optimize(sub) -> None:
-    from .minimize import OBJECTIVES
-    from .paths import PATH_OPTIMIZERS
+    from .descent.functions import OBJECTIVES
+    from .descent.paths import PATH_OPTIMIZERS
 
     op = sub.add_parser(
         "optimize",
@@ -189,8 +189,8 @@ def _usage_error(message: str) -> Exception:
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
     from . import plot
-    from .minimize import OBJECTIVES, get_objective
-    from .paths import PATH_OPTIMIZERS, compare
+    from .descent.functions import OBJECTIVES, get_objective
+    from .descent.paths import PATH_OPTIMIZERS, compare
 
     try:
         objective = get_objective(args.function)

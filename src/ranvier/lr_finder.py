@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_int, check_positive
-from .minimize import DivergenceWarning
+from .descent.recorder import DivergenceWarning
 from .optim import get_optimizer
 from .training import Callback, Trainer
 

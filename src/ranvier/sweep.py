@@ -525,7 +525,7 @@ def run_trial(index: int, params: dict, options: dict, *, blas_threads: int | No
     """
     from contextlib import nullcontext
 
-    from .minimize import DivergenceWarning
+    from .descent.recorder import DivergenceWarning
 
     if blas_threads is None:
         limits = nullcontext()

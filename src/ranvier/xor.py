@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .minimize import GDResult, gd
+from .descent.recorder import GDResult, gd
 from .models import MLP
 
 __all__ = ["XORTraining", "hand_network", "least_squares_fit", "train_xor", "xor_data"]

@@ -1,6 +1,6 @@
 """The optimiser view: optimisers racing on a 2-D test function.
 
-Every run is :func:`ranvier.paths.run_optimizer` (the lecture's ``gd`` or an
+Every run is :func:`ranvier.descent.paths.run_optimizer` (the lecture's ``gd`` or an
 optimiser of :mod:`ranvier.optim`) from the clicked start; the page animates
 the recorded paths.  The function's values on a grid come along for the contours.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..minimize import OBJECTIVES, get_objective
-from ..paths import PATH_OPTIMIZERS, default_lr, run_optimizer
+from ..descent.functions import OBJECTIVES, get_objective
+from ..descent.paths import PATH_OPTIMIZERS, default_lr, run_optimizer
 from .frames import _bytes
 from .settings import SettingsError, _choice, _integer, _number
 

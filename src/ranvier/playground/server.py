@@ -33,8 +33,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..activations import ACTIVATIONS
-from ..minimize import OBJECTIVES
-from ..paths import PATH_OPTIMIZERS
+from ..descent.functions import OBJECTIVES
+from ..descent.paths import PATH_OPTIMIZERS
 from . import export, optview
 from .model import capabilities
 from .presets import PRESETS

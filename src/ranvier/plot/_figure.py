@@ -8,7 +8,7 @@ instead.  :class:`Figure` carries its own ``_repr_png_``, which IPython's
 display machinery asks for whether or not pyplot was imported, so a returned
 figure, or one passed to ``display()``, shows as a picture without any magic.
 
-This module imports matplotlib: only :mod:`ranvier.plot` imports it, when it draws.
+This module imports matplotlib: only the pictures of :mod:`ranvier.plot` import it, when they draw.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ run colours), so a pixel of a run's colour has the same value in every frame.
 ``_repr_html_`` is its ``to_jshtml()`` (matplotlib's own returns nothing unless
 ``rcParams["animation.html"]`` is set), so a notebook shows it as a player.
 
-This module imports matplotlib and Pillow: only :mod:`ranvier.plot` imports it.
+This module imports matplotlib and Pillow: only :mod:`ranvier.plot.animation` imports it, when it draws.
 """
 
 from __future__ import annotations

@@ -1,0 +1,308 @@
+"""The measures of the house (issue 15): no import circle, no import from a higher layer,
+modules under 500 lines, functions under 60 lines.
+
+The imports are read with ``ast`` from the sources (every ``import`` and ``from ... import``,
+function-level ones included), so nothing is imported to check them.  Each measure has an
+explicit allow-list of what breaks it today, in the modules still flat; an entry says how big
+the fault is, the test fails when a fault grows or a new one appears, and it fails too when an
+entry is no longer needed, so that the lists only shrink.  See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+PACKAGE = SRC / "ranvier"
+
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 60  # decorators, signature and docstring included
+LONG_FUNCTION_MARK = "# long function:"  # a comment right above the def that says why it must be long
+
+# The layers, bottom first: a module may import from its own layer and the ones below it only.
+# An entry names a module or a package (which then holds every module under it).
+LAYERS = [
+    ("helpers", ["ranvier._arrayfile", "ranvier._history_check", "ranvier._repr", "ranvier._signals",
+                 "ranvier._text", "ranvier._userfile", "ranvier._validation"]),
+    ("datasets and nn", ["ranvier.datasets", "ranvier.augment", "ranvier.nn", "ranvier.activations",
+                         "ranvier.gradcheck", "ranvier.initializers", "ranvier.layers", "ranvier.losses",
+                         "ranvier.metrics", "ranvier.models"]),
+    ("optim", ["ranvier.optim"]),
+    ("descent", ["ranvier.descent", "ranvier.minimize", "ranvier.paths", "ranvier.xor"]),
+    ("train", ["ranvier.training", "ranvier.checkpoint", "ranvier.clipping", "ranvier.loggers",
+               "ranvier.lr_finder", "ranvier.plateau"]),
+    ("io and plot", ["ranvier.io", "ranvier.export", "ranvier.runfolder", "ranvier.plot"]),
+    ("estimators", ["ranvier.estimators"]),
+    ("the package's flat names", ["ranvier"]),  # ranvier/__init__.py re-exports the layers below
+    ("experiments and sweeps", ["ranvier.experiment", "ranvier.sweep"]),
+    ("playground", ["ranvier.playground"]),
+    ("cli", ["ranvier.cli", "ranvier.cli_plot", "ranvier.cli_sweep", "ranvier._cli_base", "ranvier._cli_types",
+             "ranvier.__main__"]),
+]
+
+# Imports that break the rules today, in modules the second half of issue 15 restructures
+# (they are being edited elsewhere now).  Each is (importer, imported): the edge is left out
+# of the circle search and of the layer check.  Empty this list; never add to it.
+ALLOWED_IMPORTS = {
+    # circle training <-> checkpoint: checkpoint reads History back (function-level import);
+    # History and the checkpoint format belong in ranvier/train/, shared helpers in a small module
+    ("ranvier.checkpoint", "ranvier.training"): "circle",
+    # checkpoint (train) writes model files with io (a layer above): the arrays-and-JSON writer
+    # both use belongs in a small module below them
+    ("ranvier.checkpoint", "ranvier.io"): "layer",
+    # circles cli <-> cli_plot and cli <-> cli_sweep: the command groups import shared helpers
+    # from cli.py; they belong in ranvier/cli/ with the shared option types and errors in their own module
+    ("ranvier.cli_plot", "ranvier.cli"): "circle",
+    ("ranvier.cli_sweep", "ranvier.cli"): "circle",
+    # io (and with it everything above it) imports the package for __version__: a circle through
+    # ranvier/__init__.py; __version__ belongs in a small module of its own
+    ("ranvier.io", "ranvier"): "circle and layer",
+    # circle nn.layers <-> nn.norm: layers.py re-exports BatchNorm and LayerNorm from norm.py at its
+    # end (norm.py builds on Layer): the re-export belongs in nn/__init__.py only
+    ("ranvier.nn.layers", "ranvier.nn.norm"): "circle",
+    # circle nn.networks <-> nn.summary (both function-level): summary.from_config builds a
+    # Sequential; building a network from its config belongs in networks.py
+    ("ranvier.nn.summary", "ranvier.nn.networks"): "circle",
+    # _validation checks an optimiser name with get_optimizer (function-level): the check belongs in optim
+    ("ranvier._validation", "ranvier.optim"): "layer",
+}
+
+# Modules over MAX_MODULE_LINES today, with their line counts: they must not grow.  The second
+# half of issue 15 splits them (training -> train/, estimators -> estimators/, cli -> cli/, ...).
+ALLOWED_MODULE_LINES = {
+    "ranvier/cli.py": 625,
+    "ranvier/estimators.py": 1137,
+    "ranvier/experiment.py": 584,
+    "ranvier/io.py": 514,
+    "ranvier/models.py": 524,
+    "ranvier/sweep.py": 876,
+    "ranvier/training.py": 1178,
+}
+
+# Functions over MAX_FUNCTION_LINES today ("path::qualified name": lines): they must not grow.
+ALLOWED_FUNCTION_LINES = {
+    "ranvier/cli_plot.py::_add_plot": 62,
+    "ranvier/cli_sweep.py::_cmd_sweep": 65,
+    "ranvier/datasets/__init__.py::load_dataset": 112,
+    "ranvier/datasets/_safe_pickle.py::_ops": 71,
+    "ranvier/datasets/mnist1d.py::make_mnist1d": 79,
+    "ranvier/descent/paths.py::run_optimizer": 62,
+    "ranvier/descent/recorder.py::gd": 102,
+    "ranvier/gradcheck.py::gradcheck": 72,
+    "ranvier/lr_finder.py::lr_range_test": 71,
+    "ranvier/plot/activations.py::plot_activations": 61,
+    "ranvier/plot/animation.py::animate_paths": 69,
+    "ranvier/plot/boundaries.py::plot_boundary": 103,
+    "ranvier/plot/curves.py::plot_costs": 80,
+    "ranvier/plot/curves.py::plot_history": 63,
+    "ranvier/plot/templates.py::plot_templates": 93,
+    "ranvier/sweep.py::sweep": 75,
+    "ranvier/sweep.py::plot_heatmap": 86,
+    "ranvier/training.py::_Loop._batches": 63,
+}
+
+
+# ------------------------------------------------------------------ reading the sources
+def modules() -> dict[str, Path]:
+    """Every module of ranvier by dotted name (a package by its own name)."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(SRC).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
+    """The ranvier modules that module ``name`` imports, anywhere in its source."""
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name in known)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            target = ".".join(base + (node.module.split(".") if node.module else []))
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                if sub in known:
+                    found.add(sub)  # from package import submodule
+                elif target in known:
+                    found.add(target)
+    found.discard(name)
+    return found
+
+
+def unresolved_imports() -> list[str]:
+    """Imports of ranvier modules that name no module of ranvier (e.g. a relative import left behind by a move)."""
+    mods = modules()
+    wrong = []
+    for name, path in mods.items():
+        package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join(base + (node.module.split(".") if node.module else []))
+                if target not in mods:
+                    wrong.append(f"{name}, line {node.lineno}: {target}")
+    return wrong
+
+
+def import_graph() -> dict[str, set[str]]:
+    mods = modules()
+    return {name: imports_of(name, path, set(mods)) for name, path in mods.items()}
+
+
+def layer_of(name: str) -> int:
+    best, index = "", None
+    for i, (_, members) in enumerate(LAYERS):
+        for m in members:
+            if (name == m or name.startswith(m + ".")) and len(m) > len(best):
+                best, index = m, i
+    if index is None:
+        raise AssertionError(f"{name} is in no layer: add it to LAYERS in tests/test_architecture.py")
+    return index
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle of ``graph`` as a list of modules (first == last), or None."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state:
+            found = visit(start)
+            if found:
+                return found
+    return None
+
+
+def long_functions(path: Path) -> dict[str, int]:
+    """Functions of ``path`` over MAX_FUNCTION_LINES without a comment that says why: qualified name -> lines."""
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    found = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                start = min([d.lineno for d in child.decorator_list] + [child.lineno])
+                n = child.end_lineno - start + 1
+                marked = start >= 2 and lines[start - 2].strip().startswith(LONG_FUNCTION_MARK)
+                if n > MAX_FUNCTION_LINES and not marked:
+                    found[prefix + child.name] = n
+                visit(child, prefix + child.name + ".")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+
+    visit(ast.parse(source), "")
+    return found
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(SRC).as_posix()
+
+
+# ------------------------------------------------------------------------- the measures
+def test_the_graph_is_read_from_the_sources():
+    graph = import_graph()
+    assert "ranvier.optim.adam" in graph["ranvier.optim"]  # from .adam import ...
+    assert "ranvier.optim._fused" in graph["ranvier.optim.base"]  # from . import _fused
+    assert "ranvier.descent.recorder" in graph["ranvier.sweep"]  # a function-level import
+    assert "ranvier.training" in graph["ranvier.plot.curves"]  # from ..training import (in a function)
+
+
+def test_every_relative_import_names_a_module_of_ranvier():
+    wrong = unresolved_imports()
+    assert not wrong, "imports of modules that do not exist:\n" + "\n".join(wrong)
+
+
+def test_there_is_no_import_circle():
+    graph = {k: {v for v in vs if (k, v) not in ALLOWED_IMPORTS} for k, vs in import_graph().items()}
+    cycle = find_cycle(graph)
+    assert cycle is None, "import circle: " + " -> ".join(cycle)
+
+
+def test_find_cycle_reports_a_circle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_module_imports_from_a_higher_layer():
+    wrong = []
+    for name, targets in import_graph().items():
+        for target in sorted(targets):
+            if layer_of(target) > layer_of(name) and (name, target) not in ALLOWED_IMPORTS:
+                wrong.append(f"{name} ({LAYERS[layer_of(name)][0]}) imports {target} ({LAYERS[layer_of(target)][0]})")
+    assert not wrong, "imports from a higher layer:\n" + "\n".join(wrong)
+
+
+def test_every_allowed_import_is_still_there():
+    graph = import_graph()
+    stale = [edge for edge in ALLOWED_IMPORTS if edge[1] not in graph.get(edge[0], ())]
+    assert not stale, f"remove these from ALLOWED_IMPORTS, they are gone: {stale}"
+
+
+def test_no_module_is_over_500_lines():
+    wrong, stale = [], []
+    for path in modules().values():
+        rel, n = _rel(path), len(path.read_text(encoding="utf-8").splitlines())
+        limit = ALLOWED_MODULE_LINES.get(rel, MAX_MODULE_LINES)
+        if n > limit:
+            wrong.append(f"{rel}: {n} lines (at most {limit})")
+        elif rel in ALLOWED_MODULE_LINES and n <= MAX_MODULE_LINES:
+            stale.append(rel)
+    assert not wrong, "modules too long (split them by concept):\n" + "\n".join(wrong)
+    assert not stale, f"under {MAX_MODULE_LINES} lines now: remove them from ALLOWED_MODULE_LINES: {stale}"
+    gone = [rel for rel in ALLOWED_MODULE_LINES if not (SRC / rel).exists()]
+    assert not gone, f"remove these from ALLOWED_MODULE_LINES, they are gone: {gone}"
+
+
+def test_no_function_is_over_60_lines():
+    wrong, seen = [], set()
+    for path in modules().values():
+        for qualname, n in long_functions(path).items():
+            key = f"{_rel(path)}::{qualname}"
+            seen.add(key)
+            limit = ALLOWED_FUNCTION_LINES.get(key, MAX_FUNCTION_LINES)
+            if n > limit:
+                wrong.append(f"{key}: {n} lines (at most {limit})")
+    assert not wrong, (f"functions too long (split them, or say why above the def with '{LONG_FUNCTION_MARK} ...'):\n"
+                       + "\n".join(wrong))
+    stale = sorted(set(ALLOWED_FUNCTION_LINES) - seen)
+    assert not stale, f"remove these from ALLOWED_FUNCTION_LINES, they are short now or gone: {stale}"
+
+
+@pytest.mark.parametrize("package", ["ranvier.optim", "ranvier.descent", "ranvier.plot"])
+def test_the_restructured_wings_keep_every_rule(package):
+    """The wings of the first half have no allowance of their own beyond the long functions listed."""
+    mods = modules()
+    for name, path in mods.items():
+        if name == package or name.startswith(package + "."):
+            assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_MODULE_LINES, name
+            assert not any(edge[0] == name for edge in ALLOWED_IMPORTS), name
+
+
+def test_a_long_function_with_a_reason_is_accepted_and_one_without_is_not(tmp_path):
+    body = "\n".join(f"    x{i} = {i}" for i in range(70))
+    path = tmp_path / "m.py"
+    path.write_text(f"def plain():\n{body}\n\n\n{LONG_FUNCTION_MARK} one table, read top to bottom\ndef why():\n{body}\n")
+    assert long_functions(path) == {"plain": 71}
