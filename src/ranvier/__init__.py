@@ -8,10 +8,13 @@ data sets and model files to train on real data.
 
 from importlib.metadata import PackageNotFoundError, version as _version
 
-from .activations import ACTIVATIONS, Activation, get_activation
-from .gradcheck import GradcheckResult, gradcheck, numerical_gradient, rel_error, sparse_numerical_gradient
-from .initializers import init_weight
-from .losses import (
+import importlib as _importlib
+import sys as _sys
+
+from .nn.activations import ACTIVATIONS, Activation, get_activation
+from .nn.gradcheck import GradcheckResult, gradcheck, numerical_gradient, rel_error, sparse_numerical_gradient
+from .nn.init import init_weight
+from .nn.losses import (
     LOSSES,
     get_loss,
     log_softmax,
@@ -22,7 +25,7 @@ from .losses import (
 )
 from .descent.functions import OBJECTIVES, Objective, get_objective
 from .descent.recorder import DivergenceWarning, GDResult, gd
-from .models import MLP, LinearClassifier, Workspace
+from .nn.mlp import MLP, LinearClassifier, Workspace
 from .nn.networks import Sequential
 from .optim import (
     OPTIMIZERS,
@@ -42,6 +45,16 @@ from .metrics import evaluate_report
 from .io import ModelFileError, SavedModel, load_model, save_model
 from .datasets import DATASETS, Dataset, load_dataset
 from .xor import hand_network, least_squares_fit, train_xor, xor_data
+
+# The lecture's math lives in ranvier.nn; its old module names stay importable (``ranvier.losses``
+# is ``ranvier.nn.losses``, the same module object).  ``ranvier.gradcheck`` stays the function.
+for _old, _new in {"activations": "activations", "layers": "functional", "gradcheck": "gradcheck",
+                   "initializers": "init", "losses": "losses", "models": "mlp"}.items():
+    _module = _importlib.import_module(f"{__name__}.nn.{_new}")  # the module (ranvier.nn.gradcheck is a function)
+    _sys.modules.setdefault(f"{__name__}.{_old}", _module)
+    if _old != "gradcheck":
+        globals()[_old] = _module
+del _old, _new, _module
 
 try:
     __version__ = _version("ranvier")

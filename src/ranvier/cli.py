@@ -485,8 +485,8 @@ def _cmd_xor(args: argparse.Namespace) -> int:
 
 
 def _cmd_gradcheck(args: argparse.Namespace) -> int:
-    from .gradcheck import gradcheck
-    from .models import MLP
+    from .nn.gradcheck import gradcheck
+    from .nn.mlp import MLP
 
     if args.model is not None:
         net = _load_saved(args.model).model

@@ -212,7 +212,7 @@ def _print_report(report, title: str) -> None:
 # ------------------------------------------------------------------ predict
 def cmd_predict(args: argparse.Namespace) -> int:
     from .io import load_model
-    from .losses import softmax
+    from .nn.losses import softmax
 
     _refuse_existing(args.output, args.overwrite, "--output")
     saved = load_model(args.model)

@@ -56,10 +56,10 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._validation import FRACTION, OPEN_FRACTION, POSITIVE, check_in, check_int, check_positive
-from .activations import get_activation
+from .nn.activations import get_activation
 from .datasets import split_indices
-from .losses import log_softmax, loss_name, softmax
-from .models import MLP
+from .nn.losses import log_softmax, loss_name, softmax
+from .nn.mlp import MLP
 from .optim import Optimizer, get_optimizer
 from .training import Callback, History, Trainer
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from ._validation import all_finite, check_training_memory
 from .augment import get_augment
-from .models import MLP
+from .nn.mlp import MLP
 from ._train_extras import _check_conveniences, _convenience_callbacks, _more_epochs, parse_class_weight
 from .optim import get_optimizer, get_schedule
 from .training import Checkpoint, History, Trainer, _atomic_write_text, _json_safe, evaluate

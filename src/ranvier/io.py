@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ._arrayfile import ArrayFileError, NpyHeader, NpzReader, check_fits
-from .models import MLP
+from .nn.mlp import MLP
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFileError", "SavedModel", "load_model", "save_model"]
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .losses import softmax_cross_entropy
+from .nn.losses import softmax_cross_entropy
 
 __all__ = ["ClassificationReport", "classification_report", "confusion_matrix", "evaluate_report", "top_k_accuracy"]
 

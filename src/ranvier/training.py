@@ -553,7 +553,7 @@ def evaluate(model, X: np.ndarray, y: np.ndarray, batch_size: int = 2000, *,
 
 
 def _checked_weights(sample_weight, m: int, name: str = "sample_weight") -> np.ndarray:
-    from .losses import check_sample_weight
+    from .nn.losses import check_sample_weight
 
     return check_sample_weight(sample_weight, m, name)
 

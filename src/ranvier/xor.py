@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .descent.recorder import GDResult, gd
-from .models import MLP
+from .nn.mlp import MLP
 
 __all__ = ["XORTraining", "hand_network", "least_squares_fit", "train_xor", "xor_data"]
 

@@ -11,10 +11,10 @@ Note that ``ranvier.nn.Activation`` is the activation *layer*;
 ``ranvier.Activation`` is the registry entry (forward and derivative) it uses.
 """
 
-from ..activations import ACTIVATIONS, get_activation
-from ..gradcheck import gradcheck, numerical_gradient, rel_error
-from ..initializers import init_weight
-from ..losses import LOSSES, get_loss, multiclass_hinge, softmax, softmax_cross_entropy, squared_error
+from .activations import ACTIVATIONS, get_activation
+from .gradcheck import gradcheck, numerical_gradient, rel_error
+from .init import init_weight
+from .losses import LOSSES, get_loss, multiclass_hinge, softmax, softmax_cross_entropy, squared_error
 from .layers import ELU, Activation, Dropout, Identity, Layer, LeakyReLU, Linear, ReLU, Sigmoid, Softplus, Tanh
 from .networks import LayerWorkspace, Sequential
 from .norm import BatchNorm, LayerNorm

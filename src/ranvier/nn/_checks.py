@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import all_finite, file_mapping
-from ..initializers import weight_layout
+from .init import weight_layout
 
 __all__ = ["check_inputs"]
 

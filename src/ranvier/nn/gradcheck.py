@@ -24,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import check_int, check_positive
+from .._validation import check_int, check_positive
 
 __all__ = [
     "GRADCHECK_TOL",
@@ -181,7 +181,7 @@ class GradcheckResult(dict):
         return f"GradcheckResult(worst relative error {self.worst:.2e}; {errors})"
 
     def _repr_html_(self) -> str:
-        from ._repr import html_table
+        from .._repr import html_table
 
         rows = [[name, f"{err:.3e}", f"{self.abs_errors.get(name, 0.0):.3e}"] for name, err in self.items()]
         return html_table(["parameter", "relative error", "absolute error"], rows,

@@ -23,9 +23,9 @@ import numbers
 
 import numpy as np
 
-from ..activations import ACTIVATIONS, get_activation
-from ..initializers import init_weight, weight_layout
-from ..layers import affine_backward, affine_forward
+from .activations import ACTIVATIONS, get_activation
+from .init import init_weight, weight_layout
+from .functional import affine_backward, affine_forward
 
 __all__ = [
     "ELU", "Activation", "BatchNorm", "Dropout", "Identity", "Layer", "LayerNorm", "LeakyReLU",

@@ -38,7 +38,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import check_labels, check_scores
+from .._validation import check_labels, check_scores
 
 __all__ = [
     "LOSSES",

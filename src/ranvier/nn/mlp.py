@@ -28,13 +28,13 @@ from typing import Sequence
 
 import numpy as np
 
-from ._validation import check_network_memory
+from .._validation import check_network_memory
 from .activations import Activation, get_activation
-from .initializers import init_weight, weight_layout
-from .layers import affine_backward, affine_forward
-from .nn import layers as _layers
-from .nn.networks import Sequential
-from .nn.norm import BatchNorm
+from .init import init_weight, weight_layout
+from .functional import affine_backward, affine_forward
+from . import layers as _layers
+from .networks import Sequential
+from .norm import BatchNorm
 
 __all__ = ["MLP", "LinearClassifier", "Workspace"]
 

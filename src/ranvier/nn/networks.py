@@ -34,7 +34,7 @@ import math
 import numpy as np
 
 from .._validation import check_positive
-from ..losses import _multiclass_hinge, _softmax_cross_entropy, _squared_error, get_loss, loss_name
+from .losses import _multiclass_hinge, _softmax_cross_entropy, _squared_error, get_loss, loss_name
 from .layers import Activation, Dropout, Layer, Linear, _dtype
 from ._checks import _chain_widths, _replaced, check_inputs
 from .norm import BatchNorm, LayerNorm
@@ -229,7 +229,7 @@ class Sequential:
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Softmax of the scores: class probabilities of shape (m, c)."""
-        from ..losses import softmax
+        from .losses import softmax
 
         return softmax(self.scores(X))
 

@@ -111,7 +111,7 @@ def parse_layers(text: str, n_features: int, *, dtype=np.float32, seed=None) -> 
     ValueError
         For an empty or unknown item, naming it and the valid ones.
     """
-    from ..activations import ACTIVATIONS
+    from .activations import ACTIVATIONS
 
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     width, layers = n_features, []

@@ -32,7 +32,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..activations import ACTIVATIONS
+from ..nn.activations import ACTIVATIONS
 from ..descent.functions import OBJECTIVES
 from ..descent.paths import PATH_OPTIMIZERS
 from . import export, optview

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from ..activations import ACTIVATIONS
+from ..nn.activations import ACTIVATIONS
 from ..optim import OPTIMIZERS
 
 __all__ = ["DATASETS", "DEFAULTS", "FEATURES", "LIMITS", "SettingsError", "check_settings"]

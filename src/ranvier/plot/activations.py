@@ -42,7 +42,7 @@ def plot_activations(
     -------
     matplotlib.figure.Figure
     """
-    from ..activations import get_activation
+    from ..nn.activations import get_activation
 
     if isinstance(names, str):
         names = [names]

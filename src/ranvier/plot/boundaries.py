@@ -151,7 +151,7 @@ def _regions(ax, scores: np.ndarray, extent, class_names) -> None:
     white-ish where the network hesitates, full colour where it is sure."""
     from matplotlib.colors import to_rgb
 
-    from ..losses import softmax
+    from ..nn.losses import softmax
 
     c = scores.shape[-1]
     pred = scores.argmax(axis=-1)
