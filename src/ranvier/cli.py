@@ -137,7 +137,7 @@ def _add_run_options(tr) -> None:
     g.add_argument("--val-split", type=_fraction, metavar="F", help="fraction held out for validation (default 0.1)")
     g.add_argument("--preprocess", metavar="STEPS", help="e.g. scale+center, standardize, none (default: the data set's own)")
     g.add_argument("--n-train", type=_positive_int, metavar="N", help="train on a subset of N examples")
-    g.add_argument("--augment", choices=("none", "flip"), help="flip: mirror a random half of each batch's images (default none)")
+    g.add_argument("--augment", metavar="KINDS", help="none, flip (mirror a random half of each batch's images), translate[:P] (shift by up to P=4 pixels); join with +, e.g. flip+translate (default none)")
     g = tr.add_argument_group("model")
     g.add_argument("--model", choices=("linear", "mlp"), help="default mlp")
     g.add_argument("--hidden", type=_int_list, metavar="H1,H2,...", help="hidden layer widths (default 100)")
