@@ -151,7 +151,7 @@ def _add_run_options(tr) -> None:
     g.add_argument("--reg", type=_non_negative_float, metavar="L", help="L2 strength: 0.5*L*sum||W||^2 (default 1e-4)")
     g = tr.add_argument_group("optimisation")
     g.add_argument("--optimizer", choices=("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"), help="default momentum")
-    g.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate (default 0.1)")
+    g.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate (default 0.2)")
     g.add_argument("--momentum", type=_fraction, metavar="MU", help="momentum of sgd/momentum/nesterov/rmsprop")
     g.add_argument("--weight-decay", type=_non_negative_float, metavar="WD", help="the optimiser's own weight decay")
     g.add_argument("--schedule", choices=("constant", "step", "exponential", "inverse-time", "cosine"), help="default constant")
