@@ -385,9 +385,9 @@ def layer_cost_lines(costs: list[tuple]) -> list[str]:
     if not costs:
         return []
     return [
-        "The cost of batch normalisation and dropout (issue 14's bar: within 1.25x): ranvier's epoch of the "
-        "network with them and of the same network without, taking turns in the same rounds (seconds, median "
-        "(min-max)); the ratio is the median over rounds of the two epochs of a round, then that of the best epochs:",
+        ("The cost of batch normalisation and dropout (issue 14's bar: within 1.25x): ranvier's epoch of the "
+         "network with them and of the same network without, taking turns in the same rounds (seconds, median "
+         "(min-max)); the ratio is the median over rounds of the two epochs of a round, then that of the best epochs:"),
         "",
         *_machine.markdown_table(("workload", "with the layers", "without", "with / without", "best / best"), costs),
         "",
