@@ -4,7 +4,9 @@ Workload: CIFAR-10-shaped float32 data (49000 x 3072; the real CIFAR-10 when
 ``--data-dir`` holds it, else random numbers of that shape), batch 200, one
 epoch of SGD, for a linear softmax classifier, a linear SVM and ReLU MLPs
 3072-100-10, 3072-500-10 and 3072-500-500-10; then 3072-500-10 again with
-momentum, with Adam and with L2 regularisation.  Each is timed for ``--epochs``
+momentum, with Adam and with L2 regularisation; last 3072-500-500-10 with batch
+normalisation and dropout 0.3 on every hidden layer, beside the same network
+without them (ranvier's, in the same rounds: the cost of the layers).  Each is timed for ``--epochs``
 epochs after a warm-up epoch; the table gives the median (min-max).  The
 contestants take turns, one epoch each per round with the order rotating and
 half a second between two epochs, so that the slow and fast spells of a shared
@@ -25,7 +27,10 @@ product, measured before and after the workloads).
   ``partial_fit`` pass per epoch.
 * bound: the epoch's matrix products alone, as ranvier's layers make them (its
   weight layout; forward products, weight-gradient products, input-gradient
-  products of the hidden layers), into preallocated outputs.
+  products of the hidden layers), into preallocated outputs (batch normalisation and
+  dropout add none).
+* ranvier, plain: for the workload with batch normalisation and dropout, ranvier's same
+  network without them, taking its turn in the same rounds.
 
 This machine sets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which force a slow
 OpenBLAS kernel; the script restarts itself without them and prints the kernel
@@ -54,16 +59,18 @@ import numpy as np  # noqa: E402
 
 M, N, C, BATCH = 49_000, 3072, 10, 200
 
+PLAIN = (False, 0.0)  # (batch normalisation, dropout) of each hidden layer
 WORKLOADS = [
-    # name, hidden, loss, optimizer, reg
-    ("linear softmax", (), "softmax", "sgd", 0.0),
-    ("linear SVM", (), "svm", "sgd", 0.0),
-    ("MLP 3072-100-10", (100,), "softmax", "sgd", 0.0),
-    ("MLP 3072-500-10", (500,), "softmax", "sgd", 0.0),
-    ("MLP 3072-500-500-10", (500, 500), "softmax", "sgd", 0.0),
-    ("MLP 3072-500-10, momentum", (500,), "softmax", "momentum", 0.0),
-    ("MLP 3072-500-10, Adam", (500,), "softmax", "adam", 0.0),
-    ("MLP 3072-500-10, L2", (500,), "softmax", "sgd", 1e-3),
+    # name, hidden, loss, optimizer, reg, (batch norm, dropout)
+    ("linear softmax", (), "softmax", "sgd", 0.0, PLAIN),
+    ("linear SVM", (), "svm", "sgd", 0.0, PLAIN),
+    ("MLP 3072-100-10", (100,), "softmax", "sgd", 0.0, PLAIN),
+    ("MLP 3072-500-10", (500,), "softmax", "sgd", 0.0, PLAIN),
+    ("MLP 3072-500-500-10", (500, 500), "softmax", "sgd", 0.0, PLAIN),
+    ("MLP 3072-500-10, momentum", (500,), "softmax", "momentum", 0.0, PLAIN),
+    ("MLP 3072-500-10, Adam", (500,), "softmax", "adam", 0.0, PLAIN),
+    ("MLP 3072-500-10, L2", (500,), "softmax", "sgd", 1e-3, PLAIN),
+    ("MLP 3072-500-500-10, batch norm + dropout 0.3", (500, 500), "softmax", "sgd", 0.0, (True, 0.3)),
 ]
 LR = {"sgd": 1e-3, "momentum": 1e-3, "adam": 1e-4}
 # Seconds between two contestants' epochs.  After a parallel region, OpenBLAS's and OpenMP's
@@ -91,10 +98,10 @@ def summarise(times: list[float]) -> tuple[float, float, float]:
 # Each maker returns a function that runs one more epoch and returns its seconds (None: not available).
 
 # --------------------------------------------------------------------- ranvier
-def ranvier_epochs(X, y, hidden, loss, opt, reg, threads):
+def ranvier_epochs(X, y, hidden, loss, opt, reg, threads, layers=PLAIN):
     from ranvier import MLP, Trainer
 
-    net = MLP((N, *hidden, C), loss=loss, reg=reg, seed=0)
+    net = MLP((N, *hidden, C), loss=loss, reg=reg, seed=0, batch_norm=layers[0], dropout=layers[1])
     trainer = Trainer(net, opt, lr=LR[opt], batch_size=BATCH, epochs=1, seed=0, verbose=1, restore_best=False)
 
     def epoch() -> float:  # fit() again continues the training: one more epoch, the optimiser state kept
@@ -104,8 +111,13 @@ def ranvier_epochs(X, y, hidden, loss, opt, reg, threads):
     return epoch
 
 
+def ranvier_plain_epochs(X, y, hidden, loss, opt, reg, threads, layers=PLAIN):
+    """ranvier's network without batch normalisation and dropout, for a workload that has them."""
+    return None if layers == PLAIN else ranvier_epochs(X, y, hidden, loss, opt, reg, threads)
+
+
 # ---------------------------------------------------------------------- torch
-def torch_epochs(X, y, hidden, loss, opt, reg, threads):
+def torch_epochs(X, y, hidden, loss, opt, reg, threads, layers=PLAIN):
     try:
         import torch
     except ImportError:
@@ -113,12 +125,16 @@ def torch_epochs(X, y, hidden, loss, opt, reg, threads):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     sizes = (N, *hidden, C)
-    layers: list = []
+    modules: list = []
     for k in range(len(sizes) - 1):
-        layers.append(torch.nn.Linear(sizes[k], sizes[k + 1]))
+        modules.append(torch.nn.Linear(sizes[k], sizes[k + 1]))
         if k < len(sizes) - 2:
-            layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers)
+            if layers[0]:
+                modules.append(torch.nn.BatchNorm1d(sizes[k + 1]))
+            modules.append(torch.nn.ReLU())
+            if layers[1]:
+                modules.append(torch.nn.Dropout(layers[1]))
+    model = torch.nn.Sequential(*modules)
     criterion = torch.nn.CrossEntropyLoss() if loss == "softmax" else torch.nn.MultiMarginLoss()
     if opt == "adam":
         optimizer = torch.optim.Adam(model.parameters(), lr=LR[opt], weight_decay=reg)
@@ -143,7 +159,9 @@ def torch_epochs(X, y, hidden, loss, opt, reg, threads):
 
 
 # --------------------------------------------------------------- scikit-learn
-def sklearn_epochs(X, y, hidden, loss, opt, reg, threads):
+def sklearn_epochs(X, y, hidden, loss, opt, reg, threads, layers=PLAIN):
+    if layers != PLAIN:
+        return None  # MLPClassifier has neither batch normalisation nor dropout
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import SGDClassifier
     from sklearn.neural_network import MLPClassifier
@@ -170,7 +188,7 @@ def sklearn_epochs(X, y, hidden, loss, opt, reg, threads):
 
 
 # ---------------------------------------------------------------------- bound
-def bound_epochs(X, y, hidden, loss, opt, reg, threads):
+def bound_epochs(X, y, hidden, loss, opt, reg, threads, layers=PLAIN):
     """The epoch's matrix products alone, as ranvier makes them, into preallocated outputs.
 
     The weights are in ranvier's layout (``weight_layout``: each ``(out, in)`` matrix is the
@@ -236,7 +254,8 @@ def _timed(fn) -> float:
     return time.perf_counter() - tic
 
 
-CONTESTANTS = {"ranvier": ranvier_epochs, "torch": torch_epochs, "sklearn": sklearn_epochs, "bound": bound_epochs}
+CONTESTANTS = {"ranvier": ranvier_epochs, "torch": torch_epochs, "sklearn": sklearn_epochs, "bound": bound_epochs,
+               "ranvier, plain": ranvier_plain_epochs}
 
 
 def time_workloads(X, y, workloads, epochs: int, threads: int, passes: int) -> list[dict[str, list[float] | None]]:
@@ -253,10 +272,11 @@ def time_workloads(X, y, workloads, epochs: int, threads: int, passes: int) -> l
     times: list[dict[str, list[float] | None]] = [{} for _ in workloads]
     for p in range(passes):
         rounds = epochs // passes + (p < epochs % passes)
-        for w, (_, hidden, loss, opt, reg) in enumerate(workloads):
+        for w, (_, hidden, loss, opt, reg, layers) in enumerate(workloads):
             runs = made[w]
             if not runs:  # first pass: build the contestants and warm them up
-                runs.update({name: make(X, y, hidden, loss, opt, reg, threads) for name, make in CONTESTANTS.items()})
+                runs.update({name: make(X, y, hidden, loss, opt, reg, threads, layers)
+                             for name, make in CONTESTANTS.items()})
                 times[w] = {name: ([] if runs[name] else None) for name in runs}
                 rounds_here = rounds + 1
             else:
@@ -360,13 +380,27 @@ against the number of examples; a memory-mapped data set larger than memory) and
 [prediction.md](prediction.md) (scores of 10000 images against the forward products)."""
 
 
+def layer_cost_lines(costs: list[tuple]) -> list[str]:
+    """The table of the layers' cost: ranvier's epoch with them over the same network's without."""
+    if not costs:
+        return []
+    return [
+        ("The cost of batch normalisation and dropout (issue 14's bar: within 1.25x): ranvier's epoch of the "
+         "network with them and of the same network without, taking turns in the same rounds (seconds, median "
+         "(min-max)); the ratio is the median over rounds of the two epochs of a round, then that of the best epochs:"),
+        "",
+        *_machine.markdown_table(("workload", "with the layers", "without", "with / without", "best / best"), costs),
+        "",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     parser.add_argument("--epochs", type=int, default=5, help="timed epochs after the warm-up (default 5)")
     parser.add_argument("--passes", type=int, default=2,
                         help="passes through the workloads that the timed epochs are spread over (default 2)")
-    parser.add_argument("--only", help="comma-separated workload numbers (1-8) to run")
+    parser.add_argument("--only", help=f"comma-separated workload numbers (1-{len(WORKLOADS)}) to run")
     parser.add_argument("--out", help="write the markdown report here (e.g. docs/benchmarks.md)")
     args = parser.parse_args()
     if args.epochs < args.passes or args.passes < 1:
@@ -380,9 +414,11 @@ def main() -> None:
     print(f"peak matrix-multiply rate: {peak / 1e9:.0f} GFLOP/s (best 2000 x 2000 float32 product)")
     timed = time_workloads(X, y, chosen, args.epochs, threads, args.passes)
     peak = max(peak, peak_flops())  # measured again after the workloads: the better of two spells
-    rows, floors = [], []
+    rows, floors, costs = [], [], []
     for workload, times in zip(chosen, timed):
-        r, t, s, b = (times[name] for name in CONTESTANTS)
+        r, t, s, b, plain = (times[name] for name in CONTESTANTS)
+        if plain:
+            costs.append((workload[0], fmt(r), fmt(plain), ratio(r, plain), best_ratio(r, plain)))
         row = (workload[0], fmt(r), fmt(t), fmt(s), fmt(b), ratio(r, t), ratio(r, s), ratio(r, b))
         rows.append(row)
         print(" | ".join(row), flush=True)
@@ -419,9 +455,10 @@ def main() -> None:
         "",
         *floor_table,
         "",
+        *layer_cost_lines(costs),
         NOTES,
     ]
-    print("\n".join(table + [""] + floor_table))
+    print("\n".join(table + [""] + floor_table + [""] + layer_cost_lines(costs)))
     _machine.save_report(report, args.out)
 
 

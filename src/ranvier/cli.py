@@ -139,7 +139,7 @@ def _add_run_options(tr) -> None:
     g.add_argument("--val-split", type=_fraction, metavar="F", help="fraction held out for validation (default 0.1)")
     g.add_argument("--preprocess", metavar="STEPS", help="e.g. scale+center, standardize, none (default: the data set's own)")
     g.add_argument("--n-train", type=_positive_int, metavar="N", help="train on a subset of N examples")
-    g.add_argument("--augment", choices=("none", "flip"), help="flip: mirror a random half of each batch's images (default none)")
+    g.add_argument("--augment", metavar="KINDS", help="none, flip (mirror a random half of each batch's images), translate[:P] (shift by up to P=4 pixels); join with +, e.g. flip+translate (default none)")
     from .cli_data import add_own_data_options
 
     add_own_data_options(tr)
@@ -156,7 +156,7 @@ def _add_run_options(tr) -> None:
     g.add_argument("--reg", type=_non_negative_float, metavar="L", help="L2 strength: 0.5*L*sum||W||^2 (default 1e-4)")
     g = tr.add_argument_group("optimisation")
     g.add_argument("--optimizer", choices=("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"), help="default momentum")
-    g.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate (default 0.1)")
+    g.add_argument("--lr", type=_positive_float, metavar="RATE", help="learning rate (default 0.2)")
     g.add_argument("--momentum", type=_fraction, metavar="MU", help="momentum of sgd/momentum/nesterov/rmsprop")
     g.add_argument("--weight-decay", type=_non_negative_float, metavar="WD", help="the optimiser's own weight decay")
     g.add_argument("--schedule", choices=("constant", "step", "exponential", "inverse-time", "cosine", "plateau"),

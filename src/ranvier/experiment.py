@@ -130,8 +130,8 @@ class TrainOptions:
     layers: str | None = None
     loss: str = "softmax"
     init: str = "auto"
-    optimizer: str = "momentum"  # momentum 0.9, lr 0.1, 30 epochs: chosen on digits' validation split
-    lr: float = 0.1
+    optimizer: str = "momentum"  # momentum 0.9, lr 0.2, 30 epochs: chosen on digits' validation split
+    lr: float = 0.2
     momentum: float | None = None
     weight_decay: float | None = None
     schedule: str = "constant"
