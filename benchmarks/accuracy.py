@@ -69,7 +69,7 @@ RECIPES = [
     Recipe("digits-mlp", "digits", "MLP 64-256-10", "digits-mlp.toml", 0.98),
     Recipe("mnist1d-softmax", "mnist1d", "linear, softmax", "mnist1d-softmax.toml", 0.32),
     Recipe("mnist1d-mlp", "mnist1d", "MLP 40-512-512-10", "mnist1d-mlp.toml", 0.70),
-    Recipe("mnist1d-mlp-75", "mnist1d", "MLP 40-512-512-10, dropout 0.2", "mnist1d-mlp-75.toml", 0.75),
+    Recipe("mnist1d-mlp-75", "mnist1d", "MLP 40-512-512-10, dropout 0.4", "mnist1d-mlp-75.toml", 0.75),
     Recipe("cifar10-softmax", "cifar10", "linear, softmax", "cifar10-softmax.toml", 0.39),
     Recipe("cifar10-svm", "cifar10", "linear, SVM (hinge)", "cifar10-svm.toml", 0.38),
     Recipe("cifar10-mlp", "cifar10", "MLP, one hidden layer 3072-500-10", "cifar10-mlp.toml", 0.50),
