@@ -307,7 +307,7 @@ def machine() -> list[str]:
     import sklearn
 
     lines.append(f"- scikit-learn {sklearn.__version__}")
-    from ranvier import _fused
+    from ranvier.optim import _fused
 
     if _fused.AVAILABLE:
         import numba
