@@ -184,7 +184,7 @@ def _add_convenience_options(tr) -> None:
     g.add_argument("--class-weight", metavar="balanced|C:W,...",
                    help="weigh the classes: balanced (n / (classes * n_c), as scikit-learn) or pairs such as 0:1,1:5")
     g.add_argument("--clip-norm", type=_positive_float, metavar="N",
-                   help="clip the gradients' global L2 norm to N before each step (torch's clip_grad_norm_)")
+                   help="clip the gradients' global L2 norm to N before each step (as torch.nn.utils.clip_grad_norm does)")
     g.add_argument("--patience", type=_non_negative_int, metavar="E",
                    help="--schedule plateau: epochs without improvement before the rate is cut (default 10)")
     g.add_argument("--threads", type=_positive_int, metavar="N",
