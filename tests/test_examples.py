@@ -13,9 +13,9 @@ if os.environ.get("CI"):  # CI installs the test extra: a missing package is a f
     import nbclient
     import nbformat
 else:
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    pytest.importorskip("ipykernel")
+    nbformat = pytest.importorskip("nbformat", reason="the notebooks run through nbclient (pip install '.[test]'); CI fails instead of skipping")
+    nbclient = pytest.importorskip("nbclient", reason="the notebooks run through nbclient (pip install '.[test]')")
+    pytest.importorskip("ipykernel", reason="the notebooks need a Python kernel (pip install '.[test]')")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "examples").rglob("*.ipynb"))

@@ -447,7 +447,7 @@ def test_a_huge_grid_is_refused_with_its_size(tmp_path, capsys):
 
 
 def test_a_dask_scheduler_that_does_not_answer_is_a_clear_error(tmp_path, capsys, monkeypatch):
-    pytest.importorskip("distributed")
+    pytest.importorskip("distributed", reason="the Dask timeout needs dask[distributed] (in the test extras)")
     from ranvier import sweep as sweep_module
 
     monkeypatch.setattr(sweep_module, "DASK_CONNECT_SECONDS", 1.0)

@@ -147,7 +147,7 @@ def test_class_weight_trains_like_the_same_sample_weights(class_weight):
 
 
 def test_class_weight_mapping_matches_torch_cross_entropy_step_by_step():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="differential test against PyTorch; pip install torch==2.13.0 (CI installs it)")
     X, y = _blobs(m=40)
     cw = {0: 0.5, 1: 3.0, 2: 1.0}
     net = MLP((4, 3), seed=1, dtype=np.float64)
@@ -177,7 +177,7 @@ def test_bad_class_weights_are_refused(bad, message):
 # ------------------------------------------------------------------ clip_norm
 @pytest.mark.parametrize("reg", [0.0, 0.05])
 def test_clip_norm_matches_torch_clip_grad_norm_step_by_step(reg):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="differential test against PyTorch; pip install torch==2.13.0 (CI installs it)")
     X, y = _blobs(m=30)
     net = MLP((4, 6, 3), activation="tanh", seed=2, dtype=np.float64, reg=reg)
     l1, l2 = torch.nn.Linear(4, 6).double(), torch.nn.Linear(6, 3).double()

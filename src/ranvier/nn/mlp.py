@@ -33,7 +33,7 @@ from .activations import Activation, get_activation
 from .init import init_weight, weight_layout
 from .functional import affine_backward, affine_forward
 from . import layers as _layers
-from .networks import Sequential
+from .networks import LayerWorkspace, Sequential
 from .norm import BatchNorm
 
 __all__ = ["MLP", "LinearClassifier", "Workspace"]
@@ -386,8 +386,8 @@ class MLP(Sequential):
         return text + (", batch_norm=True" if self.batch_norm else "")
 
 
-class Workspace:
-    """Preallocated arrays for a forward and backward pass on ``m`` rows.
+class Workspace(LayerWorkspace):
+    """Preallocated arrays for a forward and backward pass on ``m`` rows (the fused MLP's).
 
     Made by :meth:`MLP.workspace` and passed to :meth:`MLP.loss_and_grads`, it
     holds every layer's output (the pre-activation is overwritten in place by
@@ -416,18 +416,7 @@ class Workspace:
         self.outputs = [np.empty((self.batch_size, h), self.dtype) for h in widths]
         self.deltas = [np.empty((self.batch_size, h), self.dtype) for h in widths]
         self.grads = {name: np.empty_like(p) for name, p in model.params.items()}
-        self._scratch: dict[str, np.ndarray] = {}
-
-    @property
-    def scores(self) -> np.ndarray:
-        """The scores of the last forward pass, shape (m, c)."""
-        return self.outputs[-1]
-
-    def scratch(self, name: str) -> np.ndarray:
-        """A spare array shaped like gradient ``name`` (made on first use)."""
-        if name not in self._scratch:
-            self._scratch[name] = np.empty_like(self.grads[name])
-        return self._scratch[name]
+        self._scratch: dict[str, np.ndarray] = {}  # scores and scratch() as LayerWorkspace's
 
     def check(self, model: MLP, m: int) -> None:
         """Raise ValueError unless this workspace fits ``model`` and ``m`` rows."""
