@@ -25,7 +25,7 @@ LONG_FUNCTION_MARK = "# long function:"  # a comment right above the def that sa
 # The layers, bottom first: a module may import from its own layer and the ones below it only.
 # An entry names a module or a package (which then holds every module under it).
 LAYERS = [
-    ("helpers", ["ranvier._arrayfile", "ranvier._history_check", "ranvier._repr", "ranvier._signals",
+    ("helpers", ["ranvier._archive", "ranvier._arrayfile", "ranvier._version", "ranvier._history_check", "ranvier._repr", "ranvier._signals",
                  "ranvier._text", "ranvier._userfile", "ranvier._validation"]),
     ("datasets and nn", ["ranvier.datasets", "ranvier.augment", "ranvier.nn", "ranvier.metrics"]),
     ("optim", ["ranvier.optim"]),
@@ -49,9 +49,6 @@ ALLOWED_IMPORTS = {
     # circle training <-> checkpoint: checkpoint reads History back (function-level import);
     # History and the checkpoint format belong in ranvier/train/, shared helpers in a small module
     ("ranvier.checkpoint", "ranvier.training"): "circle",
-    # checkpoint (train) writes model files with io (a layer above): the arrays-and-JSON writer
-    # both use belongs in a small module below them
-    ("ranvier.checkpoint", "ranvier.io"): "layer",
     # circles cli <-> cli_plot and cli <-> cli_sweep: the command groups import shared helpers
     # from cli.py; they belong in ranvier/cli/ with the shared option types and errors in their own module
     ("ranvier.cli_plot", "ranvier.cli"): "circle",
@@ -60,9 +57,6 @@ ALLOWED_IMPORTS = {
     # circle experiment <-> _train_extras: the training conveniences read experiment's monitor rule
     # (function-level); both belong in ranvier/train/ with the rule in the module both use
     ("ranvier._train_extras", "ranvier.experiment"): "circle",
-    # io (and with it everything above it) imports the package for __version__: a circle through
-    # ranvier/__init__.py; __version__ belongs in a small module of its own
-    ("ranvier.io", "ranvier"): "circle and layer",
     # circle nn.layers <-> nn.norm: layers.py re-exports BatchNorm and LayerNorm from norm.py at its
     # end (norm.py builds on Layer): the re-export belongs in nn/__init__.py only
     ("ranvier.nn.layers", "ranvier.nn.norm"): "circle",
@@ -78,10 +72,9 @@ ALLOWED_IMPORTS = {
 ALLOWED_MODULE_LINES = {
     "ranvier/cli.py": 625,
     "ranvier/estimators.py": 1249,
-    "ranvier/experiment.py": 663,
-    "ranvier/io.py": 536,
+    "ranvier/experiment.py": 664,
     "ranvier/nn/mlp.py": 527,
-    "ranvier/sweep.py": 877,
+    "ranvier/sweep.py": 878,
     "ranvier/training.py": 1287,
 }
 

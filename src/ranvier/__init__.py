@@ -6,7 +6,6 @@ gradient checking and the generic ``gd`` minimiser; optimisers, a training loop,
 data sets and model files to train on real data.
 """
 
-from importlib.metadata import PackageNotFoundError, version as _version
 
 import importlib as _importlib
 import sys as _sys
@@ -56,10 +55,7 @@ for _old, _new in {"activations": "activations", "layers": "functional", "gradch
         globals()[_old] = _module
 del _old, _new, _module
 
-try:
-    __version__ = _version("ranvier")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+from ._version import __version__
 
 __all__ = [
     "ACTIVATIONS",

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._history_check import history_problem
-from .io import ModelFileError, _atomic_savez, read_archive, read_archive_metadata
+from ._archive import ModelFileError, atomic_savez, json_safe, read_archive, read_archive_metadata
 
 if TYPE_CHECKING:  # pragma: no cover
     from .training import Trainer, _Progress_State
@@ -38,8 +38,6 @@ FORMAT_VERSION = 1
 
 def write_checkpoint(path: str | os.PathLike, trainer: "Trainer", progress: "_Progress_State", extra: dict) -> None:
     """Write ``trainer``'s run state to ``path`` (see the module docstring)."""
-    from .training import _json_safe
-
     model = trainer.model
     arrays = {f"param/{k}": v for k, v in model.params.items()}
     arrays.update({f"best/{k}": v for k, v in progress.best_params.items()})
@@ -59,16 +57,16 @@ def write_checkpoint(path: str | os.PathLike, trainer: "Trainer", progress: "_Pr
         "limit": progress.limit,
         "history": progress.history.to_dict(),
         "data": progress.data,
-        "extra": _json_safe(extra),
+        "extra": json_safe(extra),
     }
     if progress.dropout_rng is not None:
         metadata["dropout_rng"] = progress.dropout_rng.bit_generator.state
     states = {type(cb).__name__: cb.state_dict() for cb in trainer.callbacks if hasattr(cb, "state_dict")}
     if states:  # callbacks that carry state from epoch to epoch (ReduceLROnPlateau), and the rate they set
-        metadata["callbacks"] = _json_safe(states)
+        metadata["callbacks"] = json_safe(states)
         metadata["lr"] = float(trainer.optimizer.lr)
     arrays["metadata"] = np.frombuffer(json.dumps(metadata).encode("utf-8"), dtype=np.uint8)
-    _atomic_savez(path, arrays)
+    atomic_savez(path, arrays)
 
 
 def read_metadata(path: str | os.PathLike) -> dict:

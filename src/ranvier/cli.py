@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from . import _cli_types as T
 from ._cli_base import (EXIT_BROKEN_PIPE, EXIT_FAILURE, EXIT_USAGE, UsageError, _debug_everywhere, _failure,
                         _flush_stdout, _one_line, _Parser, _say, _silence_stdout)

@@ -176,9 +176,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        from .training import _atomic_write_text
+        from ._archive import atomic_write_text
 
-        _atomic_write_text(args.json, json.dumps({"model": args.model, "data": name, "split": split,
+        atomic_write_text(args.json, json.dumps({"model": args.model, "data": name, "split": split,
                                                   **report.to_dict()}, indent=1))
         print(f"wrote {printable(args.json)}")
     return 0
@@ -244,7 +244,7 @@ def _write_predictions(path: str, labels, names, scores, probs) -> None:
     import csv
     import io
 
-    from .training import _atomic_write_text
+    from ._archive import atomic_write_text
 
     values, prefix = (probs, "p_") if probs is not None else (scores, "score_")
     text = io.StringIO()
@@ -252,7 +252,7 @@ def _write_predictions(path: str, labels, names, scores, probs) -> None:
     writer.writerow(["input", "predicted", *(prefix + n for n in names)])
     for label, row, v in zip(labels, scores, values):
         writer.writerow([label, names[int(np.argmax(row))], *(f"{x:.9g}" for x in v)])
-    _atomic_write_text(path, text.getvalue())
+    atomic_write_text(path, text.getvalue())
 
 
 def read_inputs(paths: list[str], saved, *, resize: bool = True, layout: str | None = None):

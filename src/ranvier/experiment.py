@@ -26,7 +26,8 @@ from .augment import get_augment
 from .nn.mlp import MLP
 from ._train_extras import _check_conveniences, _convenience_callbacks, _more_epochs, parse_class_weight
 from .optim import get_optimizer, get_schedule
-from .training import Checkpoint, History, Trainer, _atomic_write_text, _json_safe, evaluate
+from ._archive import atomic_write_text, json_safe
+from .training import Checkpoint, History, Trainer, evaluate
 
 __all__ = ["RunResult", "TrainOptions", "find_lr", "load_data", "resume", "run"]
 
@@ -377,7 +378,7 @@ def _find_lr(options: TrainOptions, folder, start_lr: float, end_lr: float, step
     if folder is not None:
         out = folder.path
         folder.clear_previous()
-        _atomic_write_text(out / "lr_find.json", json.dumps({**result.to_dict(), "options": options.to_dict()}, indent=1))
+        atomic_write_text(out / "lr_find.json", json.dumps({**result.to_dict(), "options": options.to_dict()}, indent=1))
         from .plot import plot_lr_finder
 
         plot_lr_finder(result, out / "lr_find.png", title=f"range test: {options.data}, {_describe(model)}, {options.optimizer}")
@@ -626,7 +627,7 @@ def _summary(o: TrainOptions, model: MLP, data, history: History, run_id: str | 
     def accuracy(X, y):
         return None if X is None else evaluate(model, X, y)[1]
 
-    return _json_safe({
+    return json_safe({
         "data": data.name,
         "model": repr(model),
         "num_params": model.num_params,
@@ -655,7 +656,7 @@ def _write(out: Path, model: MLP, data, history: History, summary: dict) -> None
                image_shape=data.image_shape, summary=summary, pixel_max=data.pixel_max,
                feature_names=getattr(data, "feature_names", None))
     history.save(out / "history.json")
-    _atomic_write_text(out / "summary.json", json.dumps(summary, indent=1))
+    atomic_write_text(out / "summary.json", json.dumps(summary, indent=1))
     try:
         from .plot import _describe, plot_history
     except ImportError:  # matplotlib is missing: the curves stay in history.json

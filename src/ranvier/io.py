@@ -26,14 +26,14 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ._arrayfile import ArrayFileError, NpyHeader, NpzReader, check_fits
+from ._archive import ModelFileError, atomic_savez, read_archive
+from ._arrayfile import ArrayFileError, NpyHeader, check_fits
+from ._version import __version__
 from .nn.mlp import MLP
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFileError", "SavedModel", "load_model", "save_model"]
@@ -44,10 +44,6 @@ _PARAM = "param/"
 _PREP = "preprocess/"
 _BUFFER = "buffer/"
 _META = "metadata"
-
-
-class ModelFileError(ValueError):
-    """A model file is missing, damaged, foreign or of an unsupported version."""
 
 
 @dataclass
@@ -127,8 +123,6 @@ def save_model(
     feature_names : list of str, optional
         One name per input (the columns of a table).
     """
-    from . import __version__
-
     if class_names is not None and len(class_names) != model.n_outputs:
         raise ValueError(f"class_names has {len(class_names)} names but the model has {model.n_outputs} outputs")
     if feature_names is not None and len(feature_names) != model.n_features:
@@ -152,7 +146,7 @@ def save_model(
         arrays.update({_PREP + k: np.asarray(v) for k, v in preprocessing.get_arrays().items()})
     text = json.dumps(metadata, allow_nan=False)
     arrays[_META] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    _atomic_savez(path, arrays)
+    atomic_savez(path, arrays)
 
 
 def load_model(path: str | os.PathLike) -> SavedModel:
@@ -433,104 +427,3 @@ def _summary(summary, path: str) -> dict:
     if summary.get("seconds", 0) is None:
         raise ModelFileError(f"{path}: the training summary's seconds is null; it must be a number")
     return summary
-
-
-_MAX_METADATA = 256 * 2**20  # bytes of JSON metadata (a long run's history in a checkpoint: a few MB)
-
-
-def _read_metadata(npz: NpzReader, path: str, what: str, format_name: str, format_version: int) -> dict:
-    """The JSON metadata of an opened archive, its format name and version checked."""
-    header = npz.headers.get(_META)
-    if header is None:
-        raise ModelFileError(f"{path}: not a ranvier {what} (no metadata entry)")
-    if header.dtype != np.uint8 or len(header.shape) != 1 or header.nbytes > _MAX_METADATA:
-        raise ModelFileError(f"{path}: the metadata entry must be at most {_MAX_METADATA} bytes of uint8, "
-                             f"got {header.dtype} of shape {header.shape}")
-    try:
-        metadata = json.loads(npz.read(_META).tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
-        raise ModelFileError(f"{path}: the metadata is not valid JSON ({type(exc).__name__}: {exc})") from None
-    if not isinstance(metadata, dict):
-        raise ModelFileError(f"{path}: the metadata is not a JSON object")
-    if metadata.get("format") != format_name:
-        raise ModelFileError(f"{path}: not a ranvier {what} (format is {str(metadata.get('format'))[:80]!r})")
-    version = metadata.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= format_version:
-        raise ModelFileError(
-            f"{path}: {what} format version {str(version)[:20]} is not supported by this ranvier "
-            f"(it reads version {format_version}); upgrade ranvier"
-        )
-    return metadata
-
-
-def _open_npz(path: str, what: str) -> NpzReader:
-    # a readable error for files that are not zip archives at all
-    with open(path, "rb") as f:
-        if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):  # an .npz is a zip archive
-            raise ModelFileError(f"{path}: not a ranvier {what} (not an .npz archive)")
-    return NpzReader(path)
-
-
-def read_archive(path: str, what: str, format_name: str, format_version: int,
-                 check: Callable[[dict, dict[str, NpyHeader]], None] | None = None,
-                 ) -> tuple[dict[str, np.ndarray], dict]:
-    """Read an ``.npz`` of arrays plus JSON ``metadata`` (a model file or a checkpoint).
-
-    Never unpickles, and allocates nothing before it is checked: the headers
-    of all arrays are read first (plain real dtypes only, sizes within the
-    members), the metadata is parsed and its format name and version checked,
-    then ``check(metadata, headers)`` (which raises :class:`ModelFileError`
-    for arrays the metadata does not imply), then the total size is compared
-    with the memory available; only then are the arrays read, each with a
-    bound.  ``what`` names the kind of file in the messages.
-
-    Raises
-    ------
-    ModelFileError
-        For anything that is not such a file: damaged, truncated, foreign,
-        newer, of refused dtypes or sizes.
-    """
-    try:
-        with _open_npz(path, what) as npz:
-            metadata = _read_metadata(npz, path, what, format_name, format_version)
-            if check is not None:
-                check(metadata, npz.headers)
-            names = [n for n in npz.headers if n != _META]
-            check_fits(sum(npz.headers[n].nbytes for n in names), f"the arrays of this {what}")
-            arrays = {name: npz.read(name) for name in names}
-    except ArrayFileError as exc:
-        raise ModelFileError(f"{path}: not a readable ranvier {what} (damaged or truncated?): {exc}") from None
-    return arrays, metadata
-
-
-def read_archive_metadata(path: str, what: str, format_name: str, format_version: int) -> dict:
-    """The checked JSON metadata of an archive, without reading any other array."""
-    try:
-        with _open_npz(path, what) as npz:
-            return _read_metadata(npz, path, what, format_name, format_version)
-    except ArrayFileError as exc:
-        raise ModelFileError(f"{path}: not a readable ranvier {what} (damaged or truncated?): {exc}") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_savez(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"the folder {folder!r} for {path!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)

@@ -29,7 +29,7 @@ RUN_FILES = ("model.npz", "history.json", "summary.json", "curves.png", "checkpo
 """The files of a ``ranvier train`` run (what ``--overwrite`` removes)."""
 
 # ranvier's own temporary files: tempfile.mkstemp(prefix=".tmp-", suffix=".npz") of
-# io._atomic_savez, and "NAME.tmp-PID" of training._atomic_write_text
+# _archive.atomic_savez, and "NAME.tmp-PID" of _archive.atomic_write_text
 _TMP_NPZ = re.compile(r"\.tmp-[a-z0-9_]{8}\.npz")
 _TMP_TEXT = re.compile(r"(history\.json|summary\.json|trials\.json|trials\.csv|lr_find\.json)\.tmp-[0-9]{1,10}")
 

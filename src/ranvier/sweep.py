@@ -47,7 +47,8 @@ from . import experiment
 from ._signals import Interrupted, SignalGuard
 from .experiment import TrainOptions
 from .runfolder import claim
-from .training import _atomic_write_text, _json_safe, evaluate
+from ._archive import atomic_write_text, json_safe
+from .training import evaluate
 
 __all__ = [
     "METRICS",
@@ -233,7 +234,7 @@ def _sweep(trials, varying, out_path, n_jobs, backend, scheduler, retrain_best, 
         if old is None:
             pending.append((i, params, options))
         else:
-            rows[i] = {**old, "trial": i, "params": _json_safe(params)}
+            rows[i] = {**old, "trial": i, "params": json_safe(params)}
     others = others + list(done.values())  # rows of an earlier, different sweep: kept, not used
     client, own_client = _dask_client(scheduler) if backend == "dask" and pending else (None, False)
     try:
@@ -552,7 +553,7 @@ def run_trial(index: int, params: dict, options: dict, *, blas_threads: int | No
         "trial_seconds": time.perf_counter() - tic, "diverged": bool(s["diverged"]),
         "stopped_reason": s["stopped_reason"], "num_params": s["num_params"],
     }
-    return _json_safe({"trial": index, "params": params, **metrics, "options": options})
+    return json_safe({"trial": index, "params": params, **metrics, "options": options})
 
 
 def best_row(rows: Sequence[Mapping]) -> dict | None:
@@ -607,8 +608,8 @@ def _write_rows(out: Path, rows: Mapping[int, dict], others: list[dict], varying
     ordered = [rows[i] for i in sorted(rows)]
     foreign = [{**r, "trial": None} for r in others]
     all_rows = ordered + foreign
-    _atomic_write_text(out / "trials.json", json.dumps({"varying": varying, "trials": all_rows}, indent=1))
-    _atomic_write_text(out / "trials.csv", rows_to_csv(all_rows, varying))
+    atomic_write_text(out / "trials.json", json.dumps({"varying": varying, "trials": all_rows}, indent=1))
+    atomic_write_text(out / "trials.csv", rows_to_csv(all_rows, varying))
 
 
 def rows_to_csv(rows: Sequence[Mapping], varying: Sequence[str]) -> str:

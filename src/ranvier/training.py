@@ -48,6 +48,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from ._archive import atomic_write_text, json_safe
 from ._validation import all_finite, check_int, check_positive, file_mapping
 from .clipping import clip_grad_norm
 from .minimize import DivergenceWarning
@@ -100,7 +101,7 @@ class History:
 
     def to_dict(self) -> dict:
         """JSON-friendly contents (NaN and infinities become None)."""
-        return _json_safe({
+        return json_safe({
             "epoch": self.epoch,
             "step_loss": self.step_loss,
             "best_epoch": self.best_epoch,
@@ -123,7 +124,7 @@ class History:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the history as JSON, atomically (write aside, then rename)."""
-        _atomic_write_text(path, json.dumps(self.to_dict(), indent=1))
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=1))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "History":
@@ -1259,29 +1260,3 @@ def _split(m: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"validation_split={fraction} leaves no data for training or validation with {m} rows")
     order = np.random.default_rng([seed, 1]).permutation(m)
     return order[n_val:], order[:n_val]
-
-
-def _json_safe(value):
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
-def _atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    path = os.fspath(path)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
