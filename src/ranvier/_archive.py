@@ -36,6 +36,11 @@ class ModelFileError(ValueError):
     """A model file is missing, damaged, foreign or of an unsupported version."""
 
 
+# its public home is ranvier.io (which re-exports it): tracebacks, pickles and the documentation
+# name it there, as NumPy's set_module does for its own names
+ModelFileError.__module__ = "ranvier.io"
+
+
 _MAX_METADATA = 256 * 2**20  # bytes of JSON metadata (a long run's history in a checkpoint: a few MB)
 
 
