@@ -29,9 +29,11 @@ from ._parser import _debug_everywhere, _Parser
 
 __all__ = ["EXIT_FAILURE", "EXIT_USAGE", "UsageError", "build_parser", "main"]
 
-# the old flat modules of the command groups (ranvier.cli_plot, ranvier.cli_sweep) are these
+# The old flat modules of two command groups stay importable once ranvier.cli is (ranvier itself
+# must not import the command line): ``ranvier.cli_plot`` is ranvier.cli.plot, the same module
+# object, and ``ranvier.cli_sweep`` is ranvier.cli.sweep.
 for _old, _new in {"cli_plot": plot, "cli_sweep": sweep}.items():
-    sys.modules.setdefault(f"ranvier.{_old}", _new)
+    setattr(sys.modules["ranvier"], _old, sys.modules.setdefault(f"ranvier.{_old}", _new))
 del _old, _new
 
 
