@@ -312,7 +312,7 @@ def test_every_failure_is_one_line(make, status, message, monkeypatch, capsys):
     def command(args):
         raise make()
 
-    monkeypatch.setattr(cli, "_cmd_info", command)
+    monkeypatch.setattr(cli.info, "_cmd_info", command)
     assert cli.main(["info", "model.npz"]) == status
     captured = capsys.readouterr()
     assert captured.err == f"ranvier: error: {message}\n"

@@ -522,7 +522,7 @@ def test_numbers_out_of_range_are_refused_with_the_exact_message(params, error, 
 def test_the_cli_and_the_estimators_share_one_rule():
     import argparse
 
-    from ranvier import _cli_types as T
+    from ranvier.cli import _types as T
     from ranvier._validation import FRACTION, POSITIVE
 
     for text, ok in (("0", True), ("0.9", True), ("1", False), ("1.5", False), ("-0.1", False)):

@@ -227,7 +227,8 @@ import json as _json  # noqa: E402
 import time  # noqa: E402
 import zipfile  # noqa: E402
 
-from ranvier.cli import UsageError, _read_image, _read_npy_inputs  # noqa: E402
+from ranvier.cli import UsageError  # noqa: E402
+from ranvier.cli.predict import _read_image, _read_npy_inputs  # noqa: E402
 from ranvier.datasets import cifar10 as _cifar10  # noqa: E402
 from ranvier.optim import get_optimizer, load_state  # noqa: E402
 from ranvier.training import History  # noqa: E402

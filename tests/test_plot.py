@@ -42,7 +42,7 @@ def _pixel_at(arr, ax, xy) -> np.ndarray:
 # ------------------------------------------------------------------ imports
 def test_import_ranvier_does_not_import_matplotlib_and_drawing_skips_pyplot():
     code = (
-        "import sys, ranvier, ranvier.descent.paths, ranvier.plot, ranvier.cli_plot, ranvier.cli\n"
+        "import sys, ranvier, ranvier.descent.paths, ranvier.plot, ranvier.cli.plot, ranvier.cli\n"
         "ranvier.cli.build_parser()\n"
         "assert 'matplotlib' not in sys.modules, 'imported matplotlib'\n"
         "ranvier.plot.plot_activations(['relu'], None, dpi=20)\n"

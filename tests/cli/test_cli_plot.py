@@ -5,14 +5,14 @@ import pytest
 from PIL import Image
 
 from ranvier import LinearClassifier, cli, save_model
-from ranvier.cli_plot import add_parsers
+from ranvier.cli.plot import add_parsers
 
 KINDS = ("history", "templates", "boundary", "activations", "confusion")
 
 
 @pytest.fixture
 def main(monkeypatch):
-    """``ranvier.cli.main`` with ``optimize`` and ``plot`` wired in (if cli.py does not yet)."""
+    """``ranvier.cli.main`` with ``optimize`` and ``plot`` wired in (if build_parser does not yet)."""
     build = cli.build_parser
 
     def build_with_plots():

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from ranvier import cli
-from ranvier.cli_sweep import add_parsers
+from ranvier.cli.sweep import add_parsers
 from ranvier.sweep import read_trials
 
 SMALL = ["--data", "digits", "--hidden", "16", "--epochs", "1"]
@@ -12,7 +12,7 @@ SMALL = ["--data", "digits", "--hidden", "16", "--epochs", "1"]
 
 @pytest.fixture
 def main(monkeypatch):
-    """``ranvier.cli.main`` with ``sweep`` wired in (if cli.py does not yet)."""
+    """``ranvier.cli.main`` with ``sweep`` wired in (if build_parser does not yet)."""
     build = cli.build_parser
 
     def build_with_sweep():

@@ -13,7 +13,10 @@ import os
 import sys
 import time
 
-from . import _cli_types as T
+from . import _types as T
+from ._errors import UsageError
+from ._options import add_run_options, data_stem, train_options
+from ._output import pct
 
 __all__ = ["add_parsers"]
 
@@ -32,8 +35,6 @@ def _jobs(text: str) -> int:
 
 def add_parsers(sub) -> None:
     """Add ``sweep`` to the sub-command set ``sub`` of the ``ranvier`` parser."""
-    from .cli import _add_run_options
-
     sw = sub.add_parser(
         "sweep",
         help="a grid or random search over learning rate, regularisation, ... in parallel; keep the best",
@@ -45,7 +46,7 @@ def add_parsers(sub) -> None:
         "both vary. Example: ranvier sweep --epochs 5 --grid lr=1e-3,1e-2,1e-1 --grid reg=0,1e-4,1e-2 --n-jobs 2",
         argument_default=None,
     )
-    _add_run_options(sw)
+    add_run_options(sw)
     g = sw.add_argument_group("sweep")
     g.add_argument("--grid", action="append", metavar="NAME=V1,V2,...",
                    help="values of an option to try (repeat for more options); hidden sizes join layers with '-': "
@@ -72,35 +73,21 @@ def add_parsers(sub) -> None:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from ._signals import Interrupted, describe, exit_status
-    from .cli import UsageError, _data_stem, _pct, _train_options
-    from .runfolder import unique_folder
-    from .sweep import format_table, parse_grid, parse_range, sweep
+    from .._signals import Interrupted, describe, exit_status
+    from ..sweep import sweep
 
-    base = _train_options(args, exclude=_OWN)
-    try:
-        grid = _named(map(parse_grid, args.grid or ()), "--grid")
-        ranges = _named(map(parse_range, args.range or ()), "--range")
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    if args.scheduler and args.backend != "dask":
-        raise UsageError("--scheduler is the address of a Dask scheduler: give --backend dask too")
-    if args.out is not None and not args.out.strip():
-        raise UsageError("--out is empty; give a folder name such as --out sweeps/mine, or leave the option out "
-                         "for the default folder")
+    base = train_options(args, exclude=_OWN)
+    grid, ranges = _search_space(args)
     made = args.out is None
-    if made:  # a new folder, made atomically: sweeps started together never share one
-        out = str(unique_folder("sweeps", f"{_data_stem(base.data)}-{base.model}-{time.strftime('%Y%m%d-%H%M%S')}"))
-    else:
-        out = args.out
+    out = _output_folder(args, base)
     quiet = bool(args.quiet)
 
     def report(row, done, total):
         if not quiet:
             shown = ", ".join(f"{k}={_fmt(v)}" for k, v in row["params"].items())
             flag = ", diverged" if row["diverged"] else ""
-            print(f"[{done}/{total}] trial {row['trial']}: {shown}: val {_pct(row['val_accuracy'])}, "
-                  f"train {_pct(row['train_accuracy'])} ({row['trial_seconds']:.1f} s{flag})", flush=True)
+            print(f"[{done}/{total}] trial {row['trial']}: {shown}: val {pct(row['val_accuracy'])}, "
+                  f"train {pct(row['train_accuracy'])} ({row['trial_seconds']:.1f} s{flag})", flush=True)
 
     try:
         result = sweep(base, grid=grid, random=args.random, ranges=ranges, n_jobs=args.n_jobs,
@@ -117,25 +104,58 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         if made:
             _remove_if_empty(out)
         raise
+    _print_result(result, out, args.top, quiet)
+    return 0
+
+
+def _search_space(args: argparse.Namespace) -> tuple[dict, dict]:
+    """``(grid, ranges)`` of ``--grid`` and ``--range``, each option named once; and ``--scheduler``'s backend checked."""
+    from ..sweep import parse_grid, parse_range
+
+    try:
+        grid = _named(map(parse_grid, args.grid or ()), "--grid")
+        ranges = _named(map(parse_range, args.range or ()), "--range")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.scheduler and args.backend != "dask":
+        raise UsageError("--scheduler is the address of a Dask scheduler: give --backend dask too")
+    return grid, ranges
+
+
+def _output_folder(args: argparse.Namespace, base) -> str:
+    """``--out``, or a new folder under ``sweeps/``, made atomically: sweeps started together never share one."""
+    from ..runfolder import unique_folder
+
+    if args.out is not None and not args.out.strip():
+        raise UsageError("--out is empty; give a folder name such as --out sweeps/mine, or leave the option out "
+                         "for the default folder")
+    if args.out is None:
+        return str(unique_folder("sweeps", f"{data_stem(base.data)}-{base.model}-{time.strftime('%Y%m%d-%H%M%S')}"))
+    return args.out
+
+
+def _print_result(result, out: str, top: int | None, quiet: bool) -> None:
+    """The ranked table; without ``--quiet`` also the count of trials, the best one and the files written."""
+    from ..sweep import format_table
+
     total = len(result.rows)
     if not quiet:
         kept = total - result.ran
         print(f"{total} trials ({result.ran} run now" + (f", {kept} read back from {out}/trials.json" if kept else "")
               + "), ranked by validation accuracy:")
-    print(format_table(result.rows, result.varying, top=10 if args.top is None else args.top))
+    print(format_table(result.rows, result.varying, top=10 if top is None else top))
     if quiet:
-        return 0
+        return
     best = result.best
     if best is not None:
         shown = " ".join(f"--{k.replace('_', '-')} {_fmt(v, arg=True)}" for k, v in best["params"].items())
-        print(f"best: trial {best['trial']} ({shown}), val accuracy {_pct(best['val_accuracy'])}")
+        print(f"best: trial {best['trial']} ({shown}), val accuracy {pct(best['val_accuracy'])}")
         if result.best_run is not None:
             test = result.best_run.summary.get("test_accuracy")
-            print(f"retrained to {result.out}/best: test accuracy {_pct(test)} (measured once, after choosing)")
+            print(f"retrained to {result.out}/best: test accuracy {pct(test)} (measured once, after choosing)")
     wrote = ["trials.csv", "trials.json"] + (["heatmap.png"] if (result.out / "heatmap.png").exists()
                                                and {"lr", "reg"} <= set(result.varying) else [])
     print(f"wrote {result.out}/{', '.join(wrote)}", file=sys.stdout)
-    return 0
 
 
 def _remove_if_empty(folder: str) -> None:

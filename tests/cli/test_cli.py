@@ -109,7 +109,7 @@ def test_evaluate_escapes_names_in_its_error(hostile_model, capsys):
 
 
 def test_plots_draw_escaped_names(hostile_model):
-    from ranvier.cli_plot import _label, _load
+    from ranvier.cli.plot import _label, _load
 
     assert _load(str(hostile_model)).class_names == [n.replace("$", r"\$") for n in ESCAPED]
     assert _label("$5 \x1b") == r"\$5 \x1b"

@@ -14,7 +14,7 @@ import argparse
 import math
 from typing import Callable
 
-from ._validation import FRACTION, NON_NEGATIVE, POSITIVE, Interval
+from .._validation import FRACTION, NON_NEGATIVE, POSITIVE, Interval
 
 
 def _ascii(text: str, what: str) -> str:

@@ -15,7 +15,8 @@ import os
 
 import numpy as np
 
-from . import _cli_types as T
+from . import _types as T
+from ._errors import UsageError
 
 __all__ = ["add_parsers"]
 
@@ -68,7 +69,7 @@ def add_parsers(sub, parser_class: type | None = None) -> None:
     """Add ``optimize`` and ``plot`` to the sub-command set ``sub`` of the ``ranvier`` parser.
 
     ``parser_class`` builds the parsers of ``plot``'s own sub-commands
-    (``ranvier.cli._Parser`` makes their errors one line); default that of ``sub``.
+    (``ranvier.cli._parser._Parser`` makes their errors one line); default that of ``sub``.
     """
     _add_optimize(sub)
     _add_plot(sub, parser_class)
@@ -81,8 +82,8 @@ def _output_options(p: argparse.ArgumentParser, default: str, dpi: float = 100) 
 
 
 def _add_optimize(sub) -> None:
-    from .descent.functions import OBJECTIVES
-    from .descent.paths import PATH_OPTIMIZERS
+    from ..descent.functions import OBJECTIVES
+    from ..descent.paths import PATH_OPTIMIZERS
 
     op = sub.add_parser(
         "optimize",
@@ -125,7 +126,14 @@ def _add_plot(sub, parser_class) -> None:
         "activations, confusion (confusion matrix). 'ranvier plot KIND --help' shows each one's options.",
     )
     kinds = pl.add_subparsers(dest="plot_kind", metavar="KIND", parser_class=parser_class or type(pl), required=True)
+    _add_history(kinds)
+    _add_templates(kinds)
+    _add_boundary(kinds)
+    _add_activations(kinds)
+    _add_confusion(kinds)
 
+
+def _add_history(kinds) -> None:
     h = kinds.add_parser("history", help="loss per step and accuracy per epoch from a history.json",
                          description="Training curves: the loss of every step (raw and smoothed) with the validation "
                          "loss, and the training and validation accuracy per epoch.")
@@ -133,6 +141,8 @@ def _add_plot(sub, parser_class) -> None:
     _output_options(h, "history.png")
     h.set_defaults(handler=_cmd_history)
 
+
+def _add_templates(kinds) -> None:
     t = kinds.add_parser("templates", help="rows of the first weight matrix as images, with class names",
                          description="Learned templates: each row of a linear classifier's W (one per class) or of "
                          "an MLP's W1 (one per first-layer unit) as an image, each scaled to [0, 1] on its own.")
@@ -145,6 +155,8 @@ def _add_plot(sub, parser_class) -> None:
     _output_options(t, "templates.png")
     t.set_defaults(handler=_cmd_templates)
 
+
+def _add_boundary(kinds) -> None:
     b = kinds.add_parser("boundary", help="decision regions of a model of 2-D points, beside its hidden units",
                          description="The decision regions of a model trained on a 2-D toy set (xor, circles, "
                          "spirals, blobs) over its points, and beside them a heat map of each hidden unit's output "
@@ -159,6 +171,8 @@ def _add_plot(sub, parser_class) -> None:
     _output_options(b, "boundary.png")
     b.set_defaults(handler=_cmd_boundary)
 
+
+def _add_activations(kinds) -> None:
     a = kinds.add_parser("activations", help="activation functions and their derivatives",
                          description="Each activation beside its derivative, with the saturated region (where the "
                          "derivative is under a tenth of its peak) shaded.")
@@ -169,6 +183,8 @@ def _add_plot(sub, parser_class) -> None:
     _output_options(a, "activations.png")
     a.set_defaults(handler=_cmd_activations)
 
+
+def _add_confusion(kinds) -> None:
     c = kinds.add_parser("confusion", help="confusion matrix of a saved model on a data set",
                          description="The confusion matrix of a saved model on a split of a data set (by default the "
                          "test split of the one it was trained on), with class names.")
@@ -181,30 +197,24 @@ def _add_plot(sub, parser_class) -> None:
 
 
 # --------------------------------------------------------------- handlers
-def _usage_error(message: str) -> Exception:
-    from .cli import UsageError
-
-    return UsageError(message)
-
-
 def _cmd_optimize(args: argparse.Namespace) -> int:
-    from . import plot
-    from .descent.functions import OBJECTIVES, get_objective
-    from .descent.paths import PATH_OPTIMIZERS, compare
+    from .. import plot
+    from ..descent.functions import OBJECTIVES, get_objective
+    from ..descent.paths import PATH_OPTIMIZERS, compare
 
     try:
         objective = get_objective(args.function)
     except ValueError:
-        raise _usage_error(f"--function: unknown function {args.function!r}; choose one of: "
+        raise UsageError(f"--function: unknown function {args.function!r}; choose one of: "
                            f"{', '.join(OBJECTIVES)}") from None
     names = [n.lower().replace("-", "_") for n in _names(args.optimizer)]
     unknown = [n for n in names if n not in PATH_OPTIMIZERS]
     if not names or unknown:
-        raise _usage_error(f"--optimizer: unknown optimizer {(unknown or [args.optimizer])[0]!r}; choose from: "
+        raise UsageError(f"--optimizer: unknown optimizer {(unknown or [args.optimizer])[0]!r}; choose from: "
                            f"{', '.join(PATH_OPTIMIZERS)}")
     rates = list(args.lr) if args.lr else None
     if rates and len(names) > 1 and len(rates) > 1 and len(rates) != len(names):
-        raise _usage_error(f"--lr: give one learning rate or one per optimizer ({len(names)}), got {len(rates)}")
+        raise UsageError(f"--lr: give one learning rate or one per optimizer ({len(names)}), got {len(rates)}")
     _check_animation_file(args.animate)
     for file in (args.out, args.animate, args.costs):
         _make_parent(file)
@@ -239,7 +249,7 @@ def _make_parent(path: str | None) -> None:
     folder = os.path.dirname(path) if path else ""
     if folder and not os.path.isdir(folder):
         if os.path.exists(folder):
-            raise _usage_error(f"cannot write {path!r}: {folder!r} is a file, not a folder")
+            raise UsageError(f"cannot write {path!r}: {folder!r} is a file, not a folder")
         os.makedirs(folder)
 
 
@@ -248,27 +258,27 @@ def _check_animation_file(path: str | None) -> None:
         return
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in (".gif", ".mp4"):
-        raise _usage_error(f"--animate: write a .gif or an .mp4, got {path!r}")
+        raise UsageError(f"--animate: write a .gif or an .mp4, got {path!r}")
     if suffix == ".mp4":
         from matplotlib import animation
 
         if not animation.writers.is_available("ffmpeg"):
-            raise _usage_error(f"--animate: {path!r} needs ffmpeg on the PATH; install it or write a .gif")
+            raise UsageError(f"--animate: {path!r} needs ffmpeg on the PATH; install it or write a .gif")
 
 
 def _cmd_history(args: argparse.Namespace) -> int:
     import json
 
-    from . import plot
-    from .training import History
+    from .. import plot
+    from ..training import History
 
     path = os.path.join(args.history, "history.json") if os.path.isdir(args.history) else args.history
     if not os.path.isfile(path):
-        raise _usage_error(f"no history file at {path!r}; 'ranvier train --out DIR' writes DIR/history.json")
+        raise UsageError(f"no history file at {path!r}; 'ranvier train --out DIR' writes DIR/history.json")
     try:
         history = History.load(path)
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise _usage_error(f"{path}: not a history file written by 'ranvier train' ({type(exc).__name__}: {exc})") \
+        raise UsageError(f"{path}: not a history file written by 'ranvier train' ({type(exc).__name__}: {exc})") \
             from None
     plot.plot_history(history, args.out, title=args.title, dpi=args.dpi)
     print(f"{path}: {history.n_epochs} epochs, {len(history.step_loss)} steps; wrote {args.out}")
@@ -279,7 +289,7 @@ def _load(path: str):
     """A saved model whose class names are safe to draw (see :func:`_label`)."""
     import dataclasses
 
-    from .io import load_model
+    from ..io import load_model
 
     saved = load_model(path)
     if saved.class_names:
@@ -289,18 +299,18 @@ def _load(path: str):
 
 def _label(name) -> str:
     """A name read from a file as text to draw: control characters escaped, ``$`` not starting mathtext."""
-    from ._text import printable
+    from .._text import printable
 
     return printable(name).replace("$", r"\$")
 
 
 def _cmd_templates(args: argparse.Namespace) -> int:
-    from . import plot
+    from .. import plot
 
     saved = _load(args.model)
     net = saved.model
     if net.n_features == 2:
-        raise _usage_error(f"{args.model} takes 2-D points, not images: draw it with 'ranvier plot boundary'")
+        raise UsageError(f"{args.model} takes 2-D points, not images: draw it with 'ranvier plot boundary'")
     plot.plot_templates(saved, args.out, image_shape=args.image_shape, max_templates=args.max_templates,
                         ncols=args.cols, title=args.title, dpi=args.dpi)
     what = "class templates" if net.n_layers == 1 else "first-layer units"
@@ -311,27 +321,27 @@ def _cmd_templates(args: argparse.Namespace) -> int:
 def _training_data(saved, name: str | None, model_path: str) -> str:
     name = name or saved.summary.get("options", {}).get("data") or saved.summary.get("data")
     if name is None:
-        raise _usage_error(f"{model_path} does not say which data set it was trained on: pass --data")
+        raise UsageError(f"{model_path} does not say which data set it was trained on: pass --data")
     return name
 
 
 def _cmd_boundary(args: argparse.Namespace) -> int:
-    from . import plot
-    from .datasets import load_dataset
+    from .. import plot
+    from ..datasets import load_dataset
 
     saved = _load(args.model)
     net = saved.model
     if net.n_features != 2:
-        raise _usage_error(f"{args.model} takes {net.n_features} inputs; a decision boundary is drawn for a model of "
+        raise UsageError(f"{args.model} takes {net.n_features} inputs; a decision boundary is drawn for a model of "
                            "2-D points (train one with 'ranvier train --data xor', circles, spirals or blobs)")
     if net.n_layers > 1 and args.layer > net.n_layers - 1:
-        raise _usage_error(f"--layer: the model has {net.n_layers - 1} hidden layer(s), got {args.layer}")
+        raise UsageError(f"--layer: the model has {net.n_layers - 1} hidden layer(s), got {args.layer}")
     name = _training_data(saved, args.data, args.model)
     data = load_dataset(name, val_split=0, preprocess="none")
     if data.n_features != 2:
-        raise _usage_error(f"{name} has {data.n_features} features; draw boundaries on xor, circles, spirals or blobs")
+        raise UsageError(f"{name} has {data.n_features} features; draw boundaries on xor, circles, spirals or blobs")
     if data.n_classes > net.n_outputs:
-        raise _usage_error(f"{name} has {data.n_classes} classes but the model has {net.n_outputs} outputs")
+        raise UsageError(f"{name} has {data.n_classes} classes but the model has {net.n_outputs} outputs")
     # --split all: the training points, and the test points on which the accuracy is measured
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
     test = (data.X_test, data.y_test) if args.split == "all" else (None, None)
@@ -346,7 +356,7 @@ def _cmd_boundary(args: argparse.Namespace) -> int:
 
 
 def _cmd_activations(args: argparse.Namespace) -> int:
-    from . import plot
+    from .. import plot
 
     plot.plot_activations(args.names, args.out, xmax=args.xmax, title=args.title, dpi=args.dpi)
     print(f"{', '.join(args.names)}; wrote {args.out}")
@@ -354,8 +364,8 @@ def _cmd_activations(args: argparse.Namespace) -> int:
 
 
 def _cmd_confusion(args: argparse.Namespace) -> int:
-    from . import plot
-    from .datasets import load_dataset
+    from .. import plot
+    from ..datasets import load_dataset
 
     saved = _load(args.model)
     opts = saved.summary.get("options", {})
@@ -366,13 +376,13 @@ def _cmd_confusion(args: argparse.Namespace) -> int:
     X, y = {"test": (data.X_test, data.y_test), "val": (data.X_val, data.y_val),
             "train": (data.X_train, data.y_train)}[args.split]
     if X is None:
-        raise _usage_error(f"{name} has no {args.split} split")
+        raise UsageError(f"{name} has no {args.split} split")
     if X.shape[1] != saved.model.n_features:
-        raise _usage_error(f"{name} has {X.shape[1]} features but the model takes {saved.model.n_features}")
+        raise UsageError(f"{name} has {X.shape[1]} features but the model takes {saved.model.n_features}")
     pred = saved.predict(X)
     c = saved.model.n_outputs
     if y.max() >= c:
-        raise _usage_error(f"{name} has labels up to {y.max()} but the model has {c} outputs")
+        raise UsageError(f"{name} has labels up to {y.max()} but the model has {c} outputs")
     cm = plot.confusion_matrix(y, pred, c)
     names = saved.class_names or [_label(n) for n in data.class_names[:c]]
     title = args.title or f"{_label(name)} ({args.split} split): accuracy {100 * np.trace(cm) / cm.sum():.1f}% of {cm.sum()}"
