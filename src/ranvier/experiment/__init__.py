@@ -33,7 +33,7 @@ from .build import _monitor, _optimizer, _schedule, build_model, load_data  # no
 from .checks import _check  # noqa: F401  (private: sweeps)
 from .files import _check_out  # noqa: F401  (private: sweeps)
 from .lr_find import find_lr
-from .options import MODELS, TrainOptions
+from .options import MODELS, TrainOptions  # noqa: F401  (MODELS, build_model: public, not in __all__)
 from .runner import RunResult, resume, run
 
 __all__ = ["RunResult", "TrainOptions", "find_lr", "load_data", "resume", "run"]

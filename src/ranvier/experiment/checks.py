@@ -5,7 +5,6 @@ from __future__ import annotations
 from .conveniences import _check_conveniences
 from .options import MODELS, TrainOptions
 
-
 _AT_LEAST = {"batch_size": 1, "epochs": 1, "decay_every": 1, "warmup": 0, "seed": 0,
              "early_stopping": 1, "n_train": 1, "checkpoint_every": 1, "patience": 0, "threads": 1}
 

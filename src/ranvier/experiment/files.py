@@ -1,8 +1,8 @@
 """The folder of a run: checked before the run starts, written when it ends.
 
-Before: :func:`_check_out` (the folder can be made, without making it) and
-:func:`_check_space` (the files will fit on its disk).  After: :func:`_summary`
-(what ``summary.json`` holds) and :func:`_write`, which writes
+Before: ``_check_out`` (the folder can be made, without making it) and
+``_check_space`` (the files will fit on its disk).  After: ``_summary``
+(what ``summary.json`` holds) and ``_write``, which writes
 
 * ``model.npz``: the model with its preprocessing and class names;
 * ``history.json``: the learning curves (loss per step, metrics per epoch);
@@ -21,6 +21,7 @@ from .._archive import atomic_write_text, json_safe
 from ..nn.mlp import MLP
 from ..training import History, evaluate
 from .options import TrainOptions
+
 
 def _check_out(out: str | None) -> Path | None:
     """Check the output folder can be made, without making it (a failed run leaves nothing)."""

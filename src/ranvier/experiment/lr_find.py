@@ -12,6 +12,7 @@ from .options import TrainOptions
 
 __all__ = ["find_lr"]
 
+
 def find_lr(options: TrainOptions, *, start_lr: float = 1e-6, end_lr: float = 10.0, steps: int = 200,
             overwrite: bool = False):
     """The learning-rate range test on the data and model the options describe.

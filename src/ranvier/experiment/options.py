@@ -2,7 +2,7 @@
 
 Every option of ``ranvier train`` is a field of :class:`TrainOptions`;
 :meth:`TrainOptions.from_dict` takes a parsed config file (``-`` or ``_`` in
-the names) and checks each value's type (:func:`_coerce`) before anything runs.
+the names) and checks each value's type (``_coerce``) before anything runs.
 The checks of ranges and combinations are in :mod:`ranvier.experiment.checks`.
 """
 
@@ -80,7 +80,7 @@ class TrainOptions:
         Precision of the model and the training.
     checkpoint_every : int or None
         Write ``checkpoint.npz`` to ``out`` every this many epochs; a killed
-        run continues with :func:`~ranvier.experiment.resume`.
+        run continues with :func:`~ranvier.experiment.runner.resume`.
     test_split, target, labels, image_size, color
         Data of one's own only (``data`` a path; see
         :func:`ranvier.datasets.load_dataset`): the test fraction drawn from

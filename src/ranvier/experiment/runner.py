@@ -24,6 +24,7 @@ from .options import TrainOptions
 
 __all__ = ["RunResult", "resume", "run"]
 
+
 @dataclass
 class RunResult:
     """What :func:`run` returns.

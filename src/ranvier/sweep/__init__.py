@@ -43,13 +43,13 @@ defined.
 
 from __future__ import annotations
 
-from .files import read_trials, rows_to_csv
+from .files import read_trials, rows_to_csv  # noqa: F401  (rows_to_csv and the others below: public, not in __all__)
 from .heatmap import plot_heatmap
-from .parallel import BACKENDS, DASK_CONNECT_SECONDS, TrialInterrupted, run_trial
+from .parallel import BACKENDS, DASK_CONNECT_SECONDS, TrialInterrupted, run_trial  # noqa: F401
 from .parse import parse_grid, parse_range
 from .rows import METRICS, best_row, format_table
 from .search import SweepResult, sweep
-from .trials import MAX_TRIALS, SCALES, grid_trials, make_trials, random_trials
+from .trials import MAX_TRIALS, SCALES, grid_trials, make_trials, random_trials  # noqa: F401
 
 __all__ = [
     "METRICS",

@@ -14,6 +14,7 @@ from ..experiment.options import TrainOptions
 from .rows import METRICS
 from .trials import _FIXED, _OPTION_NAMES, _key
 
+
 def read_trials(out: str | os.PathLike) -> list[dict]:
     """The rows of ``out/trials.json`` (empty when there is none)."""
     path = Path(out) / "trials.json"

@@ -23,7 +23,8 @@ def plot_heatmap(rows: Sequence[Mapping], path: str | os.PathLike | None = None,
     Parameters
     ----------
     rows : sequence of dict
-        Trial rows (:attr:`SweepResult.rows`, or those of ``trials.json``).
+        Trial rows (:attr:`SweepResult.rows <ranvier.sweep.search.SweepResult.rows>`, or those of
+        ``trials.json``).
     path : path-like, optional
         Where to write the picture (PNG, PDF or SVG by its suffix).
     x, y : str

@@ -3,9 +3,9 @@
 :func:`run_trial` is what joblib sends to a worker (it is imported there by
 its module path, ``ranvier.sweep.parallel.run_trial``): it trains one trial
 through :func:`ranvier.experiment.run <ranvier.experiment.runner.run>` with
-BLAS limited to one thread and returns its row.  :func:`_execute` yields the rows as the trials finish;
-:func:`_dask_client` connects to a scheduler, giving up after
-:data:`DASK_CONNECT_SECONDS` on one that does not answer.
+BLAS limited to one thread and returns its row.  ``_execute`` yields the
+rows as the trials finish; ``_dask_client`` connects to a scheduler, giving
+up after :data:`DASK_CONNECT_SECONDS` on one that does not answer.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def _probe(address: str, seconds: float) -> str | None:
 
 
 def run_trial(index: int, params: dict, options: dict, *, blas_threads: int | None = 1) -> dict:
-    """Train one trial and score it: its row (see :data:`METRICS`).
+    """Train one trial and score it: its row (see :data:`~ranvier.sweep.rows.METRICS`).
 
     Runs where joblib sends it (a loky or Dask worker); ``blas_threads``
     caps BLAS there, so that parallel trials share the cores instead of

@@ -7,6 +7,7 @@ import math
 from ..experiment.options import _OPTIONAL
 from .trials import _FLOATS, _INTS, _check_range, _name
 
+
 def parse_grid(text: str) -> tuple[str, list]:
     """``NAME=V1,V2,...`` -> ``(name, values)``, each value of the option's type.
 

@@ -1,7 +1,7 @@
 """A sweep from start to end: :func:`sweep` makes the trials, claims the folder, runs them, keeps the best.
 
 :func:`sweep` checks its arguments, makes the trials
-(:mod:`ranvier.sweep.trials`) and claims the output folder; :func:`_sweep`
+(:mod:`ranvier.sweep.trials`) and claims the output folder; ``_sweep``
 reads back the rows of an earlier run into the same folder, runs the others
 (:mod:`ranvier.sweep.parallel`), rewrites the files as each finishes
 (:mod:`ranvier.sweep.files`), retrains the best trial and draws the heat map
@@ -39,7 +39,7 @@ class SweepResult:
     ----------
     rows : list of dict
         One row per trial of this sweep, in trial order: ``trial`` (its
-        number), ``params`` (the options that vary), the :data:`METRICS` and
+        number), ``params`` (the options that vary), the :data:`~ranvier.sweep.rows.METRICS` and
         ``options`` (every option).  Rows read back from an earlier run of the
         same output folder are included.
     varying : list of str

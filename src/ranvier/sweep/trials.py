@@ -3,7 +3,7 @@
 :func:`make_trials` turns a grid or ranges into ``(params, options)`` pairs,
 each a checked :class:`~ranvier.experiment.options.TrainOptions`, identical
 trials kept once; :func:`grid_trials` and :func:`random_trials` are the two
-ways to choose the settings; :func:`_key` is what identifies a trial (its
+ways to choose the settings; ``_key`` is what identifies a trial (its
 full options), so that a rerun into the same folder skips those already done.
 """
 
