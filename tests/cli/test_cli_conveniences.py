@@ -6,7 +6,7 @@ import csv
 import numpy as np
 import pytest
 
-from ranvier._train_extras import parse_class_weight
+from ranvier.experiment.conveniences import parse_class_weight
 from ranvier.cli import main
 from ranvier.io import load_model
 

@@ -19,7 +19,7 @@ from ranvier.cli import main
 from ranvier.runfolder import claim, clean_temporary, unique_folder
 from ranvier.training import Callback, Trainer, _evaluate
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 TINY = ["--data", "xor", "--model", "linear", "--epochs", "1", "--quiet"]
 
 
@@ -448,9 +448,9 @@ def test_a_huge_grid_is_refused_with_its_size(tmp_path, capsys):
 
 def test_a_dask_scheduler_that_does_not_answer_is_a_clear_error(tmp_path, capsys, monkeypatch):
     pytest.importorskip("distributed", reason="the Dask timeout needs dask[distributed] (in the test extras)")
-    from ranvier import sweep as sweep_module
+    from ranvier.sweep import parallel
 
-    monkeypatch.setattr(sweep_module, "DASK_CONNECT_SECONDS", 1.0)
+    monkeypatch.setattr(parallel, "DASK_CONNECT_SECONDS", 1.0)  # read where the Dask client is made
     silent = socket.socket()  # accepts connections (the kernel's backlog) and never says a word
     silent.bind(("127.0.0.1", 0))
     silent.listen(4)

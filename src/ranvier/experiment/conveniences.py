@@ -1,4 +1,4 @@
-"""The training conveniences of ``ranvier train`` (issue 16), kept apart from experiment.py.
+"""The training conveniences of ``ranvier train`` (issue 16): options that become callbacks and checks.
 
 ``--class-weight balanced|0:1,1:5``, ``--clip-norm``, ``--threads``, ``--schedule plateau``
 (``--decay`` its factor, ``--patience`` its patience), ``--log-csv`` and ``--tensorboard``
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import os
+
+from .build import _monitor
 
 __all__ = ["parse_class_weight"]
 
@@ -56,13 +58,12 @@ def _convenience_callbacks(o, resuming: bool) -> list:
     a log shows the rate the plateau set for the next epoch only from the next row on)."""
     callbacks = []
     if o.schedule.replace("-", "_") == "plateau":
-        from .plateau import ReduceLROnPlateau
-        from .experiment import _monitor
+        from ..plateau import ReduceLROnPlateau
 
         callbacks.append(ReduceLROnPlateau(_monitor(o), mode="max" if _monitor(o).endswith("accuracy") else "min",
                                            factor=o.decay, patience=o.patience))
     if o.log_csv is not None:
-        from .loggers import CSVLogger
+        from ..loggers import CSVLogger
 
         folder = os.path.dirname(os.path.abspath(o.log_csv))
         if not os.path.isdir(folder):
@@ -72,7 +73,7 @@ def _convenience_callbacks(o, resuming: bool) -> list:
 
         callbacks.append(CSVLogger(o.log_csv, append=resuming))
     if o.tensorboard is not None:
-        from .loggers import TensorBoard
+        from ..loggers import TensorBoard
 
         callbacks.append(TensorBoard(o.tensorboard))
     return callbacks

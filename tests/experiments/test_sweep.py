@@ -341,6 +341,28 @@ def test_bad_arguments():
         sweep(BASE, grid=GRID, n_jobs=0)
 
 
+def test_what_joblib_sends_to_a_worker_and_back_travels_by_its_module_path(tmp_path):
+    """A loky or Dask worker imports run_trial by its module path; a TrialInterrupted comes back pickled."""
+    import os
+    import pickle
+    import subprocess
+    from pathlib import Path
+
+    from ranvier.sweep import TrialInterrupted, parallel
+
+    assert (run_trial.__module__, run_trial.__qualname__) == ("ranvier.sweep.parallel", "run_trial")
+    assert parallel.run_trial is run_trial and pickle.loads(pickle.dumps(run_trial)) is run_trial
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    fresh = subprocess.run([sys.executable, "-c", "import pickle, sys; f = pickle.loads(sys.stdin.buffer.read()); "
+                            "print(f.__module__, f.__name__)"], input=pickle.dumps(run_trial), capture_output=True,
+                           check=True, env=env, cwd=tmp_path, timeout=60)
+    assert fresh.stdout.decode().split() == ["ranvier.sweep.parallel", "run_trial"]
+    back = pickle.loads(pickle.dumps(TrialInterrupted(3, 15)))
+    assert type(back) is TrialInterrupted and (back.index, back.signum) == (3, 15)
+    assert str(back) == "trial 3 was interrupted by signal 15"
+
+
 # --------------------------------------------------------------------- Dask
 def test_dask_missing_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
