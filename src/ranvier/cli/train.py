@@ -46,7 +46,7 @@ def add_parser(sub) -> None:
 
 
 def _add_convenience_options(tr) -> None:
-    """Issue 16's training conveniences of ``ranvier train`` (see ranvier/_train_extras.py)."""
+    """Issue 16's training conveniences of ``ranvier train`` (see ranvier/experiment/conveniences.py)."""
     g = tr.add_argument_group("weights, clipping, plateau, logs, threads")
     g.add_argument("--class-weight", metavar="balanced|C:W,...",
                    help="weigh the classes: balanced (n / (classes * n_c), as scikit-learn) or pairs such as 0:1,1:5")
