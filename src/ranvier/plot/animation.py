@@ -74,8 +74,7 @@ def animate_paths(
     """
     from ..descent.functions import get_objective
 
-    writer_class = None if path is None else _movie_writer(path)
-    _check_fps(fps)
+    writer_class = _check_movie(path, fps)
     objective, runs = get_objective(objective), _as_runs(runs)
     pf = _PathsFigure(objective, runs, surface=surface, arrows=arrows, bounds=bounds, levels=_check_levels(levels),
                       figsize=figsize, dpi=_check_dpi(dpi), title=title, ax=ax)
@@ -87,9 +86,12 @@ def animate_paths(
     return pf.fig
 
 
-def _check_fps(fps) -> None:
+def _check_movie(path, fps) -> type | None:
+    """The writer class for the file ``path`` (None without one), ``fps`` checked."""
+    writer_class = None if path is None else _movie_writer(path)
     if not (isinstance(fps, (int, float)) and not isinstance(fps, bool) and 0 < fps <= 100):
         raise ValueError(f"fps must be a number in (0, 100], got {fps!r}")
+    return writer_class
 
 
 def _animation(pf: _PathsFigure, frames: int | None, fps: float):
