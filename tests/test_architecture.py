@@ -74,12 +74,6 @@ ALLOWED_FUNCTION_LINES = {
     "ranvier/descent/recorder.py::gd": 102,
     "ranvier/nn/gradcheck.py::gradcheck": 72,
     "ranvier/lr_finder.py::lr_range_test": 71,
-    "ranvier/plot/activations.py::plot_activations": 61,
-    "ranvier/plot/animation.py::animate_paths": 69,
-    "ranvier/plot/boundaries.py::plot_boundary": 103,
-    "ranvier/plot/curves.py::plot_costs": 80,
-    "ranvier/plot/curves.py::plot_history": 63,
-    "ranvier/plot/templates.py::plot_templates": 93,
     "ranvier/training.py::_Loop._batches": 66,
     "ranvier/training.py::Trainer.__init__": 63,
 }

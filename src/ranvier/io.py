@@ -171,10 +171,7 @@ def load_model(path: str | os.PathLike) -> SavedModel:
     if metadata.get("preprocessing") is not None and not isinstance(metadata["preprocessing"], dict):
         raise ModelFileError(f"{path}: the preprocessing entry is not a JSON object")
     try:
-        model = _layer_stack_model(arch) or MLP(
-            arch["layer_sizes"], activation=arch["activation"] or (), loss=arch["loss"],
-            reg=arch.get("reg", 0.0), margin=arch.get("margin", 1.0), dtype=arch.get("dtype", "float32"), seed=0,
-        )
+        model = _untrained_model(arch)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFileError(f"{path}: the architecture in the metadata is not valid ({exc})") from None
     params = {k[len(_PARAM):]: v for k, v in arrays.items() if k.startswith(_PARAM)}
@@ -216,9 +213,7 @@ def _implied_shapes(arch, path: str) -> dict[str, tuple[int, ...]]:
                              f"of integers, got {str(sizes)[:60]})")
     small = [2] * len(sizes) if all(s > 0 for s in sizes) else sizes  # a bad size is refused before allocating
     try:  # every other field checked by building the same network at a tiny size
-        MLP(small, activation=arch["activation"] or (), loss=arch["loss"], reg=arch.get("reg", 0.0),
-            margin=arch.get("margin", 1.0), dtype=arch.get("dtype", "float32"), seed=0,
-            dropout=arch.get("dropout", 0.0), batch_norm=arch.get("batch_norm", False))
+        _mlp_of(arch, small)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFileError(f"{path}: the architecture in the metadata is not valid ({exc})") from None
     shapes = {}
@@ -319,19 +314,21 @@ def _buffer_arrays(model) -> dict[str, np.ndarray]:
     return {_BUFFER + k: v for k, v in getattr(model, "buffers", {}).items()}
 
 
-def _layer_stack_model(arch: dict):
-    """The untrained model of a version-2 architecture, or None for a plain MLP's."""
+def _untrained_model(arch: dict):
+    """The untrained model of an architecture: a layer stack (its ``layers``) or an MLP."""
     if "layers" in arch:
         from .nn import from_config
 
         return from_config(arch)
-    if "dropout" in arch or "batch_norm" in arch:
-        return MLP(
-            arch["layer_sizes"], activation=arch["activation"] or (), loss=arch["loss"], reg=arch.get("reg", 0.0),
-            margin=arch.get("margin", 1.0), dtype=arch.get("dtype", "float32"), seed=0,
-            dropout=arch.get("dropout", 0.0), batch_norm=arch.get("batch_norm", False),
-        )
-    return None
+    return _mlp_of(arch, arch["layer_sizes"])
+
+
+def _mlp_of(arch: dict, layer_sizes) -> MLP:
+    """The untrained MLP of ``layer_sizes`` with the other fields of an MLP architecture
+    (``dropout`` and ``batch_norm`` are absent from a version-1 file: none)."""
+    return MLP(layer_sizes, activation=arch["activation"] or (), loss=arch["loss"], reg=arch.get("reg", 0.0),
+               margin=arch.get("margin", 1.0), dtype=arch.get("dtype", "float32"), seed=0,
+               dropout=arch.get("dropout", 0.0), batch_norm=arch.get("batch_norm", False))
 
 
 def _load_buffers(model, arrays: dict[str, np.ndarray], path: str) -> None:

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ..nn.losses import softmax
 from .data import features as feature_columns
 
 __all__ = ["GRID", "frame"]
@@ -38,19 +39,12 @@ def grid_points(window: list[float], n: int = GRID) -> np.ndarray:
     return np.column_stack([x1.ravel(), x2.ravel()]).astype(np.float32)
 
 
-def _softmax(scores: np.ndarray) -> np.ndarray:
-    z = scores - scores.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
-
-
 def _regions(model, inputs: np.ndarray) -> tuple[dict, dict, list[np.ndarray]]:
     """Predicted class and its softmax confidence per cell, and every layer's outputs."""
     outputs = model.hidden_outputs(inputs)
     scores = np.nan_to_num(outputs[-1].astype(np.float64), nan=0.0, posinf=1e30, neginf=-1e30)
     cls = scores.argmax(axis=1).astype(np.uint8)
-    conf = _softmax(scores).max(axis=1)
+    conf = softmax(scores).max(axis=1)
     c = max(2, scores.shape[1])
     classes = {"b64": base64.b64encode(cls.tobytes()).decode("ascii")}
     return classes, _bytes(conf, 1.0 / c, 1.0), outputs[:-1]

@@ -32,6 +32,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from .._archive import json_safe
 from ..nn.activations import ACTIVATIONS
 from ..descent.functions import OBJECTIVES
 from ..descent.paths import PATH_OPTIMIZERS
@@ -76,16 +77,6 @@ def _error(exc: Exception, status: int = 400) -> JSONResponse:
     field = getattr(exc, "field", None)
     text = str(exc) if not isinstance(exc, KeyError) else "unknown session; reload the page"
     return JSONResponse({"error": text, "field": field}, status_code=status)
-
-
-def _json_safe(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 async def _body(request: Request):
@@ -174,7 +165,7 @@ def _preset(s: Session, body) -> Response:
 
 
 def _state(s: Session, body) -> Response:
-    return JSONResponse(_json_safe(s.frame()))
+    return JSONResponse(json_safe(s.frame()))
 
 
 _DOWNLOADS = {
@@ -257,13 +248,13 @@ async def _new_session(request: Request) -> JSONResponse:
         session = await run_in_threadpool(store.new, None)
         session.message = f"the link's settings were not used: {exc}"
     frame = await run_in_threadpool(session.frame)
-    return JSONResponse(_json_safe({"id": session.id, "frame": frame}))
+    return JSONResponse(json_safe({"id": session.id, "frame": frame}))
 
 
 async def _race(request: Request) -> Response:
     try:
         body = await _body(request)
-        return JSONResponse(_json_safe(await run_in_threadpool(optview.race, body)))
+        return JSONResponse(json_safe(await run_in_threadpool(optview.race, body)))
     except (SettingsError, ValueError, TypeError) as exc:
         return _error(exc)
 
@@ -342,7 +333,7 @@ async def _stream(request: Request, session: Session, limit: int = 0):
                 frame = await run_in_threadpool(session.frame, with_points=with_points)
                 sent_version, frames, last = frame["version"], frames + 1, time.monotonic()
                 sent_data = frame["data_version"] if with_points else sent_data
-                yield f"data: {json.dumps(_json_safe(frame), allow_nan=False)}\n\n"
+                yield f"data: {json.dumps(json_safe(frame), allow_nan=False)}\n\n"
             else:
                 if time.monotonic() - last > 10:
                     last = time.monotonic()

@@ -57,21 +57,26 @@ def plot_activations(
     axes = fig.subplots(nrows, ncols, squeeze=False)
     x = np.linspace(-xmax, xmax, 801)
     for ax, act in zip(axes.flat, acts):
-        f, d = act.forward(x.copy()), act.derivative(x.copy())
-        ax.plot(x, f, color="C0", lw=2, label="f(x)")
-        ax.plot(x, d, color="C1", lw=2, ls="--", label="f'(x)")
-        peak = float(np.max(np.abs(d)))
-        flat = np.abs(d) < 0.1 * peak
-        if peak > 0 and flat.any():
-            ax.fill_between(x, 0, 1, where=flat, transform=ax.get_xaxis_transform(), color="C3", alpha=0.12,
-                            lw=0, label="f' < 10% of its peak")
-        ax.axhline(0, color="0.6", lw=0.6)
-        ax.axvline(0, color="0.6", lw=0.6)
-        ax.set_title(act.name)
-        ax.set_xlabel("x")
-        ax.grid(alpha=0.25)
-        ax.legend(fontsize="x-small", loc="upper left")
+        _draw_activation(ax, act, x)
     for ax in axes.flat[len(acts):]:
         ax.set_axis_off()
     fig.suptitle(title if title is not None else "Activations and their derivatives", fontsize="medium")
     return _save(fig, path)
+
+
+def _draw_activation(ax, act, x: np.ndarray) -> None:
+    """One panel: ``f`` and ``f'`` over ``x``, the points where ``|f'|`` is under a tenth of its peak shaded."""
+    f, d = act.forward(x.copy()), act.derivative(x.copy())
+    ax.plot(x, f, color="C0", lw=2, label="f(x)")
+    ax.plot(x, d, color="C1", lw=2, ls="--", label="f'(x)")
+    peak = float(np.max(np.abs(d)))
+    flat = np.abs(d) < 0.1 * peak
+    if peak > 0 and flat.any():
+        ax.fill_between(x, 0, 1, where=flat, transform=ax.get_xaxis_transform(), color="C3", alpha=0.12,
+                        lw=0, label="f' < 10% of its peak")
+    ax.axhline(0, color="0.6", lw=0.6)
+    ax.axvline(0, color="0.6", lw=0.6)
+    ax.set_title(act.name)
+    ax.set_xlabel("x")
+    ax.grid(alpha=0.25)
+    ax.legend(fontsize="x-small", loc="upper left")

@@ -74,26 +74,45 @@ def animate_paths(
     """
     from ..descent.functions import get_objective
 
+    writer_class = _check_movie(path, fps)
+    objective, runs = get_objective(objective), _as_runs(runs)
+    pf = _PathsFigure(objective, runs, surface=surface, arrows=arrows, bounds=bounds, levels=_check_levels(levels),
+                      figsize=figsize, dpi=_check_dpi(dpi), title=title, ax=ax)
+    anim, steps = _animation(pf, frames, fps)
+    if path is None:
+        return anim
+    _write_movie(anim, path, writer_class, fps, len(runs), pf.fig.dpi)
+    pf.update(steps[-1])
+    return pf.fig
+
+
+def _check_movie(path, fps) -> type | None:
+    """The writer class for the file ``path`` (None without one), ``fps`` checked."""
     writer_class = None if path is None else _movie_writer(path)
     if not (isinstance(fps, (int, float)) and not isinstance(fps, bool) and 0 < fps <= 100):
         raise ValueError(f"fps must be a number in (0, 100], got {fps!r}")
-    objective = get_objective(objective)
-    runs = _as_runs(runs)
-    pf = _PathsFigure(objective, runs, surface=surface, arrows=arrows, bounds=bounds, levels=_check_levels(levels),
-                      figsize=figsize, dpi=_check_dpi(dpi), title=title, ax=ax)
+    return writer_class
+
+
+def _animation(pf: _PathsFigure, frames: int | None, fps: float):
+    """``(animation, steps)``: the animation of ``pf``'s paths and the iterations its frames show."""
+    from ._animation import PathsAnimation
+
     steps = [int(k) for k in frame_steps(pf.n_max, frames)]
     pf.fig.canvas.draw()
     pf.fig.set_layout_engine("none")  # freeze the layout: every frame the same size and place
-    from ._animation import PaletteGifWriter, PathsAnimation
-
     anim = PathsAnimation(pf.fig, pf.update, frames=steps, interval=1000 / fps, repeat=True, cache_frame_data=False)
-    if path is None:
-        return anim
-    colors = [run_color(i) for i in range(len(runs))] + [MINIMUM_COLOR, "#000000", "#ffffff"]
+    return anim, steps
+
+
+def _write_movie(anim, path, writer_class: type, fps: float, n_runs: int, dpi: float) -> None:
+    """Write ``anim`` to ``path`` at ``dpi``: a GIF on one palette that holds the
+    colours of the ``n_runs`` runs, the minimum, black and white exactly, or an MP4."""
+    from ._animation import PaletteGifWriter
+
+    colors = [run_color(i) for i in range(n_runs)] + [MINIMUM_COLOR, "#000000", "#ffffff"]
     writer = PaletteGifWriter(fps, colors) if writer_class is PaletteGifWriter else writer_class(fps=fps)
-    anim.save(os.fspath(path), writer=writer, dpi=pf.fig.dpi)
-    pf.update(steps[-1])
-    return pf.fig
+    anim.save(os.fspath(path), writer=writer, dpi=dpi)
 
 
 def _movie_writer(path) -> type:

@@ -25,24 +25,11 @@ def _unpack_model(model):
     return model, None, None
 
 
-def plot_boundary(
-    model,
-    X: np.ndarray,
-    y: np.ndarray,
-    path: str | os.PathLike | None = None,
-    *,
-    X_test: np.ndarray | None = None,
-    y_test: np.ndarray | None = None,
-    class_names: Sequence[str] | None = None,
-    transform: Callable[[np.ndarray], np.ndarray] | None = None,
-    layer: int = 1,
-    max_units: int = 16,
-    resolution: int = 150,
-    title: str | None = None,
-    dpi: float = 100,
-    ax=None,
-    fig=None,
-):
+def plot_boundary(model, X: np.ndarray, y: np.ndarray, path: str | os.PathLike | None = None, *,
+                  X_test: np.ndarray | None = None, y_test: np.ndarray | None = None,
+                  class_names: Sequence[str] | None = None, transform: Callable[[np.ndarray], np.ndarray] | None = None,
+                  layer: int = 1, max_units: int = 16, resolution: int = 150, title: str | None = None,
+                  dpi: float = 100, ax=None, fig=None):
     """Decision regions of a classifier of 2-D points, and beside them what each hidden
     unit computes: a heat map of its output over the same plane (the lecture's
     "hidden layers as learned features").
@@ -88,6 +75,20 @@ def plot_boundary(
     net, prep, names = _unpack_model(model)
     transform = transform or prep
     class_names = list(class_names or names or [str(k) for k in range(net.n_outputs)])
+    X, y, test = _check_boundary_input(net, X, y, X_test, y_test, layer, resolution)
+    extent, shape, outputs = _plane(net, transform, X, test, resolution)
+    units = _pick_units(outputs[layer - 1], max_units) if net.n_layers > 1 and ax is None else []
+    fig, ax, right = _boundary_axes(ax, fig, bool(units), dpi)
+    title = title if title is not None else _boundary_title(net, transform, X, y, test)
+    _draw_regions(ax, outputs[-1].reshape(*shape, -1), extent, class_names, (X, y), test, title)
+    if units:
+        _unit_maps(right, outputs[layer - 1], units, layer, net.activation_names[layer - 1], shape, extent)
+    return _save(fig, path)
+
+
+def _check_boundary_input(net, X, y, X_test, y_test, layer, resolution):
+    """``(X, y, test)``: the points in float64 and their labels, checked against ``net``,
+    ``test`` the pair ``(X_test, y_test)`` or None; ``layer`` and ``resolution`` checked too."""
     if net.n_features != 2:
         raise ValueError(f"a decision boundary needs a model of 2 inputs (trained on xor, circles, spirals or "
                          f"blobs), this one takes {net.n_features}")
@@ -98,6 +99,13 @@ def plot_boundary(
         raise ValueError(f"layer must be between 1 and {n_hidden} for this model, got {layer}")
     if not isinstance(resolution, (int, np.integer)) or not 10 <= resolution <= 1000:
         raise ValueError(f"resolution must be an integer in [10, 1000], got {resolution!r}")
+    return X, y, test
+
+
+def _plane(net, transform, X, test, resolution: int):
+    """``(extent, shape, outputs)``: the plane around the shown points (a tenth of their range
+    added on each side), ``extent = (x0, x1, y0, y1)``, its grid of ``resolution`` points a
+    side (``shape``, rows along x2) and ``net``'s output of every layer at each grid point."""
     shown = np.concatenate([X, test[0]]) if test is not None else X
     lo, hi = shown.min(axis=0), shown.max(axis=0)
     pad = 0.1 * np.maximum(hi - lo, 1e-6)
@@ -105,29 +113,34 @@ def plot_boundary(
     gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     G = np.column_stack([gx.ravel(), gy.ravel()]).astype(net.dtype)
     outputs = net.hidden_outputs(transform(G) if transform is not None else G)
-    units = _pick_units(outputs[layer - 1], max_units) if n_hidden and ax is None else []
+    return (x0, x1, y0, y1), gx.shape, outputs
+
+
+def _boundary_axes(ax, fig, with_units: bool, dpi: float):
+    """``(figure, axes of the regions, subfigure of the unit maps or None)``: the caller's
+    ``ax`` alone, else the caller's ``fig`` or a new figure, split in two ``with_units``."""
     if ax is not None and fig is not None:
         raise TypeError("give ax (the decision regions alone) or fig (the regions and the hidden units), not both")
     if ax is not None:
-        fig, right = _axes(ax, (1, 1), dpi)[0], None
-    else:
-        fig = _canvas(fig, (5.2 + (4.9 if units else 0), 4.8), dpi)
-        left, right = fig.subfigures(1, 2, width_ratios=[5.2, 4.9]) if units else (fig, None)
-        ax = left.add_subplot(1, 1, 1)
-    extent = (x0, x1, y0, y1)
-    _regions(ax, outputs[-1].reshape(*gx.shape, -1), extent, class_names)
-    _points(ax, X, y, class_names, "o", "train" if test is not None else None)
+        return _axes(ax, (1, 1), dpi)[0], ax, None
+    fig = _canvas(fig, (5.2 + (4.9 if with_units else 0), 4.8), dpi)
+    left, right = fig.subfigures(1, 2, width_ratios=[5.2, 4.9]) if with_units else (fig, None)
+    return fig, left.add_subplot(1, 1, 1), right
+
+
+def _draw_regions(ax, scores: np.ndarray, extent, class_names, train, test, title: str) -> None:
+    """The decision regions over ``extent``, the ``train`` points (circles) and the
+    ``test`` points (triangles, if any) on them, the axes labelled."""
+    _regions(ax, scores, extent, class_names)
+    _points(ax, *train, class_names, "o", "train" if test is not None else None)
     if test is not None:
         _points(ax, *test, class_names, "^", "test")
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-    ax.set_title(title if title is not None else _boundary_title(net, transform, X, y, test), fontsize="medium")
+    ax.set_title(title, fontsize="medium")
     ax.legend(fontsize="small", loc="upper right", framealpha=0.8, ncol=2 if test is not None else 1)
-    if units:
-        _unit_maps(right, outputs[layer - 1], units, layer, net.activation_names[layer - 1], gx.shape, extent)
-    return _save(fig, path)
 
 
 def _check_points(net, X, y, x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -61,34 +61,11 @@ def plot_costs(
     obj = None if objective is None else get_objective(objective)
     f_star = None if obj is None else obj.min_value
     fig, ax = _axes(ax, figsize, dpi)
-    ys = {}
-    with np.errstate(invalid="ignore", over="ignore"):
-        for label, r in runs.items():
-            y = r.costs - f_star if f_star is not None else r.costs.copy()
-            ys[label] = np.where(np.isfinite(y), y, np.nan)
-    stable = [y for (label, y) in ys.items() if not growing(runs[label])]
-    reference = np.concatenate(stable or [y[:1] for y in ys.values()])
-    finite = reference[np.isfinite(reference)]
-    top = float(finite.max()) if finite.size else 1.0
-    positive = all((y[np.isfinite(y)] > 0).all() for y in ys.values())
-    ceiling = top * 10 if positive else (top * 2 if top > 0 else 1.0)
+    ys = _cost_curves(runs, f_star)
+    top, ceiling, positive = _cost_range(runs, ys)
     for i, (label, y) in enumerate(ys.items()):
-        r, c = runs[label], run_color(i)
-        text = f"{label}: diverged at step {r.n_iters}" if r.diverged else (
-            f"{label}: diverging" if growing(r) else label)
-        ax.plot(np.arange(len(y)), y, color=c, lw=1.6, label=text)
-        if growing(r):  # an X where the curve leaves the top of the plot
-            with np.errstate(invalid="ignore"):
-                out = np.flatnonzero(~(y <= ceiling))
-            k = int(out[0]) if out.size else r.n_iters
-            ax.plot([k], [ceiling], marker="X", ms=10, color=c, mec="k", clip_on=False, zorder=5)
-    if positive:
-        ax.set_yscale("log")
-        bottom = min(float(np.nanmin(y[np.isfinite(y)])) for y in ys.values() if np.isfinite(y).any())
-        ax.set_ylim(max(bottom / 2, top * 1e-16), ceiling)
-    else:
-        ax.set_yscale("symlog", linthresh=1e-3)
-        ax.set_ylim(top=ceiling)
+        _draw_cost(ax, label, runs[label], y, run_color(i), ceiling)
+    _cost_scale(ax, ys, top, ceiling, positive)
     ax.set_xlabel("iteration")
     ax.set_ylabel("cost - minimum" if f_star is not None else "cost")
     ax.grid(alpha=0.3, which="major")
@@ -97,6 +74,53 @@ def plot_costs(
         title = "Cost per iteration" + (f" on {_function_name(obj)}" if obj is not None else "")
     ax.set_title(title)
     return _save(fig, path)
+
+
+def _cost_curves(runs, f_star: float | None) -> dict[str, np.ndarray]:
+    """Each run's cost per iteration, less the minimum ``f_star`` when it is known, NaN where not finite."""
+    ys = {}
+    with np.errstate(invalid="ignore", over="ignore"):
+        for label, r in runs.items():
+            y = r.costs - f_star if f_star is not None else r.costs.copy()
+            ys[label] = np.where(np.isfinite(y), y, np.nan)
+    return ys
+
+
+def _cost_range(runs, ys: dict[str, np.ndarray]) -> tuple[float, float, bool]:
+    """``(top, ceiling, positive)``: the highest finite cost of the runs that do not diverge
+    (of every run's start if all do), the top of the plot above it, and whether every
+    curve stays above 0 (then the plot is on a log scale)."""
+    stable = [y for (label, y) in ys.items() if not growing(runs[label])]
+    reference = np.concatenate(stable or [y[:1] for y in ys.values()])
+    finite = reference[np.isfinite(reference)]
+    top = float(finite.max()) if finite.size else 1.0
+    positive = all((y[np.isfinite(y)] > 0).all() for y in ys.values())
+    ceiling = top * 10 if positive else (top * 2 if top > 0 else 1.0)
+    return top, ceiling, positive
+
+
+def _draw_cost(ax, label: str, r, y: np.ndarray, color, ceiling: float) -> None:
+    """Run ``r``'s curve ``y``, labelled; a diverging run gets an X where it leaves the top of the plot."""
+    text = f"{label}: diverged at step {r.n_iters}" if r.diverged else (
+        f"{label}: diverging" if growing(r) else label)
+    ax.plot(np.arange(len(y)), y, color=color, lw=1.6, label=text)
+    if growing(r):  # an X where the curve leaves the top of the plot
+        with np.errstate(invalid="ignore"):
+            out = np.flatnonzero(~(y <= ceiling))
+        k = int(out[0]) if out.size else r.n_iters
+        ax.plot([k], [ceiling], marker="X", ms=10, color=color, mec="k", clip_on=False, zorder=5)
+
+
+def _cost_scale(ax, ys: dict[str, np.ndarray], top: float, ceiling: float, positive: bool) -> None:
+    """A log scale from half the lowest cost to ``ceiling`` when every curve stays above 0,
+    else a symmetric log scale (linear within 1e-3 of 0) up to ``ceiling``."""
+    if positive:
+        ax.set_yscale("log")
+        bottom = min(float(np.nanmin(y[np.isfinite(y)])) for y in ys.values() if np.isfinite(y).any())
+        ax.set_ylim(max(bottom / 2, top * 1e-16), ceiling)
+    else:
+        ax.set_yscale("symlog", linthresh=1e-3)
+        ax.set_ylim(top=ceiling)
 
 
 def plot_history(history: Any, path: str | os.PathLike | None = None, *, title: str | None = None,
@@ -126,42 +150,54 @@ def plot_history(history: Any, path: str | os.PathLike | None = None, *, title: 
         history = History.from_dict(history)
     fig = _canvas(fig, (10, 4), dpi)
     ax_loss, ax_acc = fig.subplots(1, 2)
+    _loss_panel(ax_loss, history)
+    _accuracy_panel(ax_acc, history)
+    if title:
+        fig.suptitle(title)
+    return _save(fig, path)
+
+
+def _loss_panel(ax, history) -> None:
+    """The loss of every step (grey) and its mean over ``len / 50`` steps, the validation loss
+    at each epoch's end, on a log scale when the losses stay positive; a divergence marked."""
     steps = np.asarray(history.step_loss, dtype=float)
     finite = steps[np.isfinite(steps)]
-    ax_loss.plot(np.arange(1, len(steps) + 1), steps, color="0.7", lw=0.8, label="batch loss")
+    ax.plot(np.arange(1, len(steps) + 1), steps, color="0.7", lw=0.8, label="batch loss")
     window = max(1, len(steps) // 50)
     smooth = _smooth(steps, window)
-    ax_loss.plot(np.arange(window, window + len(smooth)), smooth, color="C0", label=f"mean of {window} steps")
+    ax.plot(np.arange(window, window + len(smooth)), smooth, color="C0", label=f"mean of {window} steps")
     n_epochs = history.n_epochs
     val = [np.nan if v is None else v for v in history.epoch.get("val_loss", [])]
     if len(steps) and n_epochs and val and not np.all(np.isnan(val)):
         ends = np.round(np.arange(1, len(val) + 1) * len(steps) / max(n_epochs, len(val)))
-        ax_loss.plot(ends, val, color="C1", marker="o", ms=4, label="validation (end of epoch)")
-    ax_loss.set_xlabel("step")
-    ax_loss.set_ylabel("loss")
+        ax.plot(ends, val, color="C1", marker="o", ms=4, label="validation (end of epoch)")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
     if finite.size and finite.min() > 0:
-        ax_loss.set_yscale("log")
+        ax.set_yscale("log")
     if history.diverged and len(steps):
-        ax_loss.axvline(len(steps), color="C3", ls="--", lw=1, label="diverged")
-    ax_loss.legend(fontsize="small")
+        ax.axvline(len(steps), color="C3", ls="--", lw=1, label="diverged")
+    ax.legend(fontsize="small")
+
+
+def _accuracy_panel(ax, history) -> None:
+    """The running training accuracy and the validation accuracy of each epoch, the best epoch marked."""
+    from matplotlib.ticker import MaxNLocator
+
+    n_epochs = history.n_epochs
     epochs = np.arange(1, n_epochs + 1)
     for key, label, color in (("accuracy", "train (running)", "C0"), ("val_accuracy", "validation", "C1")):
         values = [np.nan if v is None else v for v in history.epoch.get(key, [])][:n_epochs]
         if values and not np.all(np.isnan(values)):
-            ax_acc.plot(epochs[: len(values)], values, marker="o", ms=4, color=color, label=label)
+            ax.plot(epochs[: len(values)], values, marker="o", ms=4, color=color, label=label)
     if history.best_epoch is not None and n_epochs:
-        ax_acc.axvline(history.best_epoch, color="0.5", ls=":", lw=1, label=f"best epoch ({history.best_epoch})")
-    from matplotlib.ticker import MaxNLocator
-
-    ax_acc.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax_acc.set_xlabel("epoch")
-    ax_acc.set_ylabel("accuracy")
-    ax_acc.grid(alpha=0.3)
-    if ax_acc.get_legend_handles_labels()[0]:
-        ax_acc.legend(fontsize="small")
-    if title:
-        fig.suptitle(title)
-    return _save(fig, path)
+        ax.axvline(history.best_epoch, color="0.5", ls=":", lw=1, label=f"best epoch ({history.best_epoch})")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy")
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="small")
 
 
 def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: float = 100, ax=None):

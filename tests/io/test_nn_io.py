@@ -10,7 +10,7 @@ import pytest
 from ranvier import MLP, ModelFileError, Sequential, Trainer, load_model, save_model
 from ranvier.nn import BatchNorm, Dropout, LayerNorm, Linear, Tanh
 
-FILES = Path(__file__).parent / "files"
+FILES = Path(__file__).resolve().parent.parent / "files"
 
 
 def _meta(path):
