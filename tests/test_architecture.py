@@ -57,12 +57,6 @@ ALLOWED_IMPORTS = {
     # circle experiment <-> _train_extras: the training conveniences read experiment's monitor rule
     # (function-level); both belong in ranvier/train/ with the rule in the module both use
     ("ranvier._train_extras", "ranvier.experiment"): "circle",
-    # circle nn.layers <-> nn.norm: layers.py re-exports BatchNorm and LayerNorm from norm.py at its
-    # end (norm.py builds on Layer): the re-export belongs in nn/__init__.py only
-    ("ranvier.nn.layers", "ranvier.nn.norm"): "circle",
-    # circle nn.networks <-> nn.summary (both function-level): summary.from_config builds a
-    # Sequential; building a network from its config belongs in networks.py
-    ("ranvier.nn.summary", "ranvier.nn.networks"): "circle",
     # _validation checks an optimiser name with get_optimizer (function-level): the check belongs in optim
     ("ranvier._validation", "ranvier.optim"): "layer",
 }
@@ -73,7 +67,6 @@ ALLOWED_MODULE_LINES = {
     "ranvier/cli.py": 625,
     "ranvier/estimators.py": 1249,
     "ranvier/experiment.py": 664,
-    "ranvier/nn/mlp.py": 527,
     "ranvier/sweep.py": 878,
     "ranvier/training.py": 1287,
 }
