@@ -57,8 +57,6 @@ ALLOWED_IMPORTS = {
     # circle experiment <-> _train_extras: the training conveniences read experiment's monitor rule
     # (function-level); both belong in ranvier/train/ with the rule in the module both use
     ("ranvier._train_extras", "ranvier.experiment"): "circle",
-    # _validation checks an optimiser name with get_optimizer (function-level): the check belongs in optim
-    ("ranvier._validation", "ranvier.optim"): "layer",
 }
 
 # Modules over MAX_MODULE_LINES today, with their line counts: they must not grow.  The second

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._validation import all_finite, check_training_memory
+from ._validation import all_finite
 from .augment import get_augment
 from .nn.mlp import MLP
 from ._train_extras import _check_conveniences, _convenience_callbacks, _more_epochs, parse_class_weight
-from .optim import get_optimizer, get_schedule
+from .optim import check_training_memory, get_optimizer, get_schedule
 from ._archive import atomic_write_text, json_safe
 from .training import Checkpoint, History, Trainer, evaluate
 
