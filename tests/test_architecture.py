@@ -73,12 +73,6 @@ ALLOWED_MODULE_LINES = {
 ALLOWED_FUNCTION_LINES = {
     "ranvier/cli_plot.py::_add_plot": 62,
     "ranvier/cli_sweep.py::_cmd_sweep": 65,
-    "ranvier/datasets/__init__.py::load_dataset": 112,
-    "ranvier/datasets/_safe_pickle.py::_ops": 71,
-    "ranvier/datasets/mnist1d.py::make_mnist1d": 79,
-    "ranvier/descent/paths.py::run_optimizer": 62,
-    "ranvier/descent/recorder.py::gd": 102,
-    "ranvier/nn/gradcheck.py::gradcheck": 72,
     "ranvier/lr_finder.py::lr_range_test": 71,
     "ranvier/plot/activations.py::plot_activations": 61,
     "ranvier/plot/animation.py::animate_paths": 69,
