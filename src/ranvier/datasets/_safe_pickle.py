@@ -37,6 +37,7 @@ __all__ = ["PickleRefused", "load_plain_pickle"]
 # Plain numeric array element types a data file may hold ("b1", "O", "S", "U", "V", "M", structured: no).
 _CODES = ("u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f4", "f8")
 _MAX_NDIM = 32
+_LITTLE_INT = struct.Struct("<i")  # BININT and BINSTRING's signed 4-byte length
 
 
 class PickleRefused(Exception):
@@ -244,6 +245,43 @@ class _Machine:
             for k in range(0, len(items), 2):
                 target[items[k]] = items[k + 1]
 
+    # the opcodes that are more than one line (see _ops)
+    def push_tuple(self, n: int) -> None:
+        self.stack.append(tuple(self.pop(n)) if n else ())
+
+    def memo_put(self, key: int) -> None:
+        self.memo[key] = self.top()
+
+    def push_global(self, module: str, name: str) -> None:
+        if (module, name) not in _GLOBALS:
+            raise PickleRefused(f"global {module}.{name} is not allowed")
+        self.stack.append(_GLOBALS[(module, name)])
+
+    def stack_global(self) -> None:
+        module, name = self.pop(2)
+        self.push_global(_text(module, "a module name"), _text(name, "a global name"))
+
+    def reduce(self) -> None:
+        func, args = self.pop(2)
+        self.stack.append(_reduce(func, args))
+
+    def binstring(self) -> None:
+        n = _LITTLE_INT.unpack(self.r.read(4))[0]
+        self.stack.append(self.r.read(n if n >= 0 else -1))
+
+    def frame(self) -> None:
+        if self.r.uint(8) > self.r.left:
+            raise PickleRefused(f"a frame declares more bytes than the {self.r.left} left in the file")
+
+    def dict_from_mark(self) -> None:
+        items = self.pop_mark()
+        if len(items) % 2:
+            raise PickleRefused("DICT with an odd number of items")
+        self.stack.append({items[k]: items[k + 1] for k in range(0, len(items), 2)})
+
+    def long1(self) -> None:
+        self.stack.append(int.from_bytes(self.r.read(self.r.uint(1)), "little", signed=True))
+
 
 def _string(r: _Reader, n: int) -> str:
     try:
@@ -253,75 +291,39 @@ def _string(r: _Reader, n: int) -> str:
 
 
 def _ops(m: _Machine) -> dict:
-    r, push = m.r, m.stack.append
-    little = struct.Struct("<i")
-
-    def tuple_of(n):
-        return lambda: push(tuple(m.pop(n)) if n else ())
-
-    def memo_put(key):
-        m.memo[key] = m.top()
-
-    def global_(module, name):
-        if (module, name) not in _GLOBALS:
-            raise PickleRefused(f"global {module}.{name} is not allowed")
-        push(_GLOBALS[(module, name)])
-
-    def stack_global():
-        module, name = m.pop(2)
-        global_(_text(module, "a module name"), _text(name, "a global name"))
-
-    def reduce_():
-        func, args = m.pop(2)
-        push(_reduce(func, args))
-
-    def binstring():
-        n = little.unpack(r.read(4))[0]
-        push(r.read(n if n >= 0 else -1))
-
-    def frame():
-        if r.uint(8) > r.left:
-            raise PickleRefused(f"a frame declares more bytes than the {r.left} left in the file")
-
-    def dict_from_mark():
-        items = m.pop_mark()
-        if len(items) % 2:
-            raise PickleRefused("DICT with an odd number of items")
-        push({items[k]: items[k + 1] for k in range(0, len(items), 2)})
-
-    def long1():
-        push(int.from_bytes(r.read(r.uint(1)), "little", signed=True))
+    """The opcodes this reader knows, each with what it does to ``m``: one table, read top to bottom."""
+    r, push, little = m.r, m.stack.append, _LITTLE_INT
 
     P = pickle  # the opcodes by their names in the pickle module
     return {
-        P.PROTO: lambda: r.read(1), P.FRAME: frame,  # STOP: see load_plain_pickle
+        P.PROTO: lambda: r.read(1), P.FRAME: m.frame,  # STOP: see load_plain_pickle
         P.MARK: lambda: m.marks.append(len(m.stack)), P.POP: m.pop, P.POP_MARK: m.pop_mark,
         P.DUP: lambda: push(m.top()),
         # plain values
         P.NONE: lambda: push(None), P.NEWTRUE: lambda: push(True), P.NEWFALSE: lambda: push(False),
         P.BININT: lambda: push(little.unpack(r.read(4))[0]), P.BININT1: lambda: push(r.uint(1)),
-        P.BININT2: lambda: push(r.uint(2)), P.LONG1: long1,
+        P.BININT2: lambda: push(r.uint(2)), P.LONG1: m.long1,
         P.BINFLOAT: lambda: push(struct.unpack(">d", r.read(8))[0]),
-        P.SHORT_BINSTRING: lambda: push(r.read(r.uint(1))), P.BINSTRING: binstring,  # Python 2 str: bytes
+        P.SHORT_BINSTRING: lambda: push(r.read(r.uint(1))), P.BINSTRING: m.binstring,  # Python 2 str: bytes
         P.SHORT_BINBYTES: lambda: push(r.read(r.uint(1))), P.BINBYTES: lambda: push(r.read(r.uint(4))),
         P.BINBYTES8: lambda: push(r.read(r.uint(8))), P.BYTEARRAY8: lambda: push(bytearray(r.read(r.uint(8)))),
         P.SHORT_BINUNICODE: lambda: push(_string(r, r.uint(1))), P.BINUNICODE: lambda: push(_string(r, r.uint(4))),
         P.BINUNICODE8: lambda: push(_string(r, r.uint(8))),
         # containers
-        P.EMPTY_DICT: lambda: push({}), P.EMPTY_LIST: lambda: push([]), P.EMPTY_TUPLE: tuple_of(0),
-        P.TUPLE1: tuple_of(1), P.TUPLE2: tuple_of(2), P.TUPLE3: tuple_of(3),
-        P.TUPLE: lambda: push(tuple(m.pop_mark())), P.LIST: lambda: push(m.pop_mark()), P.DICT: dict_from_mark,
+        P.EMPTY_DICT: lambda: push({}), P.EMPTY_LIST: lambda: push([]), P.EMPTY_TUPLE: lambda: m.push_tuple(0),
+        P.TUPLE1: lambda: m.push_tuple(1), P.TUPLE2: lambda: m.push_tuple(2), P.TUPLE3: lambda: m.push_tuple(3),
+        P.TUPLE: lambda: push(tuple(m.pop_mark())), P.LIST: lambda: push(m.pop_mark()), P.DICT: m.dict_from_mark,
         P.APPEND: lambda: (m.marks.append(len(m.stack) - 1), m.add_items(list)),
         P.APPENDS: lambda: m.add_items(list),
         P.SETITEM: lambda: (m.marks.append(len(m.stack) - 2), m.add_items(dict)),
         P.SETITEMS: lambda: m.add_items(dict),
         # the memo
-        P.BINPUT: lambda: memo_put(r.uint(1)), P.LONG_BINPUT: lambda: memo_put(r.uint(4)),
-        P.MEMOIZE: lambda: memo_put(len(m.memo)),
+        P.BINPUT: lambda: m.memo_put(r.uint(1)), P.LONG_BINPUT: lambda: m.memo_put(r.uint(4)),
+        P.MEMOIZE: lambda: m.memo_put(len(m.memo)),
         P.BINGET: lambda: m.get(r.uint(1)), P.LONG_BINGET: lambda: m.get(r.uint(4)),
         # the NumPy names, as markers, and what calls them
-        P.GLOBAL: lambda: global_(r.line(), r.line()), P.STACK_GLOBAL: stack_global,
-        P.REDUCE: reduce_, P.BUILD: m.build,
+        P.GLOBAL: lambda: m.push_global(r.line(), r.line()), P.STACK_GLOBAL: m.stack_global,
+        P.REDUCE: m.reduce, P.BUILD: m.build,
     }
 
 

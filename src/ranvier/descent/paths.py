@@ -33,7 +33,7 @@ import numpy as np
 from .._validation import check_int, check_positive
 from ..optim import OPTIMIZERS, Optimizer, get_optimizer
 from .functions import Objective, get_objective
-from .recorder import DivergenceWarning, GDResult, gd
+from .recorder import DivergenceWarning, GDResult, _start, gd
 
 __all__ = ["PATH_OPTIMIZERS", "compare", "default_lr", "run_optimizer"]
 
@@ -125,27 +125,26 @@ def run_optimizer(
     """
     steps = check_int(steps, "steps", minimum=0)
     tol = check_positive(tol, "tol", allow_zero=True)
-    if isinstance(optimizer, Optimizer):
-        if lr is not None:
-            raise TypeError("lr can only be given with an optimizer name, not an Optimizer")
-        opt = optimizer
-    else:
-        key = _key(optimizer)
-        if lr is None:
-            lr = default_lr(objective, key) if isinstance(objective, Objective) else None
-        if key == "gd":
-            return gd(objective, x0, lr=1e-3 if lr is None else lr, tol=tol, max_iters=steps, blowup=blowup, warn=warn)
-        opt = get_optimizer(key) if lr is None else get_optimizer(key, lr=lr)
+    key, lr = _name_and_lr(objective, optimizer, lr)
+    if key == "gd":
+        return gd(objective, x0, lr=1e-3 if lr is None else lr, tol=tol, max_iters=steps, blowup=blowup, warn=warn)
+    opt = optimizer if key is None else (get_optimizer(key) if lr is None else get_optimizer(key, lr=lr))
     return _record(objective, opt, _start(x0), steps, tol, blowup, warn)
 
 
-def _start(x0) -> np.ndarray:
-    x = np.array(x0, dtype=np.float64)
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError(f"x0 must be a non-empty 1-D point, got shape {x.shape}")
-    if not np.isfinite(x).all():
-        raise ValueError(f"x0 must be finite, got {x}")
-    return x
+def _name_and_lr(objective: CostGrad, optimizer: str | Optimizer, lr: float | None) -> tuple[str | None, float | None]:
+    """The optimiser's checked name and its learning rate (by default :func:`default_lr` for an Objective).
+
+    ``(None, None)`` for an :class:`~ranvier.optim.Optimizer`, which brings its own.
+    """
+    if isinstance(optimizer, Optimizer):
+        if lr is not None:
+            raise TypeError("lr can only be given with an optimizer name, not an Optimizer")
+        return None, None
+    key = _key(optimizer)
+    if lr is None:
+        lr = default_lr(objective, key) if isinstance(objective, Objective) else None
+    return key, lr
 
 
 def _record(func: CostGrad, opt: Optimizer, x: np.ndarray, steps: int, tol: float,

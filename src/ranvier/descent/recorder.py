@@ -94,16 +94,8 @@ class GDResult:
         return html_table(["", "point", "cost", "|gradient|"], rows, f"GDResult: {self.message}")
 
 
-def gd(
-    func: CostGrad,
-    x0: np.ndarray,
-    lr: float = 1e-3,
-    tol: float = 1e-6,
-    max_iters: int = 10_000,
-    *,
-    blowup: float = 1e8,
-    warn: bool = True,
-) -> GDResult:
+def gd(func: CostGrad, x0: np.ndarray, lr: float = 1e-3, tol: float = 1e-6, max_iters: int = 10_000, *,
+       blowup: float = 1e8, warn: bool = True) -> GDResult:
     """Minimise ``func`` by plain gradient descent, recording the path.
 
     Starting at ``x_0 = x0``, step ``i`` evaluates ``cost_i, g_i = func(x_i)``
@@ -147,55 +139,94 @@ def gd(
     >>> res.converged, np.allclose(res.x, 0, atol=1e-6)
     (True, True)
     """
+    x, lr, tol, max_iters = _checked(x0, lr, tol, max_iters)
+    run = _Run(func, x, lr, tol, blowup)  # records the cost and gradient at x0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(max_iters):
+            x_new = x - lr * run.g  # the step: x_{i+1} = x_i - lr * g_i
+            step = float(np.linalg.norm(x_new - x))
+            x = x_new
+            if run.visit(x, step):  # records the cost and gradient at x; True: converged or diverged
+                break
+    result = run.result(f"reached max_iters={max_iters} steps without a step shorter than tol={tol:g}")
+    if result.diverged and warn:
+        warnings.warn(result.message, DivergenceWarning, stacklevel=2)
+    return result
+
+
+def _checked(x0, lr, tol, max_iters) -> tuple[np.ndarray, float, float, int]:
+    """gd's arguments checked (``lr``, ``tol``, ``max_iters``, then ``x0``, copied to float64)."""
     lr = check_positive(lr, "lr")
     tol = check_positive(tol, "tol", allow_zero=True)
     max_iters = check_int(max_iters, "max_iters", minimum=0)
+    return _start(x0), lr, tol, max_iters
+
+
+def _start(x0) -> np.ndarray:
+    """The starting point as a float64 copy: a non-empty, finite 1-D array."""
     x = np.array(x0, dtype=np.float64)
     if x.ndim != 1 or x.size == 0:
         raise ValueError(f"x0 must be a non-empty 1-D point, got shape {x.shape}")
     if not np.isfinite(x).all():
         raise ValueError(f"x0 must be finite, got {x}")
+    return x
 
-    path, costs, grads = [], [], []
-    cost, g = _evaluate(func, x)
-    path.append(x.copy())
-    costs.append(cost)
-    grads.append(g)
-    limit = cost + blowup * (1.0 + abs(cost))
-    converged = diverged = False
-    message = f"reached max_iters={max_iters} steps without a step shorter than tol={tol:g}"
-    with np.errstate(over="ignore", invalid="ignore"):
-        for i in range(max_iters):
-            x_new = x - lr * g
-            step = float(np.linalg.norm(x_new - x))
-            x = x_new
-            cost, g = _evaluate(func, x)
-            path.append(x.copy())
-            costs.append(cost)
-            grads.append(g)
-            if not (np.isfinite(cost) and np.isfinite(x).all() and np.isfinite(g).all()) or cost > limit:
-                diverged = True
-                message = (
-                    f"diverged at step {i + 1}: the cost went from {costs[0]:.4g} to {cost:.4g}; "
-                    f"lr={lr:g} is too large, try a smaller learning rate"
-                )
-                break
-            if step < tol:
-                converged = True
-                message = f"converged after {i + 1} steps: the last step was shorter than tol={tol:g}"
-                break
-    hit_max = not (converged or diverged)
-    if diverged and warn:
-        warnings.warn(message, DivergenceWarning, stacklevel=2)
-    return GDResult(
-        path=np.array(path),
-        costs=np.array(costs, dtype=np.float64),
-        grads=np.array(grads),
-        hit_max=hit_max,
-        converged=converged,
-        diverged=diverged,
-        message=message,
-    )
+
+class _Run:
+    """The record of a :func:`gd` run: each point visited with its cost and gradient, and why it stopped.
+
+    It diverges when the cost or the point stops being finite, or the cost rises more than
+    ``blowup * (1 + |cost_0|)`` above the starting cost; it converges on a step shorter than ``tol``.
+    """
+
+    def __init__(self, func: CostGrad, x: np.ndarray, lr: float, tol: float, blowup: float) -> None:
+        self.func, self.lr, self.tol = func, lr, tol
+        self.path: list[np.ndarray] = []
+        self.costs: list[float] = []
+        self.grads: list[np.ndarray] = []
+        self.converged = self.diverged = False
+        self.message: str | None = None
+        cost = self._add(x)
+        self.limit = cost + blowup * (1.0 + abs(cost))
+
+    @property
+    def g(self) -> np.ndarray:
+        """The gradient at the last point."""
+        return self.grads[-1]
+
+    def _add(self, x: np.ndarray) -> float:
+        cost, g = _evaluate(self.func, x)
+        self.path.append(x.copy())
+        self.costs.append(cost)
+        self.grads.append(g)
+        return cost
+
+    def visit(self, x: np.ndarray, step: float) -> bool:
+        """Record ``x``, reached by a step of length ``step``; True when the run stops there."""
+        cost = self._add(x)
+        g, n = self.grads[-1], len(self.path) - 1
+        if not (np.isfinite(cost) and np.isfinite(x).all() and np.isfinite(g).all()) or cost > self.limit:
+            self.diverged = True
+            self.message = (
+                f"diverged at step {n}: the cost went from {self.costs[0]:.4g} to {cost:.4g}; "
+                f"lr={self.lr:g} is too large, try a smaller learning rate"
+            )
+        elif step < self.tol:
+            self.converged = True
+            self.message = f"converged after {n} steps: the last step was shorter than tol={self.tol:g}"
+        return self.converged or self.diverged
+
+    def result(self, hit_max_message: str) -> GDResult:
+        """The :class:`GDResult`; ``hit_max_message`` says why a run that neither converged nor diverged stopped."""
+        return GDResult(
+            path=np.array(self.path),
+            costs=np.array(self.costs, dtype=np.float64),
+            grads=np.array(self.grads),
+            hit_max=not (self.converged or self.diverged),
+            converged=self.converged,
+            diverged=self.diverged,
+            message=hit_max_message if self.message is None else self.message,
+        )
 
 
 def _evaluate(func: CostGrad, x: np.ndarray) -> tuple[float, np.ndarray]:

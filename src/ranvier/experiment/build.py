@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._validation import check_training_memory
 from ..nn.mlp import MLP
-from ..optim import get_optimizer, get_schedule
+from ..optim import check_training_memory, get_optimizer, get_schedule
 from .options import _OWN_DATA_OPTIONS, TrainOptions
 
 

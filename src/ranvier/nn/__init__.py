@@ -3,7 +3,10 @@
 * :mod:`ranvier.nn.layers`: :class:`Linear`, :class:`Activation` (and the named
   :class:`ReLU`, :class:`Tanh`, ...), :class:`Dropout`; :mod:`ranvier.nn.norm`:
   :class:`BatchNorm`, :class:`LayerNorm`;
-* :mod:`ranvier.nn.networks`: :class:`Sequential` (also ``ranvier.Sequential``);
+* :mod:`ranvier.nn.networks`: :class:`Sequential` (also ``ranvier.Sequential``) and
+  :func:`from_config`; :mod:`ranvier.nn.summary`: its table and the layers to and from specs;
+* :mod:`ranvier.nn.workspace`: the buffers of the passes (:class:`LayerWorkspace`, and the
+  fused MLP's ``Workspace``);
 * the losses, activation functions, initialisers and gradient checks of the
   top-level modules, re-exported here.
 
@@ -16,9 +19,10 @@ from .gradcheck import gradcheck, numerical_gradient, rel_error
 from .init import init_weight
 from .losses import LOSSES, get_loss, multiclass_hinge, softmax, softmax_cross_entropy, squared_error
 from .layers import ELU, Activation, Dropout, Identity, Layer, LeakyReLU, Linear, ReLU, Sigmoid, Softplus, Tanh
-from .networks import LayerWorkspace, Sequential
+from .networks import Sequential, from_config
 from .norm import BatchNorm, LayerNorm
-from .summary import from_config, parse_layers
+from .summary import parse_layers
+from .workspace import LayerWorkspace
 
 __all__ = [
     "ACTIVATIONS", "ELU", "LOSSES", "Activation", "BatchNorm", "Dropout", "Identity", "Layer", "LayerNorm",

@@ -188,15 +188,8 @@ class GradcheckResult(dict):
                           f"gradient check: worst relative error {self.worst:.3e}")
 
 
-def gradcheck(
-    model,
-    X: np.ndarray,
-    y: np.ndarray,
-    *,
-    h: float = 1e-5,
-    num_checks: int | None = None,
-    seed: int | np.random.Generator | None = 0,
-) -> GradcheckResult:
+def gradcheck(model, X: np.ndarray, y: np.ndarray, *, h: float = 1e-5, num_checks: int | None = None,
+              seed: int | np.random.Generator | None = 0) -> GradcheckResult:
     """Compare a model's backward pass with numerical gradients, in float64.
 
     The model is copied to float64 (the original is not touched), its analytic
@@ -236,10 +229,7 @@ def gradcheck(
     >>> result.ok, result.worst < 1e-7
     (True, True)
     """
-    model64 = model.astype(np.float64)
-    if hasattr(model64, "_hold_dropout_masks"):  # a layer stack: batch statistics, each dropout mask held fixed
-        model64.train()
-        model64._hold_dropout_masks()
+    model64 = _float64_copy(model)
     X64 = np.asarray(X, dtype=np.float64)
     _, grads = model64.loss_and_grads(X64, y)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -254,12 +244,26 @@ def gradcheck(
         else:
             index, numeric = sparse_numerical_gradient(f, param, num_checks, h, rng)
             analytic = grads[name][index]
-        result[name] = rel_error(analytic, numeric)
-        result.abs_errors[name] = float(np.max(np.abs(analytic - numeric), initial=0.0))
-        result.magnitudes[name] = max(float(np.max(np.abs(analytic), initial=0.0)),
-                                      float(np.max(np.abs(numeric), initial=0.0)))
+        _compare(result, name, analytic, numeric)
     result.scale = max(result.magnitudes.values(), default=0.0)
     return result
+
+
+def _float64_copy(model):
+    """``model`` in float64; a layer stack in training mode with each dropout mask held fixed."""
+    model64 = model.astype(np.float64)
+    if hasattr(model64, "_hold_dropout_masks"):  # a layer stack: batch statistics, each dropout mask held fixed
+        model64.train()
+        model64._hold_dropout_masks()
+    return model64
+
+
+def _compare(result: GradcheckResult, name: str, analytic: np.ndarray, numeric: np.ndarray) -> None:
+    """Enter parameter ``name``'s relative error, absolute error and largest entry into ``result``."""
+    result[name] = rel_error(analytic, numeric)
+    result.abs_errors[name] = float(np.max(np.abs(analytic - numeric), initial=0.0))
+    result.magnitudes[name] = max(float(np.max(np.abs(analytic), initial=0.0)),
+                                  float(np.max(np.abs(numeric), initial=0.0)))
 
 
 def _partial(f: Callable[[np.ndarray], float], x: np.ndarray, idx: tuple, h: float) -> float:

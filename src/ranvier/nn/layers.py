@@ -28,8 +28,8 @@ from .init import init_weight, weight_layout
 from .functional import affine_backward, affine_forward
 
 __all__ = [
-    "ELU", "Activation", "BatchNorm", "Dropout", "Identity", "Layer", "LayerNorm", "LeakyReLU",
-    "Linear", "ReLU", "Sigmoid", "Softplus", "Tanh",
+    "ELU", "Activation", "Dropout", "Identity", "Layer", "LeakyReLU", "Linear", "ReLU", "Sigmoid", "Softplus",
+    "Tanh",
 ]
 
 
@@ -352,6 +352,3 @@ class Dropout(Layer):
 
     def extra_repr(self) -> str:
         return f"p={self.p:g}"
-
-
-from .norm import BatchNorm, LayerNorm  # noqa: E402  (the normalisation layers, in their own module)

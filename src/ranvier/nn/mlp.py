@@ -33,10 +33,11 @@ from .activations import Activation, get_activation
 from .init import init_weight, weight_layout
 from .functional import affine_backward, affine_forward
 from . import layers as _layers
-from .networks import LayerWorkspace, Sequential
+from .networks import Sequential
 from .norm import BatchNorm
+from .workspace import Workspace
 
-__all__ = ["MLP", "LinearClassifier", "Workspace"]
+__all__ = ["MLP", "LinearClassifier"]  # and Workspace, from ranvier.nn.workspace
 
 _RELU_FAMILY = {"relu", "leaky_relu", "elu"}
 _SCORE_ROWS = 4096  # scores() runs the forward pass this many rows at a time
@@ -384,49 +385,6 @@ class MLP(Sequential):
             drop = self.dropout[0] if len(set(self.dropout)) == 1 else list(self.dropout)
             text += f", dropout={drop}"
         return text + (", batch_norm=True" if self.batch_norm else "")
-
-
-class Workspace(LayerWorkspace):
-    """Preallocated arrays for a forward and backward pass on ``m`` rows (the fused MLP's).
-
-    Made by :meth:`MLP.workspace` and passed to :meth:`MLP.loss_and_grads`, it
-    holds every layer's output (the pre-activation is overwritten in place by
-    the activation), every layer's gradient with respect to its
-    pre-activation, and the parameter gradients, so that a training loop
-    allocates nothing large per step.
-
-    Attributes
-    ----------
-    batch_size : int
-    outputs : list of ndarray
-        ``[H_1, ..., H_{N-1}, S]`` of the last pass, each of shape (m, h_k).
-    deltas : list of ndarray
-        ``dL/dA_k`` of the last pass; ``deltas[-1]`` is ``dscores``.
-    grads : dict of str to ndarray
-        Keyed like the model's params.
-    """
-
-    def __init__(self, model: MLP, batch_size: int) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        self.batch_size = int(batch_size)
-        self.dtype = model.dtype
-        self.layer_sizes = model.layer_sizes
-        widths = model.layer_sizes[1:]
-        self.outputs = [np.empty((self.batch_size, h), self.dtype) for h in widths]
-        self.deltas = [np.empty((self.batch_size, h), self.dtype) for h in widths]
-        self.grads = {name: np.empty_like(p) for name, p in model.params.items()}
-        self._scratch: dict[str, np.ndarray] = {}  # scores and scratch() as LayerWorkspace's
-
-    def check(self, model: MLP, m: int) -> None:
-        """Raise ValueError unless this workspace fits ``model`` and ``m`` rows."""
-        if model.layer_sizes != self.layer_sizes or np.dtype(model.dtype) != np.dtype(self.dtype):
-            raise ValueError("this workspace was made for another model; make one with model.workspace(m)")
-        if m != self.batch_size:
-            raise ValueError(
-                f"this workspace holds batches of {self.batch_size} rows, got {m}; "
-                f"make one with model.workspace({m})"
-            )
 
 
 class LinearClassifier(MLP):

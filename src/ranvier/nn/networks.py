@@ -38,8 +38,10 @@ from .losses import _multiclass_hinge, _softmax_cross_entropy, _squared_error, g
 from .layers import Activation, Dropout, Layer, Linear, _dtype
 from ._checks import _chain_widths, _replaced, check_inputs
 from .norm import BatchNorm, LayerNorm
+from .summary import layer_config, layer_from_config, summary_table
+from .workspace import LayerWorkspace
 
-__all__ = ["LayerWorkspace", "Sequential"]
+__all__ = ["Sequential", "from_config"]
 
 _SCORE_ROWS = 4096  # scores() in evaluation runs the layers this many rows at a time
 
@@ -405,14 +407,10 @@ class Sequential:
 
     def summary(self) -> str:
         """A table of the layers: output shape and parameter count, with the totals."""
-        from .summary import summary_table
-
         return summary_table(self)
 
     def get_config(self) -> dict:
         """The layers and the loss (JSON-friendly); :func:`ranvier.nn.from_config` rebuilds it."""
-        from .summary import layer_config
-
         return {"layers": [layer_config(layer) for layer in self.layers], "loss": self.loss_name,
                 "reg": self.reg, "margin": self.margin, "dtype": np.dtype(self.dtype).name}
 
@@ -440,46 +438,12 @@ class Sequential:
         return f"Sequential([{inner}], loss={self.loss_name!r}, reg={self.reg})"
 
 
-class LayerWorkspace:
-    """What a :class:`Sequential` needs per batch size beside the layers' own buffers.
-
-    Attributes
-    ----------
-    batch_size : int
-    grads : dict of str to ndarray
-        The layers' gradient arrays under the network's names.
-    deltas : list of ndarray
-        ``[dscores]``, of shape (m, c).
-    """
-
-    def __init__(self, model: Sequential, batch_size: int) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        self.batch_size = int(batch_size)
-        self.model_id = id(model)
-        self.grads = {name: layer.grads[local] for layer, local, name, kind in model._slots if kind == "param"}
-        self.deltas = [np.empty((self.batch_size, model.n_outputs), model.dtype)]
-        self.outputs: list[np.ndarray] = []
-        self._scratch: dict[str, np.ndarray] = {}
-
-    @property
-    def scores(self) -> np.ndarray:
-        """The scores of the last forward pass, shape (m, c)."""
-        return self.outputs[-1]
-
-    def scratch(self, name: str) -> np.ndarray:
-        """A spare array shaped like gradient ``name`` (made on first use)."""
-        if name not in self._scratch:
-            self._scratch[name] = np.empty_like(self.grads[name])
-        return self._scratch[name]
-
-    def check(self, model: Sequential, m: int) -> None:
-        """Raise ValueError unless this workspace fits ``model`` and ``m`` rows."""
-        if id(model) != self.model_id:
-            raise ValueError("this workspace was made for another model; make one with model.workspace(m)")
-        if m != self.batch_size:
-            raise ValueError(f"this workspace holds batches of {self.batch_size} rows, got {m}; "
-                             f"make one with model.workspace({m})")
+def from_config(config: dict) -> Sequential:
+    """The :class:`~ranvier.Sequential` of :meth:`Sequential.get_config` (freshly initialised; seed 0)."""
+    dtype = np.dtype(config.get("dtype", "float32"))
+    rng = np.random.default_rng(0)
+    layers = [layer_from_config(spec, dtype, rng) for spec in config["layers"]]
+    return Sequential(layers, loss=config["loss"], reg=config.get("reg", 0.0), margin=config.get("margin", 1.0))
 
 
 def _array_name(layer: Layer, local: str, k: int, i: int) -> str:

@@ -7,7 +7,7 @@ import numpy as np
 from .layers import Activation, Dropout, Layer, Linear
 from .norm import BatchNorm, LayerNorm
 
-__all__ = ["from_config", "layer_config", "parse_layers", "summary_table"]
+__all__ = ["layer_config", "layer_from_config", "parse_layers", "summary_table"]
 
 
 def summary_table(net) -> str:
@@ -64,17 +64,8 @@ def layer_config(layer: Layer) -> dict:
     raise ValueError(f"a {type(layer).__name__} layer cannot be written to a model file")
 
 
-def from_config(config: dict):
-    """The :class:`~ranvier.Sequential` of :meth:`Sequential.get_config` (freshly initialised; seed 0)."""
-    from .networks import Sequential
-
-    dtype = np.dtype(config.get("dtype", "float32"))
-    rng = np.random.default_rng(0)
-    layers = [_layer(spec, dtype, rng) for spec in config["layers"]]
-    return Sequential(layers, loss=config["loss"], reg=config.get("reg", 0.0), margin=config.get("margin", 1.0))
-
-
-def _layer(spec: dict, dtype, rng) -> Layer:
+def layer_from_config(spec: dict, dtype, rng) -> Layer:
+    """The layer of :func:`layer_config`'s ``spec``, freshly initialised from ``rng``."""
     if not isinstance(spec, dict):
         raise ValueError(f"a layer spec must be a JSON object, got {spec!r}")
     kind = spec.get("type")

@@ -57,17 +57,19 @@ Nesterov), :mod:`~ranvier.optim.adagrad`, :mod:`~ranvier.optim.rmsprop`,
 machinery sits beside the rules, behind small named interfaces:
 ``ranvier.optim._fused`` (the one-pass Numba kernels) and
 ``ranvier.optim._l2fold`` (a model's L2 term taken inside the update's pass).
-This package defines the registry :data:`OPTIMIZERS` and :func:`get_optimizer`.
+:mod:`~ranvier.optim.registry` holds the rules by name (:data:`OPTIMIZERS`,
+:func:`get_optimizer`), and ``ranvier.optim._memory`` the memory a training run
+needs, its optimiser's state included, checked before anything is built.
 """
 
 from __future__ import annotations
 
-from typing import Callable
-
 from . import _fused  # noqa: F401  (ranvier.optim._fused: tests switch the kernels off through it)
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from ._memory import check_training_memory, training_memory  # noqa: F401  (the memory of a run, checked)
 from .base import Optimizer, load_state, save_state
+from .registry import OPTIMIZERS, get_optimizer
 from .rmsprop import RMSprop
 from .schedules import (
     SCHEDULES,
@@ -103,31 +105,3 @@ __all__ = [
     "nesterov",
     "save_state",
 ]
-
-
-OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
-    "sgd": SGD,
-    "momentum": momentum,
-    "nesterov": nesterov,
-    "adagrad": Adagrad,
-    "rmsprop": RMSprop,
-    "adam": Adam,
-    "adamw": AdamW,
-}
-"""Optimiser constructors by name; ``momentum`` and ``nesterov`` are SGD aliases."""
-
-
-def get_optimizer(name: str | Optimizer, **kwargs) -> Optimizer:
-    """Build an optimiser by name with its hyperparameters as keywords.
-
-    ``get_optimizer("adam", lr=3e-4)``; ``get_optimizer(**opt.get_config())``
-    rebuilds ``opt``.  An :class:`Optimizer` is returned as it is.
-    """
-    if isinstance(name, Optimizer):
-        if kwargs:
-            raise TypeError("hyperparameters can only be given with an optimizer name, not an Optimizer")
-        return name
-    key = str(name).lower().replace("-", "_")
-    if key not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}")
-    return OPTIMIZERS[key](**kwargs)
