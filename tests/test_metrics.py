@@ -71,6 +71,25 @@ def test_confusion_matrix_counts():
     np.testing.assert_array_equal(confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2], 3), [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
 
 
+def test_confusion_matrix_is_one_count_for_metrics_and_pictures():
+    from ranvier import plot
+
+    assert plot.confusion_matrix is confusion_matrix
+    np.testing.assert_array_equal(confusion_matrix([2, 0], [0, 0]), [[1, 0, 0], [0, 0, 0], [1, 0, 0]])  # c from the labels
+    assert confusion_matrix([], [], 2).tolist() == [[0, 0], [0, 0]]
+
+
+@pytest.mark.parametrize("y_true, y_pred, n, message", [
+    ([0, 3], [0, 1], 3, r"class labels must lie in \[0, 3\), got 0..3"),  # was counted in a wrong cell
+    ([0, 1], [0, -1], 3, r"must lie in \[0, 3\), got -1..1"),
+    ([0.5, 1], [0, 1], 3, "must be integers"),
+    ([[0, 1]], [[0, 1]], 3, "1-D of the same length"),
+])
+def test_confusion_matrix_refuses_labels_outside_the_classes(y_true, y_pred, n, message):
+    with pytest.raises(ValueError, match=message):
+        confusion_matrix(y_true, y_pred, n)
+
+
 @pytest.mark.parametrize("scores, y, message", [
     (np.zeros((2, 3)), np.array([0, 3]), r"labels must lie in \[0, 3\)"),
     (np.zeros((2, 3)), np.array([0]), "scores must be"),

@@ -26,7 +26,7 @@ import numpy as np
 
 from ._arrayfile import ArrayFileError, NpyHeader, NpzReader, check_fits
 
-__all__ = ["ModelFileError", "atomic_savez", "atomic_write_text", "json_safe", "read_archive",
+__all__ = ["ModelFileError", "atomic_savez", "atomic_write_bytes", "atomic_write_text", "json_safe", "read_archive",
            "read_archive_metadata"]
 
 _META = "metadata"
@@ -124,15 +124,16 @@ def _umask() -> int:
     return mask
 
 
-def atomic_savez(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
+def _replace_atomically(path: str | os.PathLike, suffix: str, write: Callable) -> None:
+    """Call ``write(f)`` on a new file beside ``path``, sync it, then rename it onto ``path``."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"the folder {folder!r} for {path!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+        raise FileNotFoundError(f"the folder {folder!r} for {path!r} does not exist; create it first")
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
@@ -140,6 +141,16 @@ def atomic_savez(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def atomic_savez(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` as an ``.npz`` archive at ``path``: the old file or the new one, never half of one."""
+    _replace_atomically(path, ".npz", lambda f: np.savez(f, **arrays))
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` the same way (an exported ONNX graph or PyTorch state_dict)."""
+    _replace_atomically(path, os.path.splitext(os.fspath(path))[1], lambda f: f.write(data))
 
 
 def json_safe(value):

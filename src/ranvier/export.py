@@ -56,6 +56,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._archive import atomic_write_bytes
+
 __all__ = ["ONNX_OPSET", "to_onnx", "to_torch_state_dict", "torch_module"]
 
 ONNX_OPSET = 17
@@ -212,20 +214,8 @@ def _onnx_node(helper, step: tuple, i: int, h: str, inits: list):
 
 
 def _atomic_write(path: str | os.PathLike, data: bytes) -> Path:
-    import tempfile
-
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"the folder of {path} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    atomic_write_bytes(path, data)  # with the usual permissions, like model files
+    return Path(path)
 
 
 def _torch():

@@ -31,10 +31,31 @@ from .nn.losses import softmax_cross_entropy
 __all__ = ["ClassificationReport", "classification_report", "confusion_matrix", "evaluate_report", "top_k_accuracy"]
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
-    """``C[i, j]``: how many examples of class ``i`` were predicted as class ``j`` (int64, (c, c))."""
-    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
-    return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None) -> np.ndarray:
+    """Counts ``C[i, j]`` of examples of true class ``i`` predicted as class ``j``.
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like of int, shape (m,)
+        Class labels in ``[0, n_classes)``.
+    n_classes : int, optional
+        The number of classes (default: one more than the largest label).
+
+    Returns
+    -------
+    ndarray of int64, shape (n_classes, n_classes)
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be 1-D of the same length, got {y_true.shape} and {y_pred.shape}")
+    if y_true.size and not (np.issubdtype(y_true.dtype, np.integer) and np.issubdtype(y_pred.dtype, np.integer)):
+        raise ValueError(f"class labels must be integers, got {y_true.dtype} and {y_pred.dtype}")
+    y_true, y_pred = y_true.astype(np.int64), y_pred.astype(np.int64)
+    top = int(max(y_true.max(initial=-1), y_pred.max(initial=-1)))
+    c = top + 1 if n_classes is None else int(n_classes)
+    if y_true.size and (min(y_true.min(), y_pred.min()) < 0 or top >= c):
+        raise ValueError(f"class labels must lie in [0, {c}), got {min(y_true.min(), y_pred.min())}..{top}")
+    return np.bincount(y_true * c + y_pred, minlength=c * c).reshape(c, c)
 
 
 def top_k_accuracy(scores: np.ndarray, y: np.ndarray, k: int) -> float:

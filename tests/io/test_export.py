@@ -71,6 +71,23 @@ def test_onnx_refuses_what_is_not_a_model(tmp_path):
         to_onnx(rv.MLP((2, 2)), tmp_path / "missing" / "x.onnx")
 
 
+def test_an_exported_file_gets_the_usual_permissions_and_no_temporary_stays(tmp_path):
+    """Exports are written like model files: beside the destination, renamed, mode 0666 & ~umask."""
+    pytest.importorskip("onnx", reason="pip install 'ranvier[export]'")
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        to_onnx(rv.MLP((3, 4, 2), seed=0), tmp_path / "m.onnx")
+        rv.save_model(tmp_path / "m.npz", rv.MLP((3, 4, 2), seed=0))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "m.onnx").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "m.npz").stat().st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz", "m.onnx"]
+
+
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_torch_module_computes_the_same_scores(activation):
     pytest.importorskip("torch", reason="differential test; pip install torch==2.13.0")

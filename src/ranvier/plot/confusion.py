@@ -8,27 +8,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..metrics import confusion_matrix  # the counts, checked, are the metrics' (re-exported here)
 from ._base import _axes, _save
 
 __all__ = ["confusion_matrix", "plot_confusion"]
-
-
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None) -> np.ndarray:
-    """Counts ``C[i, j]`` of examples of true class ``i`` predicted as ``j``.
-
-    Returns
-    -------
-    ndarray of int64 of shape (n_classes, n_classes)
-    """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_true.shape != y_pred.shape or y_true.ndim != 1:
-        raise ValueError(f"y_true and y_pred must be 1-D of the same length, got {y_true.shape} and {y_pred.shape}")
-    if y_true.size and min(y_true.min(), y_pred.min()) < 0:
-        raise ValueError("class labels must be >= 0")
-    c = int(max(y_true.max(initial=-1), y_pred.max(initial=-1)) + 1) if n_classes is None else int(n_classes)
-    cm = np.zeros((c, c), dtype=np.int64)
-    np.add.at(cm, (y_true, y_pred), 1)
-    return cm
 
 
 def plot_confusion(
