@@ -71,7 +71,6 @@ ALLOWED_IMPORTS = {
 # half of issue 15 splits them (training -> train/, estimators -> estimators/, cli -> cli/, ...).
 ALLOWED_MODULE_LINES = {
     "ranvier/cli.py": 625,
-    "ranvier/estimators.py": 1249,
     "ranvier/experiment.py": 664,
     "ranvier/nn/mlp.py": 527,
     "ranvier/sweep.py": 878,
@@ -288,7 +287,7 @@ def test_no_function_is_over_60_lines():
     assert not stale, f"remove these from ALLOWED_FUNCTION_LINES, they are short now or gone: {stale}"
 
 
-@pytest.mark.parametrize("package", ["ranvier.optim", "ranvier.descent", "ranvier.plot"])
+@pytest.mark.parametrize("package", ["ranvier.optim", "ranvier.descent", "ranvier.plot", "ranvier.estimators"])
 def test_the_restructured_wings_keep_every_rule(package):
     """The wings of the first half have no allowance of their own beyond the long functions listed."""
     mods = modules()
