@@ -39,7 +39,7 @@ $attributes
     See Also
     --------
     LinearSVMClassifier : the same model with the multiclass hinge loss.
-    MLPClassifier : hidden layers.
+    ranvier.estimators.mlp.MLPClassifier : hidden layers.
 
     Examples
     --------
@@ -116,7 +116,7 @@ $attributes
     See Also
     --------
     SoftmaxClassifier : the same model with the softmax loss.
-    MLPClassifier : hidden layers, ``loss='svm'``.
+    ranvier.estimators.mlp.MLPClassifier : hidden layers, ``loss='svm'``.
 
     Examples
     --------
