@@ -52,7 +52,6 @@ ALLOWED_IMPORTS = {
 # Modules over MAX_MODULE_LINES today, with their line counts: they must not grow.  The second
 # half of issue 15 splits them (training -> train/, estimators -> estimators/, cli -> cli/, ...).
 ALLOWED_MODULE_LINES = {
-    "ranvier/estimators.py": 1249,
     "ranvier/training.py": 1287,
 }
 
@@ -251,7 +250,7 @@ def test_no_function_is_over_60_lines():
 
 
 @pytest.mark.parametrize("package", ["ranvier.optim", "ranvier.descent", "ranvier.plot", "ranvier.cli",
-                                     "ranvier.experiment", "ranvier.sweep"])
+                                     "ranvier.experiment", "ranvier.sweep", "ranvier.estimators"])
 def test_the_restructured_wings_keep_every_rule(package):
     """The wings of the first half have no allowance of their own beyond the long functions listed."""
     mods = modules()
