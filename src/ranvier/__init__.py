@@ -39,7 +39,7 @@ from .optim import (
     get_optimizer,
     get_schedule,
 )
-from .training import Callback, History, Trainer, evaluate
+from .train import Callback, History, Trainer, evaluate
 from .metrics import evaluate_report
 from .io import ModelFileError, SavedModel, load_model, save_model
 from .datasets import DATASETS, Dataset, load_dataset
@@ -53,6 +53,13 @@ for _old, _new in {"activations": "activations", "layers": "functional", "gradch
     _sys.modules.setdefault(f"{__name__}.{_old}", _module)
     if _old != "gradcheck":
         globals()[_old] = _module
+# The training wing lives in ranvier.train; its old flat module names stay importable the same way
+# (``ranvier.training`` is the package ``ranvier.train``, ``ranvier.checkpoint`` is ``ranvier.train.checkpoint``).
+for _old, _new in {"training": "train", "checkpoint": "train.checkpoint", "clipping": "train.clipping",
+                   "loggers": "train.loggers", "lr_finder": "train.lr_finder", "plateau": "train.plateau"}.items():
+    _module = _importlib.import_module(f"{__name__}.{_new}")
+    _sys.modules.setdefault(f"{__name__}.{_old}", _module)
+    globals()[_old] = _module
 del _old, _new, _module
 
 from ._version import __version__

@@ -61,7 +61,7 @@ from .datasets import split_indices
 from .nn.losses import log_softmax, loss_name, softmax
 from .nn.mlp import MLP
 from .optim import Optimizer, get_optimizer
-from .training import Callback, History, Trainer
+from .train import Callback, History, Trainer
 
 __all__ = ["LinearSVMClassifier", "MLPClassifier", "MLPRegressor", "SoftmaxClassifier"]
 

@@ -27,7 +27,7 @@ from .nn.mlp import MLP
 from ._train_extras import _check_conveniences, _convenience_callbacks, _more_epochs, parse_class_weight
 from .optim import get_optimizer, get_schedule
 from ._archive import atomic_write_text, json_safe
-from .training import Checkpoint, History, Trainer, evaluate
+from .train import Checkpoint, History, Trainer, evaluate
 
 __all__ = ["RunResult", "TrainOptions", "find_lr", "load_data", "resume", "run"]
 
@@ -328,7 +328,7 @@ def resume(checkpoint: str | os.PathLike, *, verbose: int | None = None, callbac
     ``cosine``, whose horizon is the whole run) and when it was not stopped
     early.
     """
-    from .checkpoint import read_metadata
+    from .train.checkpoint import read_metadata
 
     meta = read_metadata(checkpoint)
     try:
@@ -366,7 +366,7 @@ def find_lr(options: TrainOptions, *, start_lr: float = 1e-6, end_lr: float = 10
 
 
 def _find_lr(options: TrainOptions, folder, start_lr: float, end_lr: float, steps: int):
-    from .lr_finder import lr_range_test
+    from .train.lr_finder import lr_range_test
 
     data = load_data(options)
     model = build_model(options, data.n_features, data.n_classes)

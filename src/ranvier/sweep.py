@@ -48,7 +48,7 @@ from ._signals import Interrupted, SignalGuard
 from .experiment import TrainOptions
 from .runfolder import claim
 from ._archive import atomic_write_text, json_safe
-from .training import evaluate
+from .train import evaluate
 
 __all__ = [
     "METRICS",

@@ -121,7 +121,7 @@ def plot_history(history: Any, path: str | os.PathLike | None = None, *, title: 
         in both panels.
     """
     if isinstance(history, Mapping):
-        from ..training import History
+        from ..train import History
 
         history = History.from_dict(history)
     fig = _canvas(fig, (10, 4), dpi)
