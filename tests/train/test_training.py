@@ -517,12 +517,12 @@ def test_an_optimiser_with_weight_decay_of_its_own_gets_reg_in_the_gradient():
     steps, backward = [], []
     net = MLP((5, 8, 3), reg=0.05, seed=0)
     t = Trainer(net, SGD(0.05, weight_decay=0.01), batch_size=50, epochs=1, verbose=0)
-    real_step, real_backward = t.optimizer.step, net._backward_into
+    real_step, real_reg_grads = t.optimizer.step, net._add_reg_grads
     t.optimizer.step = lambda *a, **k: steps.append(k.get("l2")) or real_step(*a, **k)
-    net._backward_into = lambda X, ws, **k: backward.append(k.get("reg_grad", True)) or real_backward(X, ws, **k)
+    net._add_reg_grads = lambda ws: backward.append(net.reg) or real_reg_grads(ws)
     t.fit(X, y)
     assert steps and all(s is None for s in steps)
-    assert backward == [True] * len(steps)  # the model adds reg * W to the gradient itself
+    assert backward == [0.05] * len(steps)  # the model adds reg * W to the gradient itself, every step
 
 
 def test_a_model_of_ones_own_with_the_old_loss_and_grads_signature_still_trains():
@@ -558,11 +558,16 @@ def test_a_callback_may_give_the_optimiser_weight_decay_or_change_reg_mid_run():
             if step == 4:
                 trainer.model.reg = 0.2
 
+    class Record(Callback):  # per step: the reg the model added to its gradient (None: folded into the update)
+        def on_step_end(self, trainer, step, logs):
+            seen.append(added.pop() if added else None)
+
     net = MLP((5, 8, 3), reg=0.05, seed=0)
-    t = Trainer(net, "sgd", lr=0.05, batch_size=50, epochs=2, verbose=0, seed=1, callbacks=[Change()])
-    real_backward = net._backward_into
-    net._backward_into = lambda X, ws, **k: seen.append((k.get("reg_grad", True), net.reg)) or real_backward(X, ws, **k)
+    t = Trainer(net, "sgd", lr=0.05, batch_size=50, epochs=2, verbose=0, seed=1, callbacks=[Change(), Record()])
+    added, real_reg_grads = [], net._add_reg_grads
+    net._add_reg_grads = lambda ws: added.append(net.reg) or real_reg_grads(ws)
     t.fit(X, y)
-    assert seen[:2] == [(False, 0.05)] * 2  # folded into the update while the optimiser has no decay
-    assert seen[2:4] == [(True, 0.05)] * 2  # in the gradient once it has
-    assert seen[4:] == [(True, 0.2)] * (len(seen) - 4)
+    assert len(seen) == 12  # 300 rows in batches of 50, two epochs
+    assert seen[:2] == [None] * 2  # folded into the update while the optimiser has no decay
+    assert seen[2:4] == [0.05] * 2  # in the gradient once it has
+    assert seen[4:] == [0.2] * 8

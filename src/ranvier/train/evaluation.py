@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import all_finite
+from .step import batch_data_loss
 from .streaming import _Rows
 
 __all__ = ["evaluate"]
@@ -96,8 +97,7 @@ def _evaluate_chunks(model, X, y: np.ndarray, batch_size: int,
             return math.nan, None if y.ndim != 1 else 0.0
         if yb.ndim == 1:
             correct += int(np.count_nonzero(scores.argmax(axis=1) == yb))
-        data_loss, _ = model._data_loss(scores, yb, out=ws.deltas[-1], checked=True)
-        total_loss += data_loss * k
+        total_loss += batch_data_loss(model, scores, yb, ws) * k
     accuracy = correct / m if y.ndim == 1 else None
     return total_loss / m + model.reg_loss(), accuracy
 
@@ -117,8 +117,7 @@ def _evaluate_weighted(model, X, y: np.ndarray, batch_size: int, workspaces: dic
             return math.nan, None if y.ndim != 1 else 0.0
         if yb.ndim == 1:
             correct += float(wb[scores.argmax(axis=1) == yb].sum())
-        data_loss, _ = model._data_loss(scores, yb, out=ws.deltas[-1], checked=True, sample_weight=wb)
-        total_loss += data_loss * float(wb.sum())
+        total_loss += batch_data_loss(model, scores, yb, ws, wb) * float(wb.sum())
     accuracy = correct / total if y.ndim == 1 else None
     return total_loss / total + model.reg_loss(), accuracy
 

@@ -21,12 +21,12 @@ from .._validation import all_finite
 from ..minimize import DivergenceWarning
 from ..nn.networks import Sequential
 from ._weights import blas_threads
-from .clipping import clip_grad_norm
 from .evaluation import _evaluate
 from .history import History
 from .interrupt import _StopOnInterrupt, _how
 from .progress import _Progress
 from .state import RunState
+from .step import TrainStep
 from .streaming import _Reader, _Rows, gather_batches, start_reading, stop_reading
 
 __all__: list[str] = []
@@ -66,6 +66,7 @@ class _Loop:
         if trainer.state is None:
             trainer.state = trainer.optimizer.init(self.model.params)
         self.classify = y.ndim == 1
+        self.step = TrainStep(trainer)  # what a step asks of the model (the speed agreements)
         self.progress = _Progress(trainer.verbose, trainer.epochs, math.ceil(self.m / self.k), self.k)
         self.interrupted = False
 
@@ -115,12 +116,8 @@ class _Loop:
         self.progress.start_epoch(epoch)
         for xb, yb, ws in self._batches():
             step = t.state["step"]
-            l2 = self._l2()
-            extra = {"reg_grad": False} if l2 is not None else {}
             wb = None if self.w is None else ws.batch_w
-            if wb is not None:
-                extra["sample_weight"] = wb
-            loss = self.model._loss_and_grads(xb, yb, ws, nonfinite="nan", **extra)
+            loss = self.step.loss_and_grads(xb, yb, ws, wb)
             if self._diverged(loss):
                 h.diverged = True
                 t.stop_training = True
@@ -134,10 +131,8 @@ class _Loop:
             if self.classify:
                 hits = ws.scores.argmax(axis=1) == yb
                 correct += int(np.count_nonzero(hits)) if wb is None else float(wb[hits].sum())
-            if t.clip_norm is not None:
-                clip_grad_norm(ws.grads, t.clip_norm)
             lr = _lr(t, step)
-            t.optimizer.step(self.model.params, ws.grads, t.state, lr=lr, l2=l2)
+            self.step.update(ws.grads, lr)
             sum_loss += loss * (len(xb) if wb is None else float(wb.sum()))
             h.step_loss.append(loss)
             self.progress.step(loss, len(xb))
@@ -155,19 +150,6 @@ class _Loop:
         if t.stop_training:
             return f"interrupted ({_how(self)}) after epoch {epoch}" if self.interrupted else f"stopped by a callback after epoch {epoch}"
         return self._early_stop(epoch)
-
-    def _l2(self) -> dict[str, float] | None:
-        """The weights' L2 term for the optimiser to add in its own pass, or None (the model adds it).
-
-        Asked every step: a callback may change the model's ``reg`` or the optimiser's decay.
-        The result is the same bit for bit either way (``Optimizer.step``'s ``l2``).
-        """
-        model, optimizer = self.model, self.t.optimizer
-        if self.t.clip_norm is not None:  # the gradient clipped is that of the whole objective
-            return None
-        if not (isinstance(model, Sequential) and model.reg > 0 and optimizer.folds_l2):
-            return None
-        return {name: model.reg for name in model.weight_names()}
 
     def _start_streaming(self) -> _Reader:
         reader = start_reading(self.X, self.mapping)
