@@ -1,9 +1,10 @@
 """The training loop: batch, minibatch and stochastic gradient descent.
 
 A :class:`Trainer` drives any model that has ``params``, ``workspace(m)`` and
-the unchecked ``_loss_and_grads`` of :class:`~ranvier.MLP` with any optimiser of
-:mod:`ranvier.optim`, and returns a :class:`History`.  The lecture's three
-modes are batch sizes:
+the training step's ``_loss_and_grads`` of :class:`~ranvier.Sequential` (see
+:mod:`ranvier.train.step`) with any optimiser of :mod:`ranvier.optim`, and
+returns a :class:`~ranvier.train.History`.  The lecture's three modes are
+batch sizes:
 
 * ``mode="batch"``: every step uses all ``m`` training examples;
 * ``mode="minibatch"``: ``batch_size`` examples (``m > k > 1``; default 200);
@@ -16,7 +17,9 @@ model's workspace and updates the parameters in place: nothing large is
 allocated per step.  A model's L2 term (``reg * W``) is handed to the
 optimiser (``Optimizer.step``'s ``l2``) when it has no weight decay of its own,
 rather than added to the gradients: the same numbers, and with the fused
-updates (Numba) two passes over the weights fewer.
+updates (Numba) two passes over the weights fewer (the step's agreements with
+the model are written out in :mod:`ranvier.train.step`; the epoch loop is
+:mod:`ranvier.train.loop`).
 
 What the history reports
 ------------------------
@@ -104,7 +107,7 @@ class Trainer:
         :mod:`ranvier.augment`), drawing from the shuffling generator.
     clip_norm : float, optional
         Clip the gradients by their global norm before each update
-        (:func:`ranvier.clipping.clip_grad_norm`, as
+        (:func:`ranvier.train.clipping.clip_grad_norm`, as
         ``torch.nn.utils.clip_grad_norm_``).  The clipped gradient is that
         of the whole objective, the L2 term included.
     class_weight : 'balanced' or dict, optional
