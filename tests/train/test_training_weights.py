@@ -251,8 +251,8 @@ def test_bad_threads_are_refused(bad):
 
 # ------------------------------------------------- plateau state in checkpoints
 def test_plateau_state_survives_a_checkpoint_bit_for_bit(tmp_path):
-    from ranvier.train.plateau import ReduceLROnPlateau
     from ranvier.train import Checkpoint
+    from ranvier.train.plateau import ReduceLROnPlateau
 
     X, y = _blobs(m=80)
 

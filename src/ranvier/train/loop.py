@@ -23,7 +23,7 @@ from ..nn.networks import Sequential
 from ._weights import blas_threads
 from .evaluation import _evaluate
 from .history import History
-from .interrupt import _StopOnInterrupt, _how
+from .interrupt import _how, _StopOnInterrupt
 from .progress import _Progress
 from .state import RunState
 from .step import TrainStep
