@@ -46,7 +46,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from ranvier.training import Callback  # noqa: E402
+from ranvier.train import Callback  # noqa: E402
 
 N, C, BATCH = 3072, 10, 200
 MODELS = {"linear softmax": (), "MLP 3072-100-10": (100,), "MLP 3072-500-10": (500,)}

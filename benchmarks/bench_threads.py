@@ -19,7 +19,7 @@ _machine.without_slow_blas()  # must happen before NumPy loads OpenBLAS
 import numpy as np  # noqa: E402
 
 from ranvier import MLP  # noqa: E402
-from ranvier.training import Trainer  # noqa: E402
+from ranvier.train import Trainer  # noqa: E402
 
 
 def _spin(stop) -> None:

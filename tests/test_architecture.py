@@ -27,11 +27,10 @@ LONG_FUNCTION_MARK = "# long function:"  # a comment right above the def that sa
 LAYERS = [
     ("helpers", ["ranvier._archive", "ranvier._arrayfile", "ranvier._version", "ranvier._history_check", "ranvier._repr", "ranvier._signals",
                  "ranvier._text", "ranvier._userfile", "ranvier._validation"]),
-    ("datasets and nn", ["ranvier.datasets", "ranvier.augment", "ranvier.nn", "ranvier.metrics"]),
+    ("datasets and nn", ["ranvier.datasets", "ranvier.nn", "ranvier.metrics"]),
     ("optim", ["ranvier.optim"]),
-    ("descent", ["ranvier.descent", "ranvier.minimize", "ranvier.paths", "ranvier.xor"]),
-    ("train", ["ranvier.training", "ranvier.checkpoint", "ranvier.clipping", "ranvier.loggers",
-               "ranvier.lr_finder", "ranvier.plateau", "ranvier._weights"]),
+    ("descent", ["ranvier.descent", "ranvier.xor"]),
+    ("train", ["ranvier.train"]),
     ("io and plot", ["ranvier.io", "ranvier.export", "ranvier.runfolder", "ranvier.plot", "ranvier._owninputs"]),
     ("estimators", ["ranvier.estimators"]),
     ("the package's flat names", ["ranvier"]),  # ranvier/__init__.py re-exports the layers below
@@ -43,24 +42,14 @@ LAYERS = [
 # Imports that break the rules today, in modules the second half of issue 15 restructures
 # (they are being edited elsewhere now).  Each is (importer, imported): the edge is left out
 # of the circle search and of the layer check.  Empty this list; never add to it.
-ALLOWED_IMPORTS = {
-    # circle training <-> checkpoint: checkpoint reads History back (function-level import);
-    # History and the checkpoint format belong in ranvier/train/, shared helpers in a small module
-    ("ranvier.checkpoint", "ranvier.training"): "circle",
-}
+ALLOWED_IMPORTS: dict[tuple[str, str], str] = {}
 
 # Modules over MAX_MODULE_LINES today, with their line counts: they must not grow.  The second
 # half of issue 15 splits them (training -> train/, estimators -> estimators/, cli -> cli/, ...).
-ALLOWED_MODULE_LINES = {
-    "ranvier/training.py": 1287,
-}
+ALLOWED_MODULE_LINES: dict[str, int] = {}
 
 # Functions over MAX_FUNCTION_LINES today ("path::qualified name": lines): they must not grow.
-ALLOWED_FUNCTION_LINES = {
-    "ranvier/lr_finder.py::lr_range_test": 71,
-    "ranvier/training.py::_Loop._batches": 66,
-    "ranvier/training.py::Trainer.__init__": 63,
-}
+ALLOWED_FUNCTION_LINES: dict[str, int] = {}
 
 
 # ------------------------------------------------------------------ reading the sources
@@ -185,7 +174,7 @@ def test_the_graph_is_read_from_the_sources():
     assert "ranvier.optim.adam" in graph["ranvier.optim"]  # from .adam import ...
     assert "ranvier.optim._fused" in graph["ranvier.optim.base"]  # from . import _fused
     assert "ranvier.descent.recorder" in graph["ranvier.sweep.parallel"]  # a function-level import
-    assert "ranvier.training" in graph["ranvier.plot.curves"]  # from ..training import (in a function)
+    assert "ranvier.train" in graph["ranvier.plot.curves"]  # from ..train import (in a function)
 
 
 def test_every_relative_import_names_a_module_of_ranvier():
@@ -250,7 +239,8 @@ def test_no_function_is_over_60_lines():
 
 
 @pytest.mark.parametrize("package", ["ranvier.optim", "ranvier.descent", "ranvier.plot", "ranvier.cli",
-                                     "ranvier.experiment", "ranvier.sweep", "ranvier.estimators"])
+                                     "ranvier.experiment", "ranvier.sweep", "ranvier.estimators",
+                                     "ranvier.train"])
 def test_the_restructured_wings_keep_every_rule(package):
     """The wings of the first half have no allowance of their own beyond the long functions listed."""
     mods = modules()

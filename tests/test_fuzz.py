@@ -21,7 +21,7 @@ from ranvier import MLP, Trainer
 from ranvier.datasets import DataFormatError, read_cifar10_binary, read_cifar10_pickle, read_idx
 from ranvier.datasets.files import read_arrays, read_table
 from ranvier.io import ModelFileError, load_model, save_model
-from ranvier.training import Checkpoint
+from ranvier.train import Checkpoint
 
 FUZZ = settings(max_examples=60, deadline=2000, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -231,7 +231,7 @@ from ranvier.cli import UsageError  # noqa: E402
 from ranvier.cli.predict import _read_image, _read_npy_inputs  # noqa: E402
 from ranvier.datasets import cifar10 as _cifar10  # noqa: E402
 from ranvier.optim import get_optimizer, load_state  # noqa: E402
-from ranvier.training import History  # noqa: E402
+from ranvier.train import History  # noqa: E402
 
 FUZZ_N = int(os.environ.get("RANVIER_FUZZ_N", 2000))
 FUZZ_SECONDS = 2.0  # per loader, a bound for slow or busy machines (15 loaders: 30 s at most)
@@ -399,7 +399,7 @@ def _own_image_folder(path):
 
 def _seeded_cases(checkpoint: bytes, tmp_dir) -> dict:
     """name -> (file name, original bytes, reader, documented error, archive?)."""
-    from ranvier.checkpoint import read_metadata
+    from ranvier.train.checkpoint import read_metadata
 
     (tmp_dir / "imgs" / "cls").mkdir(parents=True, exist_ok=True)
     return {

@@ -9,6 +9,7 @@ data sets and model files to train on real data.
 
 import importlib as _importlib
 import sys as _sys
+import types as _types
 
 from .nn.activations import ACTIVATIONS, Activation, get_activation
 from .nn.gradcheck import GradcheckResult, gradcheck, numerical_gradient, rel_error, sparse_numerical_gradient
@@ -39,20 +40,33 @@ from .optim import (
     get_optimizer,
     get_schedule,
 )
-from .training import Callback, History, Trainer, evaluate
+from .train import Callback, History, Trainer, evaluate
 from .metrics import evaluate_report
 from .io import ModelFileError, SavedModel, load_model, save_model
 from .datasets import DATASETS, Dataset, load_dataset
 from .xor import hand_network, least_squares_fit, train_xor, xor_data
 
-# The lecture's math lives in ranvier.nn; its old module names stay importable (``ranvier.losses``
-# is ``ranvier.nn.losses``, the same module object).  ``ranvier.gradcheck`` stays the function.
-for _old, _new in {"activations": "activations", "layers": "functional", "gradcheck": "gradcheck",
-                   "initializers": "init", "losses": "losses", "models": "mlp"}.items():
-    _module = _importlib.import_module(f"{__name__}.nn.{_new}")  # the module (ranvier.nn.gradcheck is a function)
+# Old flat module names stay importable as the same module objects in their wings (issue 15):
+# ``ranvier.losses`` is ``ranvier.nn.losses``, ``ranvier.training`` is the package ``ranvier.train``,
+# ``ranvier.checkpoint`` is ``ranvier.train.checkpoint``, ...  ``ranvier.gradcheck`` stays the function.
+_OLD_NAMES = {
+    "activations": "nn.activations", "layers": "nn.functional", "gradcheck": "nn.gradcheck",
+    "initializers": "nn.init", "losses": "nn.losses", "models": "nn.mlp",
+    "augment": "datasets.augment", "paths": "descent.paths",
+    "training": "train", "checkpoint": "train.checkpoint", "clipping": "train.clipping",
+    "loggers": "train.loggers", "lr_finder": "train.lr_finder", "plateau": "train.plateau",
+}
+for _old, _new in _OLD_NAMES.items():
+    _module = _importlib.import_module(f"{__name__}.{_new}")
     _sys.modules.setdefault(f"{__name__}.{_old}", _module)
     if _old != "gradcheck":
         globals()[_old] = _module
+# ``ranvier.minimize`` held both the gd recorder and its test functions: one module of both names
+minimize = _types.ModuleType(f"{__name__}.minimize", "Old name of :mod:`ranvier.descent.recorder` and "
+                             ":mod:`ranvier.descent.functions`: import from there (or from ``ranvier``).")
+for _module in (_importlib.import_module(f"{__name__}.descent.{m}") for m in ("functions", "recorder")):
+    minimize.__dict__.update({name: getattr(_module, name) for name in _module.__all__})
+_sys.modules.setdefault(minimize.__name__, minimize)
 del _old, _new, _module
 
 from ._version import __version__

@@ -1,6 +1,6 @@
 """Checks of a training history read back from a file (``history.json``, a checkpoint's metadata).
 
-:meth:`ranvier.training.History.from_dict` trusts its input; a damaged or
+:meth:`ranvier.train.History.from_dict` trusts its input; a damaged or
 hand-edited file would fail later with a ``TypeError`` inside a format string,
 an ``OverflowError`` in ``float()``, or plot nonsense.  :func:`history_problem`
 names the first field that is not what :meth:`History.to_dict` writes.

@@ -239,7 +239,7 @@ def run_identity(resume_from) -> tuple[str, set[str]]:
     """
     if resume_from is None:
         return f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}", set()
-    from .checkpoint import read_metadata
+    from .train.checkpoint import read_metadata
 
     run_id = (read_metadata(resume_from).get("extra") or {}).get("run_id")
     if not isinstance(run_id, str):  # a checkpoint made before runs had ids

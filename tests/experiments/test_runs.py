@@ -17,7 +17,8 @@ import pytest
 from ranvier import MLP, load_model
 from ranvier.cli import main
 from ranvier.runfolder import claim, clean_temporary, unique_folder
-from ranvier.training import Callback, Trainer, _evaluate
+from ranvier.train import Callback, Trainer
+from ranvier.train.evaluation import _evaluate
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 TINY = ["--data", "xor", "--model", "linear", "--epochs", "1", "--quiet"]

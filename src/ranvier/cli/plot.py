@@ -270,7 +270,7 @@ def _cmd_history(args: argparse.Namespace) -> int:
     import json
 
     from .. import plot
-    from ..training import History
+    from ..train import History
 
     path = os.path.join(args.history, "history.json") if os.path.isdir(args.history) else args.history
     if not os.path.isfile(path):

@@ -64,7 +64,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     import warnings
 
     from .._signals import Interrupted, describe, exit_status
-    from ..minimize import DivergenceWarning
+    from ..descent.recorder import DivergenceWarning
 
     try:
         with warnings.catch_warnings():

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from ..training import Callback, History, Trainer
+from ..train import Callback, History, Trainer
 
 
 class _Convergence(Callback):

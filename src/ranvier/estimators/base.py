@@ -36,7 +36,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from ..datasets import split_indices
 from ..nn.losses import log_softmax, loss_name, softmax
 from ..nn.mlp import MLP
-from ..training import Callback, History, Trainer
+from ..train import Callback, History, Trainer
 from ._callbacks import _Convergence, _PathRecorder
 from ._settings import _MAX_SEED, _Settings, _settings
 

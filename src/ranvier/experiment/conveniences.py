@@ -58,12 +58,12 @@ def _convenience_callbacks(o, resuming: bool) -> list:
     a log shows the rate the plateau set for the next epoch only from the next row on)."""
     callbacks = []
     if o.schedule.replace("-", "_") == "plateau":
-        from ..plateau import ReduceLROnPlateau
+        from ..train.plateau import ReduceLROnPlateau
 
         callbacks.append(ReduceLROnPlateau(_monitor(o), mode="max" if _monitor(o).endswith("accuracy") else "min",
                                            factor=o.decay, patience=o.patience))
     if o.log_csv is not None:
-        from ..loggers import CSVLogger
+        from ..train.loggers import CSVLogger
 
         folder = os.path.dirname(os.path.abspath(o.log_csv))
         if not os.path.isdir(folder):
@@ -73,7 +73,7 @@ def _convenience_callbacks(o, resuming: bool) -> list:
 
         callbacks.append(CSVLogger(o.log_csv, append=resuming))
     if o.tensorboard is not None:
-        from ..loggers import TensorBoard
+        from ..train.loggers import TensorBoard
 
         callbacks.append(TensorBoard(o.tensorboard))
     return callbacks

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .._archive import atomic_write_text, json_safe
 from ..nn.mlp import MLP
-from ..training import History, evaluate
+from ..train import History, evaluate
 from .options import TrainOptions
 
 

@@ -36,7 +36,7 @@ def find_lr(options: TrainOptions, *, start_lr: float = 1e-6, end_lr: float = 10
 
 
 def _find_lr(options: TrainOptions, folder, start_lr: float, end_lr: float, steps: int):
-    from ..lr_finder import lr_range_test
+    from ..train.lr_finder import lr_range_test
 
     data = load_data(options)
     model = build_model(options, data.n_features, data.n_classes)

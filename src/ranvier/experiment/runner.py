@@ -15,7 +15,7 @@ from typing import Any
 from .._validation import all_finite
 from ..datasets.augment import get_augment
 from ..nn.mlp import MLP
-from ..training import Checkpoint, History, Trainer
+from ..train import Checkpoint, History, Trainer
 from .build import _monitor, _optimizer, _schedule, _steps_per_epoch, build_model, load_data
 from .checks import _check
 from .conveniences import _convenience_callbacks, _more_epochs, parse_class_weight
@@ -160,7 +160,7 @@ def resume(checkpoint: str | os.PathLike, *, verbose: int | None = None, callbac
     ``cosine``, whose horizon is the whole run) and when it was not stopped
     early.
     """
-    from ..checkpoint import read_metadata
+    from ..train.checkpoint import read_metadata
 
     meta = read_metadata(checkpoint)
     try:

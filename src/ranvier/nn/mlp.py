@@ -23,7 +23,6 @@ so that its gradient adds ``reg * W_k`` to each ``dW_k``: the same as PyTorch's
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import numpy as np
@@ -260,33 +259,6 @@ class MLP(Sequential):
             return super().workspace(batch_size)
         return Workspace(self, batch_size)
 
-    def _loss_and_grads(
-        self, X: np.ndarray, y: np.ndarray, ws: "Workspace", *, nonfinite: str = "raise", reg_grad: bool = True,
-        sample_weight=None,
-    ) -> float:
-        # X is already checked and of the model's dtype; fills ws.outputs and ws.grads.
-        # nonfinite="nan" (a training loop, whose y is checked once for all batches): scores
-        # that blew up give a NaN loss (the divergence signal) instead of the losses' ValueError,
-        # and the gradients are then not computed; the loss skips its own checks.
-        # reg_grad=False leaves the reg * W term out of the weights' gradients (the loss keeps it):
-        # a training loop whose optimiser adds it in its own pass (Optimizer.step's l2).
-        # sample_weight: float64 weights of the rows, already checked (the Trainer's batches).
-        if not self._fused:
-            return super()._loss_and_grads(X, y, ws, nonfinite=nonfinite, reg_grad=reg_grad,
-                                           sample_weight=sample_weight)
-        if nonfinite not in ("raise", "nan"):
-            raise ValueError(f"nonfinite must be 'raise' or 'nan', got {nonfinite!r}")
-        scores = self._forward_into(X, ws)
-        checked = nonfinite == "nan"
-        if checked and not np.isfinite(scores).all():
-            return math.nan
-        data_loss, _ = self._data_loss(scores, y, out=ws.deltas[-1], checked=checked, sample_weight=sample_weight)
-        if reg_grad:  # the call a subclass's own _backward_into(X, ws) has always had
-            self._backward_into(X, ws)
-        else:
-            self._backward_into(X, ws, reg_grad=False)
-        return data_loss + self.reg_loss()
-
     def _forward_into(self, X: np.ndarray, ws: "Workspace") -> np.ndarray:
         if not self._fused:
             return super()._forward_into(X, ws)
@@ -298,7 +270,9 @@ class MLP(Sequential):
             h = a
         return h
 
-    def _backward_into(self, X: np.ndarray, ws: "Workspace", *, reg_grad: bool = True) -> None:
+    def _backward_into(self, X: np.ndarray, ws: "Workspace") -> None:
+        if not self._fused:
+            return super()._backward_into(X, ws)
         for k in range(self.n_layers, 0, -1):
             W = self.params[f"W{k}"]
             h_prev = X if k == 1 else ws.outputs[k - 2]
@@ -306,10 +280,6 @@ class MLP(Sequential):
             dW, db = ws.grads[f"W{k}"], ws.grads[f"b{k}"]
             # the first layer's input is data: its gradient is never needed
             affine_backward(ws.deltas[k - 1], (h_prev, W), need_dx=k > 1, out=(dh_prev, dW, db))
-            if self.reg and reg_grad:
-                scratch = ws.scratch(f"W{k}")
-                np.multiply(W, self.reg, out=scratch)
-                dW += scratch
             if dh_prev is not None:
                 self.activations[k - 2].backward(dh_prev, ws.outputs[k - 2], out=dh_prev)
 

@@ -287,7 +287,7 @@ class Sequential:
 
     def _loss_and_grads(self, X, y, ws, *, nonfinite: str = "raise", reg_grad: bool = True,
                         sample_weight=None) -> float:
-        # as MLP._loss_and_grads: X checked; nonfinite="nan" gives NaN for blown-up scores
+        # forward, loss, backward, L2 gradient; nonfinite= and reg_grad= are the loop's speed agreements (train/step.py)
         if nonfinite not in ("raise", "nan"):
             raise ValueError(f"nonfinite must be 'raise' or 'nan', got {nonfinite!r}")
         scores = self._forward_into(X, ws)
@@ -296,19 +296,27 @@ class Sequential:
             return math.nan
         data_loss, _ = self._data_loss(scores, y, out=ws.deltas[-1], checked=checked,
                                        sample_weight=sample_weight)
-        dout = ws.deltas[-1]
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
-        if self.reg and reg_grad:
-            for name in self.weight_names():
-                scratch = ws.scratch(name)
-                np.multiply(self.params[name], self.reg, out=scratch)
-                ws.grads[name] += scratch
+        self._backward_into(X, ws)
+        if reg_grad:
+            self._add_reg_grads(ws)
         return data_loss + self.reg_loss()
 
     def _forward_into(self, X: np.ndarray, ws: "LayerWorkspace") -> np.ndarray:
         ws.outputs = [self._forward(X, self.training)]
         return ws.outputs[-1]
+
+    def _backward_into(self, X: np.ndarray, ws: "LayerWorkspace") -> None:
+        """The backward pass: ``dscores`` (``ws.deltas[-1]``) through the layers, into their gradients."""
+        dout = ws.deltas[-1]
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+
+    def _add_reg_grads(self, ws: "LayerWorkspace") -> None:
+        """The L2 term's gradient: ``dW_k += reg * W_k`` for every weight (biases are not regularised)."""
+        for name in self.weight_names() if self.reg else ():
+            scratch = ws.scratch(name)
+            np.multiply(self.params[name], self.reg, out=scratch)
+            ws.grads[name] += scratch
 
     def _data_loss(self, scores, y, out=None, *, checked: bool = False,
                    sample_weight=None) -> tuple[float, np.ndarray]:

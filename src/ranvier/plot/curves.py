@@ -145,7 +145,7 @@ def plot_history(history: Any, path: str | os.PathLike | None = None, *, title: 
         in both panels.
     """
     if isinstance(history, Mapping):
-        from ..training import History
+        from ..train import History
 
         history = History.from_dict(history)
     fig = _canvas(fig, (10, 4), dpi)
@@ -206,7 +206,7 @@ def plot_lr_finder(result: Any, path=None, *, title: str | None = None, dpi: flo
     Parameters
     ----------
     result : LRFinderResult
-        From :func:`ranvier.lr_finder.lr_range_test` (or its ``to_dict()``).
+        From :func:`ranvier.train.lr_range_test` (or its ``to_dict()``).
     path : path-like, optional
     title : str, optional
     dpi : float, default 100

@@ -18,7 +18,7 @@ from .. import experiment  # experiment.run is looked up at each trial (a test m
 from .._archive import json_safe
 from .._signals import Interrupted
 from ..experiment.options import TrainOptions
-from ..training import evaluate
+from ..train import evaluate
 
 DASK_CONNECT_SECONDS = 5.0
 """How long :func:`~ranvier.sweep.search.sweep` waits for a Dask scheduler that does not answer."""

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ranvier.clipping import clip_grad_norm, global_norm
+from ranvier.train.clipping import clip_grad_norm, global_norm
 
 
 def grads(seed, dtype=np.float64, scale=1.0):

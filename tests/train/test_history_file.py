@@ -8,7 +8,7 @@ import os
 import pytest
 
 from ranvier.cli import main
-from ranvier.training import History
+from ranvier.train import History
 
 
 def _good() -> dict:

@@ -16,7 +16,7 @@ import math
 import os
 from pathlib import Path
 
-from .training import Callback
+from .callbacks import Callback
 
 __all__ = ["CSVLogger", "TensorBoard"]
 

@@ -14,7 +14,7 @@ import pytest
 from ranvier import MLP, load_model
 from ranvier.io import ModelFileError
 from ranvier.optim import Adam, CosineDecay
-from ranvier.training import Callback, Checkpoint, Trainer
+from ranvier.train import Callback, Checkpoint, Trainer
 
 
 def _data(m=240, seed=0):

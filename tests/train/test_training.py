@@ -6,7 +6,7 @@ import pytest
 
 from ranvier import MLP, DivergenceWarning
 from ranvier.optim import SGD, Adam, StepDecay
-from ranvier.training import Callback, History, Trainer, evaluate
+from ranvier.train import Callback, History, Trainer, evaluate
 
 
 def _blobs(m=300, n=5, c=3, seed=0, dtype=np.float32):
@@ -309,7 +309,7 @@ def test_seed_must_be_an_integer():
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop"])
 def test_float32_all_the_way_in_the_training_loop(optimizer):
     """No array the loop keeps is float64: parameters, optimiser state, batch buffers, activations, gradients."""
-    from ranvier.training import _Loop
+    from ranvier.train.loop import _Loop
 
     X, y = _blobs(m=120, dtype=np.float64)  # float64 data is converted once, at the start
     net = MLP((5, 8, 6, 3), reg=1e-3, seed=0)
@@ -340,7 +340,7 @@ def _trained(X, y, mode="minibatch", **fit):
 @pytest.mark.parametrize("mode", ["minibatch", "batch"])
 def test_validation_split_trains_on_the_rows_it_names_without_copying_them(mode):
     """validation_split is the explicit split, bit for bit: the same rows, in the same order."""
-    from ranvier.training import _split
+    from ranvier.train.trainer import _split
 
     X, y = _blobs(m=230)
     train, val = _split(len(X), 0.2, seed=2)
@@ -360,7 +360,7 @@ def test_training_streams_a_memory_mapped_file(tmp_path, monkeypatch, augment, f
     Rows that come from disk (here: every read is taken to be slow) are read on threads a batch
     ahead, after the first batch of the epoch; rows in memory are gathered directly.
     """
-    import ranvier.training as rt
+    import ranvier.train.streaming as rt
     from ranvier.datasets.augment import HorizontalFlip
 
     X, y = _blobs(m=230, n=12)
@@ -452,7 +452,8 @@ def test_streaming_stops_its_reader_threads_however_fit_ends(tmp_path, monkeypat
     """Finished, stopped by a callback or broken by an error: the read threads are gone after fit()."""
     import threading
 
-    import ranvier.training as rt
+    import ranvier.train.loop as loop
+    import ranvier.train.streaming as rt
 
     X, y = _blobs(m=230, n=12)
     np.save(tmp_path / "X.npy", X)
@@ -461,10 +462,10 @@ def test_streaming_stops_its_reader_threads_however_fit_ends(tmp_path, monkeypat
     monkeypatch.setattr(rt, "_DISK_MIN_S", 0.0)
     calls = []
     for name in ("_start_streaming", "_stop_streaming"):
-        real = getattr(rt._Loop, name)
-        monkeypatch.setattr(rt._Loop, name, lambda self, real=real, name=name: (calls.append(name), real(self))[1])
+        real = getattr(loop._Loop, name)
+        monkeypatch.setattr(loop._Loop, name, lambda self, real=real, name=name: (calls.append(name), real(self))[1])
 
-    class Stop(rt.Callback):
+    class Stop(Callback):
         def on_step_end(self, trainer, step, logs):
             if step == 3 and stop == "callback":
                 trainer.stop_training = True
@@ -516,12 +517,12 @@ def test_an_optimiser_with_weight_decay_of_its_own_gets_reg_in_the_gradient():
     steps, backward = [], []
     net = MLP((5, 8, 3), reg=0.05, seed=0)
     t = Trainer(net, SGD(0.05, weight_decay=0.01), batch_size=50, epochs=1, verbose=0)
-    real_step, real_backward = t.optimizer.step, net._backward_into
+    real_step, real_reg_grads = t.optimizer.step, net._add_reg_grads
     t.optimizer.step = lambda *a, **k: steps.append(k.get("l2")) or real_step(*a, **k)
-    net._backward_into = lambda X, ws, **k: backward.append(k.get("reg_grad", True)) or real_backward(X, ws, **k)
+    net._add_reg_grads = lambda ws: backward.append(net.reg) or real_reg_grads(ws)
     t.fit(X, y)
     assert steps and all(s is None for s in steps)
-    assert backward == [True] * len(steps)  # the model adds reg * W to the gradient itself
+    assert backward == [0.05] * len(steps)  # the model adds reg * W to the gradient itself, every step
 
 
 def test_a_model_of_ones_own_with_the_old_loss_and_grads_signature_still_trains():
@@ -557,11 +558,16 @@ def test_a_callback_may_give_the_optimiser_weight_decay_or_change_reg_mid_run():
             if step == 4:
                 trainer.model.reg = 0.2
 
+    class Record(Callback):  # per step: the reg the model added to its gradient (None: folded into the update)
+        def on_step_end(self, trainer, step, logs):
+            seen.append(added.pop() if added else None)
+
     net = MLP((5, 8, 3), reg=0.05, seed=0)
-    t = Trainer(net, "sgd", lr=0.05, batch_size=50, epochs=2, verbose=0, seed=1, callbacks=[Change()])
-    real_backward = net._backward_into
-    net._backward_into = lambda X, ws, **k: seen.append((k.get("reg_grad", True), net.reg)) or real_backward(X, ws, **k)
+    t = Trainer(net, "sgd", lr=0.05, batch_size=50, epochs=2, verbose=0, seed=1, callbacks=[Change(), Record()])
+    added, real_reg_grads = [], net._add_reg_grads
+    net._add_reg_grads = lambda ws: added.append(net.reg) or real_reg_grads(ws)
     t.fit(X, y)
-    assert seen[:2] == [(False, 0.05)] * 2  # folded into the update while the optimiser has no decay
-    assert seen[2:4] == [(True, 0.05)] * 2  # in the gradient once it has
-    assert seen[4:] == [(True, 0.2)] * (len(seen) - 4)
+    assert len(seen) == 12  # 300 rows in batches of 50, two epochs
+    assert seen[:2] == [None] * 2  # folded into the update while the optimiser has no decay
+    assert seen[2:4] == [0.05] * 2  # in the gradient once it has
+    assert seen[4:] == [0.2] * 8

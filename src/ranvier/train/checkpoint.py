@@ -20,15 +20,13 @@ from __future__ import annotations
 import json
 import math
 import os
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._history_check import history_problem
-from ._archive import ModelFileError, atomic_savez, json_safe, read_archive, read_archive_metadata
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .training import Trainer, _Progress_State
+from .._archive import ModelFileError, atomic_savez, json_safe, read_archive, read_archive_metadata
+from .._history_check import history_problem
+from .history import History
+from .state import RunState
 
 __all__ = ["read_checkpoint", "write_checkpoint"]
 
@@ -36,7 +34,7 @@ FORMAT_NAME = "ranvier-checkpoint"
 FORMAT_VERSION = 1
 
 
-def write_checkpoint(path: str | os.PathLike, trainer: "Trainer", progress: "_Progress_State", extra: dict) -> None:
+def write_checkpoint(path: str | os.PathLike, trainer: "Trainer", progress: "RunState", extra: dict) -> None:
     """Write ``trainer``'s run state to ``path`` (see the module docstring)."""
     model = trainer.model
     arrays = {f"param/{k}": v for k, v in model.params.items()}
@@ -77,7 +75,7 @@ def read_metadata(path: str | os.PathLike) -> dict:
     return meta
 
 
-def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Progress_State", dict]:
+def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["RunState", dict]:
     """Load a checkpoint into ``trainer`` (model parameters and optimiser state).
 
     Everything is checked before the trainer is touched, and the declared
@@ -95,8 +93,6 @@ def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Prog
         The file is not a checkpoint of this model and optimiser, or a field
         is damaged (the message names it).
     """
-    from .training import History, _Progress_State
-
     path = _existing(path)
     arrays, meta = read_archive(path, "checkpoint", FORMAT_NAME, FORMAT_VERSION,
                                 check=lambda meta, headers: _check_declared(meta, headers, path, trainer))
@@ -117,7 +113,7 @@ def read_checkpoint(path: str | os.PathLike, trainer: "Trainer") -> tuple["_Prog
         trainer.model.set_buffers(buffers)
     state["step"] = int(state["step"])
     trainer.state = state
-    progress = _Progress_State(
+    progress = RunState(
         epoch=int(meta["epoch"]), rng=rng, history=history,
         best_params={k: v.astype(trainer.model.dtype) for k, v in best.items()},
         best_value=meta.get("best_value"), limit=meta.get("limit"), data=meta.get("data"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from .training import Callback
+from .callbacks import Callback
 
 __all__ = ["ReduceLROnPlateau"]
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ranvier import MLP, Trainer
-from ranvier import training as tr
+from ranvier.train import progress as tr
 
 WIDE = {"loss": 12.345678, "accuracy": 0.987654, "val_loss": 11.234567, "val_accuracy": 0.976543,
         "lr": 0.1, "seconds": 1234.5678}

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from ranvier import MLP
-from ranvier.checkpoint import read_metadata
 from ranvier.io import ModelFileError
-from ranvier.training import Checkpoint, Trainer
+from ranvier.train import Checkpoint, Trainer
+from ranvier.train.checkpoint import read_metadata
 
 
 @pytest.fixture(scope="module")

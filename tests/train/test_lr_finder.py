@@ -6,7 +6,7 @@ import pytest
 
 from ranvier import MLP
 from ranvier.cli import main
-from ranvier.lr_finder import _ExponentialRamp, lr_range_test
+from ranvier.train.lr_finder import _ExponentialRamp, lr_range_test
 
 
 def _blobs(m=400, seed=0):

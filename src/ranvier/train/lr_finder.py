@@ -23,10 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_int, check_positive
-from .descent.recorder import DivergenceWarning
-from .optim import get_optimizer
-from .training import Callback, Trainer
+from .._validation import check_int, check_positive
+from ..descent.recorder import DivergenceWarning
+from ..optim import get_optimizer
+from .callbacks import Callback
+from .trainer import Trainer
 
 __all__ = ["LRFinderResult", "lr_range_test"]
 
@@ -149,14 +150,7 @@ def lr_range_test(
     -------
     LRFinderResult
     """
-    start_lr = check_positive(start_lr, "start_lr")
-    end_lr = check_positive(end_lr, "end_lr")
-    if end_lr <= start_lr:
-        raise ValueError(f"end_lr must be larger than start_lr={start_lr:g}, got {end_lr:g}")
-    steps = check_int(steps, "steps", minimum=3)
-    if not 0 <= beta < 1:
-        raise ValueError(f"beta must be in [0, 1), got {beta}")
-    explode = check_positive(explode, "explode")
+    start_lr, end_lr, steps, explode = _check_range(start_lr, end_lr, steps, beta, explode)
     copy = model.copy()
     recorder = _Recorder(steps, explode, beta)
     m = len(X)
@@ -170,6 +164,11 @@ def lr_range_test(
         history = trainer.fit(X, y)
     if history.diverged and recorder.reason.startswith("ran all"):
         recorder.reason = "the loss became NaN or infinite"
+    return _result(recorder, start_lr)
+
+
+def _result(recorder: _Recorder, start_lr: float) -> LRFinderResult:
+    """The recorded curve and the rates it suggests; a ValueError when it holds under 3 steps."""
     lrs, losses, smoothed = (np.array(v, dtype=np.float64) for v in (recorder.lrs, recorder.losses, recorder.smoothed))
     if len(lrs) < 3:
         raise ValueError(
@@ -179,6 +178,18 @@ def lr_range_test(
     steepest, min_loss_lr = _suggest(lrs, smoothed)
     suggestion = float(np.sqrt(steepest * min_loss_lr))
     return LRFinderResult(lrs, losses, smoothed, suggestion, steepest, min_loss_lr, recorder.reason)
+
+
+def _check_range(start_lr, end_lr, steps, beta, explode) -> tuple[float, float, int, float]:
+    """The range test's options, checked: ``(start_lr, end_lr, steps, explode)``."""
+    start_lr = check_positive(start_lr, "start_lr")
+    end_lr = check_positive(end_lr, "end_lr")
+    if end_lr <= start_lr:
+        raise ValueError(f"end_lr must be larger than start_lr={start_lr:g}, got {end_lr:g}")
+    steps = check_int(steps, "steps", minimum=3)
+    if not 0 <= beta < 1:
+        raise ValueError(f"beta must be in [0, 1), got {beta}")
+    return start_lr, end_lr, steps, check_positive(explode, "explode")
 
 
 def _suggest(lrs: np.ndarray, smoothed: np.ndarray) -> tuple[float, float]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ranvier as rv
-from ranvier.loggers import CSVLogger, TensorBoard
+from ranvier.train.loggers import CSVLogger, TensorBoard
 
 
 def data():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import ranvier as rv
-from ranvier.plateau import ReduceLROnPlateau
+from ranvier.train.plateau import ReduceLROnPlateau
 
 SETTINGS = [
     {},

@@ -8,7 +8,7 @@ import pytest
 from ranvier import MLP, Sequential, numerical_gradient, rel_error
 from ranvier.nn import Linear, ReLU
 from ranvier.optim import SGD
-from ranvier.training import Callback, Trainer, evaluate
+from ranvier.train import Callback, Trainer, evaluate
 
 
 def _blobs(m=60, n=4, c=3, seed=0, dtype=np.float64):
@@ -126,7 +126,7 @@ def test_bad_sample_weights_are_refused():
 def test_balanced_class_weight_is_scikit_learns():
     from sklearn.utils.class_weight import compute_class_weight
 
-    from ranvier._weights import class_weights
+    from ranvier.train._weights import class_weights
 
     y = np.array([0, 0, 0, 0, 1, 2, 2, 0, 1, 0])
     np.testing.assert_allclose(class_weights("balanced", y, 3),
@@ -135,7 +135,7 @@ def test_balanced_class_weight_is_scikit_learns():
 
 @pytest.mark.parametrize("class_weight", ["balanced", {0: 1.0, 1: 5.0}])
 def test_class_weight_trains_like_the_same_sample_weights(class_weight):
-    from ranvier._weights import class_weights
+    from ranvier.train._weights import class_weights
 
     X, y = _blobs()
     sw = np.random.default_rng(8).uniform(0.5, 2, size=len(y))
@@ -251,8 +251,8 @@ def test_bad_threads_are_refused(bad):
 
 # ------------------------------------------------- plateau state in checkpoints
 def test_plateau_state_survives_a_checkpoint_bit_for_bit(tmp_path):
-    from ranvier.plateau import ReduceLROnPlateau
-    from ranvier.training import Checkpoint
+    from ranvier.train import Checkpoint
+    from ranvier.train.plateau import ReduceLROnPlateau
 
     X, y = _blobs(m=80)
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .nn.losses import check_sample_weight
+from ..nn.losses import check_sample_weight
 
 __all__ = ["blas_threads", "check_class_weight", "check_clip_norm", "check_threads", "class_weights", "row_weights"]
 
