@@ -84,7 +84,7 @@ def test_api_error_messages(what, call, error, message):
 
 
 CLI_CASES = [
-    (["train", "--epocs", "3"], "unrecognized arguments: --epocs 3; did you mean --epochs? (see 'ranvier --help')"),
+    (["train", "--epocs", "3"], "unrecognized arguments: --epocs 3; did you mean --epochs? (see 'ranvier train --help')"),
     (["train", "--lr", "-0.1"], "argument --lr: expected a number > 0, got '-0.1' (see 'ranvier train --help')"),
     (["train", "--batch-size", "0"], "argument --batch-size: expected a whole number >= 1, got '0' (see 'ranvier train --help')"),
     (["train", "--optimizer", "adamm"], "argument --optimizer: invalid choice: 'adamm' (choose from sgd, momentum, "
@@ -130,12 +130,12 @@ TOO_BIG = ("a 64-100000-100000-10 network (10,007,600,010 parameters, float32) n
 # (argv, exit status, the exact line after "ranvier: error: "); {tmp} is the test's folder, where
 # setup_files() made its files; the memory available is taken to be 8 GiB
 CLI_CASES_13 = [
-    (["train", "--epoch", "3"], 2, "unrecognized arguments: --epoch 3; did you mean --epochs? (see 'ranvier --help')"),
-    (["train", "--hid", "5"], 2, "unrecognized arguments: --hid 5; did you mean --hidden? (see 'ranvier --help')"),
+    (["train", "--epoch", "3"], 2, "unrecognized arguments: --epoch 3; did you mean --epochs? (see 'ranvier train --help')"),
+    (["train", "--hid", "5"], 2, "unrecognized arguments: --hid 5; did you mean --hidden? (see 'ranvier train --help')"),
     (["gradcheck", "--num", "3"], 2,  # 3 is taken as MODEL
-     "unrecognized arguments: --num; did you mean --num-checks? (see 'ranvier --help')"),
+     "unrecognized arguments: --num; did you mean --num-checks? (see 'ranvier gradcheck --help')"),
     (["plot", "history", "h.json", "--ou", "x.png"], 2,
-     "unrecognized arguments: --ou x.png; did you mean --out? (see 'ranvier --help')"),
+     "unrecognized arguments: --ou x.png; did you mean --out? (see 'ranvier plot history --help')"),
     (["train", "--epochs", "\u0663"], 2, "argument --epochs: expected a whole number written with the ASCII digits 0-9, "
      "got '\u0663' (see 'ranvier train --help')"),
     (["train", "--lr", "\uff11"], 2, "argument --lr: expected a number written with the ASCII digits 0-9, "

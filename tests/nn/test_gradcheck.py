@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+import ranvier as rv
 from ranvier import MLP, gradcheck, numerical_gradient, rel_error, sparse_numerical_gradient
 
 
@@ -154,3 +155,20 @@ def test_cli_verdict_is_result_ok(monkeypatch, capsys):
     assert cli.main(["gradcheck", "--layers", "4,5,3"]) == 1
     assert capsys.readouterr().out.endswith(
         "MISMATCH: the backward pass disagrees (W1: relative error 1e-07 or more)\n")
+
+
+def test_the_table_ends_with_its_verdict_and_names_zero_gradients():
+    """A bias before batch norm has a zero gradient: relative error ~1 from rounding, yet the check is OK."""
+    from ranvier.nn import BatchNorm, Linear, ReLU
+
+    net = rv.Sequential([Linear(3, 4, seed=0), BatchNorm(4), ReLU(), Linear(4, 2, seed=1)])
+    X = np.random.default_rng(0).normal(size=(8, 3))
+    y = np.array([0, 1] * 4)
+    result = rv.gradcheck(net, X, y)
+    assert result.ok and result["b1"] > 0.1 and result.abs_errors["b1"] < 1e-10
+    assert str(result).splitlines()[-1] == result.verdict == (
+        "OK: the backward pass matches (relative errors under 1e-07; b1: a zero gradient, whose relative "
+        "error is rounding noise)")
+    assert result.verdict in result._repr_html_()
+    result["W2"] = 1e-3  # a wrong gradient
+    assert str(result).endswith("MISMATCH: the backward pass disagrees (W2: relative error 1e-07 or more)")

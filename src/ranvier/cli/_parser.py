@@ -11,6 +11,8 @@ import argparse
 
 from ._errors import UsageError
 
+_UNRECOGNIZED = "unrecognized arguments: "
+
 
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, not the usage block.
@@ -24,25 +26,30 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        hint = self._did_you_mean(message)
-        raise UsageError(f"{message}{hint} (see '{self.prog} --help')")
+        if message.startswith(_UNRECOGNIZED):  # found by the top parser, meant for the command asked for
+            asked = self._asked_for()
+            raise UsageError(f"{message}{self._did_you_mean(message, asked)} (see '{asked[-1].prog} --help')")
+        raise UsageError(f"{message} (see '{self.prog} --help')")
 
-    def _did_you_mean(self, message: str) -> str:
-        """'; did you mean --epochs?' for a mistyped option, from every command's options."""
+    def _asked_for(self) -> list[argparse.ArgumentParser]:
+        """This parser, the command asked for in ``self.argv``, and its own sub-command if any."""
+        argv = getattr(self, "argv", [])
+        chain: list[argparse.ArgumentParser] = [self]
+        while True:
+            nxt = next((action.choices[a] for action in chain[-1]._actions
+                        if isinstance(action, argparse._SubParsersAction)
+                        for a in argv if a in action.choices), None)
+            if nxt is None or nxt in chain:
+                return chain
+            chain.append(nxt)
+
+    @staticmethod
+    def _did_you_mean(message: str, parsers: list[argparse.ArgumentParser]) -> str:
+        """'; did you mean --epochs?' for a mistyped option, from the options of ``parsers``."""
         import difflib
 
-        prefix = "unrecognized arguments: "
-        if not message.startswith(prefix):
-            return ""
-        known = set(self._option_string_actions)
-        argv = getattr(self, "argv", [])
-        parser = self
-        while parser is not None:  # the options of the command asked for (and of its own sub-command)
-            known.update(parser._option_string_actions)
-            parser = next((action.choices[a] for action in parser._actions
-                           if isinstance(action, argparse._SubParsersAction)
-                           for a in argv if a in action.choices), None)
-        for word in message[len(prefix):].split():
+        known = {option for parser in parsers for option in parser._option_string_actions}
+        for word in message[len(_UNRECOGNIZED):].split():
             if word.startswith("--"):
                 word = word.split("=")[0]
                 longer = [k for k in sorted(known) if k.startswith(word)]  # a prefix is never taken silently

@@ -170,10 +170,23 @@ class GradcheckResult(dict):
         """Whether every parameter's gradient matches: the verdict of ``ranvier gradcheck``."""
         return not self.mismatched
 
+    @property
+    def verdict(self) -> str:
+        """The verdict in words, the last line of the table and of ``ranvier gradcheck``."""
+        if not self.ok:
+            return (f"MISMATCH: the backward pass disagrees ({', '.join(self.mismatched)}: relative error "
+                    f"{self.tol:g} or more)")
+        zero = [name for name, err in self.items() if not err < self.tol]
+        if not zero:
+            return f"OK: the backward pass matches (every relative error under {self.tol:g})"
+        return (f"OK: the backward pass matches (relative errors under {self.tol:g}; {', '.join(zero)}: a zero "
+                "gradient, whose relative error is rounding noise)")
+
     def __str__(self) -> str:
         lines = [f"{'parameter':<10} {'relative error':>15} {'absolute error':>15}"]
         lines += [f"{name:<10} {err:>15.3e} {self.abs_errors.get(name, 0.0):>15.3e}" for name, err in self.items()]
         lines.append(f"{'worst':<10} {self.worst:>15.3e}")
+        lines.append(self.verdict)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -185,7 +198,7 @@ class GradcheckResult(dict):
 
         rows = [[name, f"{err:.3e}", f"{self.abs_errors.get(name, 0.0):.3e}"] for name, err in self.items()]
         return html_table(["parameter", "relative error", "absolute error"], rows,
-                          f"gradient check: worst relative error {self.worst:.3e}")
+                          f"gradient check: worst relative error {self.worst:.3e}. {self.verdict}")
 
 
 def gradcheck(model, X: np.ndarray, y: np.ndarray, *, h: float = 1e-5, num_checks: int | None = None,
