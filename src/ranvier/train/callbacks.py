@@ -8,9 +8,13 @@ callback): :mod:`ranvier.train.plateau` (``ReduceLROnPlateau``) and
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from .._validation import check_int
 from .history import History
+
+if TYPE_CHECKING:  # for the annotations only: the Trainer imports this module
+    from .trainer import Trainer
 
 __all__ = ["Callback", "Checkpoint"]
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from .._archive import ModelFileError, atomic_savez, json_safe, read_archive, re
 from .._history_check import history_problem
 from .history import History
 from .state import RunState
+
+if TYPE_CHECKING:  # for the annotations only: the Trainer imports this module
+    from .trainer import Trainer
 
 __all__ = ["read_checkpoint", "write_checkpoint"]
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .._signals import describe
+
+if TYPE_CHECKING:  # for the annotations only: the loop imports this module
+    from .loop import _Loop
 
 __all__: list[str] = []
 
