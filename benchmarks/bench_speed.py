@@ -197,7 +197,7 @@ def bound_epochs(X, y, hidden, loss, opt, reg, threads, layers=PLAIN):
     input gradients.  This is the fastest of the layouts tried (the C-ordered ``(out, in)`` one
     makes the forward and weight-gradient products 6-18% slower at these shapes).
     """
-    from ranvier.initializers import weight_layout
+    from ranvier.nn.init import weight_layout
 
     rng = np.random.default_rng(0)
     sizes = (N, *hidden, C)

@@ -409,7 +409,7 @@ def test_json_and_toml_within_bounds_are_read(tmp_path):
 def test_small_networks_do_not_ask_the_system_and_large_ones_do(monkeypatch):
     from ranvier import _validation
     from ranvier._validation import TooLargeError
-    from ranvier.optim import check_training_memory
+    from ranvier.experiment.memory import check_training_memory
     from ranvier.experiment import TrainOptions
 
     monkeypatch.setattr(_validation, "available_memory", lambda: 1)  # 1 byte left

@@ -4,6 +4,24 @@ The lecture's math, exact and vectorised: losses that return ``(loss, dscores)``
 activations with derivatives, multilayer perceptrons with a backward pass,
 gradient checking and the generic ``gd`` minimiser; optimisers, a training loop,
 data sets and model files to train on real data.
+
+Where things are
+----------------
+ranvier is built in wings, one per concept; a wing imports only from the wings
+listed before it (bottom first):
+
+* ``datasets/`` (data sets, splits, preprocessing, augmentation) and ``nn/`` (the
+  lecture's math: losses, activations, layers, networks, initialisers, gradient checks);
+* ``optim/``: the update rules, one module per family, and the schedules;
+* ``descent/``: the lecture's ``gd`` recorder, the 2-D test functions, optimiser paths;
+* ``train/``: the :class:`Trainer`, its loop, :class:`History`, callbacks, checkpoints;
+* ``io.py`` (model files), ``export.py``, ``runfolder.py`` and ``plot/`` (pictures);
+* ``estimators/``: scikit-learn compatible classifiers and a regressor;
+* this module: the flat names of ``ranvier.__all__``, and the old module names;
+* ``experiment/`` (one ``ranvier train`` run) and ``sweep/`` (many), ``playground/``,
+  and ``cli/``, the ``ranvier`` command, at the top.
+
+``docs/architecture.md`` says what each wing owns and where to start reading.
 """
 
 

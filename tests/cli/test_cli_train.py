@@ -214,7 +214,8 @@ def test_review_fixes_at_the_command_line(tmp_path, capsys, monkeypatch):
 
 
 def test_adamw_zero_weight_decay_is_kept():
-    from ranvier.experiment import TrainOptions, _optimizer
+    from ranvier.experiment import TrainOptions
+    from ranvier.experiment.build import _optimizer
 
     assert _optimizer(TrainOptions(optimizer="adamw", weight_decay=0.0)).weight_decay == 0.0
     assert _optimizer(TrainOptions(optimizer="adamw")).weight_decay == 0.01

@@ -37,3 +37,17 @@ def test_the_old_names_import_in_a_fresh_interpreter():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": src, "PATH": ""})
     assert out.stdout.split() == ["ranvier.descent.recorder", "ranvier.descent.paths", "ranvier.datasets.augment"]
+
+
+def test_the_descent_wing_exports_the_public_names_of_its_modules():
+    import ranvier.descent as descent
+    from ranvier.descent import GDResult, compare, gd, get_objective, run_optimizer
+
+    modules = (ranvier.descent.functions, ranvier.descent.recorder, ranvier.descent.paths)
+    assert sorted(descent.__all__) == sorted(name for m in modules for name in m.__all__)
+    for m in modules:
+        for name in m.__all__:
+            assert getattr(descent, name) is getattr(m, name), name
+    assert (gd, GDResult, get_objective) == (ranvier.gd, ranvier.GDResult, ranvier.get_objective)
+    assert (run_optimizer, compare) == (ranvier.descent.paths.run_optimizer, ranvier.descent.paths.compare)
+    assert not hasattr(ranvier.minimize, "run_optimizer")  # the old module held the recorder and the functions only

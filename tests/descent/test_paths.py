@@ -135,3 +135,17 @@ def test_default_rates_are_positive_and_stable_at_the_start(function, optimizer)
     assert lr > 0
     res = run_optimizer(get_objective(function), optimizer, get_objective(function).start, 100, lr=lr, warn=False)
     assert not res.diverged, res.message
+
+
+@pytest.mark.parametrize("path", ["gd", "adam"])
+def test_a_function_that_returns_no_pair_or_a_wrong_gradient_is_refused_by_both_paths(path):
+    def single(x):
+        return float(x @ x)
+
+    def long_grad(x):
+        return float(x @ x), np.zeros(3)
+
+    with pytest.raises(TypeError, match=r"^func must return a pair \(cost, grad\)$"):
+        run_optimizer(single, path, [1.0, 2.0], 3, lr=0.1)
+    with pytest.raises(ValueError, match=r"^func returned a gradient of shape \(3,\) for a point of shape \(2,\)$"):
+        run_optimizer(long_grad, path, [1.0, 2.0], 3, lr=0.1)

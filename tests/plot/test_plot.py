@@ -9,6 +9,7 @@ from PIL import Image, ImageSequence
 from ranvier import MLP, History, LinearClassifier, gd, get_objective, plot, train_xor
 from ranvier.datasets.toy import make_xor
 from ranvier.descent.paths import compare, run_optimizer
+from ranvier.plot.colors import _PATH_COLORS
 
 DPI = 50
 
@@ -62,7 +63,7 @@ def test_paths_marks_the_start_and_the_minimum_where_the_data_say(tmp_path):
     ax = fig.axes[0]
     arr = _assert_picture(out, fig)
     np.testing.assert_allclose(_pixel_at(arr, ax, (0.0, 0.0)), _hex(plot.MINIMUM_COLOR), atol=12)
-    np.testing.assert_allclose(_pixel_at(arr, ax, (-3.0, 1.5)), _hex(plot._PATH_COLORS[0]), atol=12)
+    np.testing.assert_allclose(_pixel_at(arr, ax, (-3.0, 1.5)), _hex(_PATH_COLORS[0]), atol=12)
     # a point of the plane away from the markers shows the contours, not a marker colour
     far = _pixel_at(arr, ax, (3.5, -1.7))
     assert np.abs(far - _hex(plot.MINIMUM_COLOR)).max() > 40

@@ -1,8 +1,8 @@
 """``ranvier gradcheck``: check a network's backward pass against numerical gradients.
 
-A thin shell over :func:`ranvier.nn.gradcheck.gradcheck`: every parameter's
-analytic gradient beside centred differences in float64, on random data, for
-a saved model or for a network built from ``--layers``.
+A thin shell over :func:`ranvier.gradcheck` (defined in ``ranvier.nn.gradcheck``):
+every parameter's analytic gradient beside centred differences in float64, on
+random data, for a saved model or for a network built from ``--layers``.
 """
 
 from __future__ import annotations

@@ -20,6 +20,26 @@ name               source                     test split      default preprocess
 :mod:`ranvier.datasets.toy`.  The validation split is always carved from the
 training data (seeded, stratified): tune on it and touch the test set only to
 report.  Preprocessing is fitted on the training split alone.
+
+Where things are
+----------------
+This module holds :func:`load_dataset` and its table of sources (the one above); each
+source reads its files in a module of its own:
+
+* :mod:`ranvier.datasets.base`: :class:`Dataset`, :class:`ImageData`, the checks of
+  ``X`` and ``y`` and the seeded, stratified splits;
+* :mod:`ranvier.datasets.preprocessing`: :class:`Preprocessor`, the steps fitted on the
+  training split (``scale``, ``center``, ...);
+* :mod:`ranvier.datasets.cifar10`, :mod:`ranvier.datasets.mnist` (and Fashion-MNIST),
+  :mod:`ranvier.datasets.digits`, :mod:`ranvier.datasets.mnist1d`: the built-in sets;
+* :mod:`ranvier.datasets.toy`: the 2-D toy sets (``make_xor``, ``make_circles``, ...);
+* :mod:`ranvier.datasets.files` (CSV/TSV tables, NumPy arrays, folders of images),
+  :mod:`ranvier.datasets.images` (image files to arrays) and
+  :mod:`ranvier.datasets.own` (such a file as a split, preprocessed :class:`Dataset`):
+  data of one's own;
+* :mod:`ranvier.datasets.augment`: augmentation of each training batch, in place;
+* ``ranvier.datasets._safe_pickle``: the pickle reader that builds only plain data
+  (CIFAR-10's Python version).
 """
 
 from __future__ import annotations

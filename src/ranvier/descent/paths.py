@@ -33,7 +33,7 @@ import numpy as np
 from .._validation import check_int, check_positive
 from ..optim import OPTIMIZERS, Optimizer, get_optimizer
 from .functions import Objective, get_objective
-from .recorder import DivergenceWarning, GDResult, _start, gd
+from .recorder import DivergenceWarning, GDResult, _evaluate, _start, gd
 
 __all__ = ["PATH_OPTIMIZERS", "compare", "default_lr", "run_optimizer"]
 
@@ -177,14 +177,6 @@ def _record(func: CostGrad, opt: Optimizer, x: np.ndarray, steps: int, tol: floa
         warnings.warn(message, DivergenceWarning, stacklevel=3)
     return GDResult(path=np.array(path), costs=np.array(costs, dtype=np.float64), grads=np.array(grads),
                     hit_max=not (converged or diverged), converged=converged, diverged=diverged, message=message)
-
-
-def _evaluate(func: CostGrad, x: np.ndarray) -> tuple[float, np.ndarray]:
-    cost, g = func(x.copy())
-    g = np.asarray(g, dtype=np.float64)
-    if g.shape != x.shape:
-        raise ValueError(f"func returned a gradient of shape {g.shape} for a point of shape {x.shape}")
-    return float(cost), g
 
 
 def _as_list(value, n: int, name: str) -> list:

@@ -17,7 +17,8 @@ One module per step of a run, in the order a run takes them:
 with the type of each option checked), :mod:`~ranvier.experiment.checks`
 (every option in range before any data is loaded),
 :mod:`~ranvier.experiment.build` (the data, the model, the optimiser, the
-schedule and the monitored value the options describe),
+schedule and the monitored value the options describe; the memory the run
+needs is checked first, by :mod:`~ranvier.experiment.memory`),
 :mod:`~ranvier.experiment.conveniences` (class weights, the plateau schedule,
 the CSV and TensorBoard logs, more epochs on resume),
 :mod:`~ranvier.experiment.runner` (:func:`run`, :func:`resume` and
@@ -29,11 +30,9 @@ also here, ``ranvier.experiment.X``.
 
 from __future__ import annotations
 
-from .build import _monitor, _optimizer, _schedule, build_model, load_data  # noqa: F401  (private: sweeps, tests)
-from .checks import _check  # noqa: F401  (private: sweeps)
-from .files import _check_out  # noqa: F401  (private: sweeps)
+from .build import build_model, load_data
 from .lr_find import find_lr
-from .options import MODELS, TrainOptions  # noqa: F401  (MODELS, build_model: public, not in __all__)
+from .options import MODELS, TrainOptions
 from .runner import RunResult, resume, run
 
-__all__ = ["RunResult", "TrainOptions", "find_lr", "load_data", "resume", "run"]
+__all__ = ["MODELS", "RunResult", "TrainOptions", "build_model", "find_lr", "load_data", "resume", "run"]

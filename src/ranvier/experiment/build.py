@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..nn.mlp import MLP
-from ..optim import check_training_memory, get_optimizer, get_schedule
+from ..optim import get_optimizer, get_schedule
+from .memory import check_training_memory
 from .options import _OWN_DATA_OPTIONS, TrainOptions
 
 

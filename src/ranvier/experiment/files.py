@@ -94,7 +94,8 @@ def _write(out: Path, model: MLP, data, history: History, summary: dict) -> None
     history.save(out / "history.json")
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=1))
     try:
-        from ..plot import _describe, plot_history
+        from ..plot import plot_history
+        from ..plot.boundaries import _describe
     except ImportError:  # matplotlib is missing: the curves stay in history.json
         return
     plot_history(history, out / "curves.png", title=f"Training {_describe(model)} on {data.name}")

@@ -163,7 +163,7 @@ class Linear(Layer):
     ----------
     n_in, n_out : int
     init : {'auto', 'he', 'xavier', 'glorot', 'gaussian'} or float, default 'auto'
-        Weight initialisation (:mod:`ranvier.initializers`); ``'auto'`` is He
+        Weight initialisation (:mod:`ranvier.nn.init`); ``'auto'`` is He
         (the common relu-like network).  Biases start at zero.
     seed : int or numpy.random.Generator, optional
     dtype : numpy dtype, default float32
@@ -222,7 +222,7 @@ class Linear(Layer):
 
 
 class Activation(Layer):
-    """An elementwise activation ``out = f(x)``, by name (:mod:`ranvier.activations`).
+    """An elementwise activation ``out = f(x)``, by name (:mod:`ranvier.nn.activations`).
 
     Backward ``dx = dout * f'(x)``, computed from the output alone (``relu``:
     ``[out > 0]``; ``tanh``: ``1 - out**2``; ``sigmoid``: ``out (1 - out)``).

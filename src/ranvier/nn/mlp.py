@@ -13,7 +13,7 @@ written for a batch of row vectors.  ``W_k`` has shape ``(h_k, h_{k-1})`` and
 ``scores = W x + b``.
 
 The objective is the data loss (the mean over the batch, see
-:mod:`ranvier.losses`) plus L2 regularisation of the weights only::
+:mod:`ranvier.nn.losses`) plus L2 regularisation of the weights only::
 
     L = data_loss + 0.5 * reg * sum_k ||W_k||_F^2       (biases not included)
 
@@ -57,15 +57,15 @@ class MLP(Sequential):
         ``(n_inputs, hidden_1, ..., hidden_k, n_outputs)``, at least two numbers.
         ``(n, c)`` alone is the linear classifier.
     activation : str or sequence of str, default 'relu'
-        Hidden activation, by name (see :mod:`ranvier.activations`), either one
+        Hidden activation, by name (see :mod:`ranvier.nn.activations`), either one
         for every hidden layer or one per hidden layer.  The output layer has
         none: it produces scores.
     loss : {'softmax', 'svm', 'squared'}, default 'softmax'
-        The data loss on the scores (see :mod:`ranvier.losses`).
+        The data loss on the scores (see :mod:`ranvier.nn.losses`).
     reg : float, default 0.0
         L2 strength ``lambda`` in ``0.5 * lambda * sum_k ||W_k||^2`` (weights only).
     init : {'auto', 'he', 'xavier', 'glorot', 'gaussian'} or float, default 'auto'
-        Weight initialisation (see :mod:`ranvier.initializers`).  ``'auto'``
+        Weight initialisation (see :mod:`ranvier.nn.init`).  ``'auto'``
         picks He for relu-like hidden layers, Xavier for the others, and a small
         Gaussian (std 0.001) for a linear classifier, whose initial softmax loss
         is then ``log(c)``.  A float is a Gaussian standard deviation.

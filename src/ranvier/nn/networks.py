@@ -265,7 +265,7 @@ class Sequential:
             in it (and in the layers) and the next call overwrites them.
         sample_weight : ndarray of shape (m,), optional
             Non-negative weights: the data loss is ``sum_i w_i l_i / sum_i w_i``
-            (see :mod:`ranvier.losses`).
+            (see :mod:`ranvier.nn.losses`).
 
         Returns
         -------

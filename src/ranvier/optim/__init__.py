@@ -58,16 +58,13 @@ machinery sits beside the rules, behind small named interfaces:
 ``ranvier.optim._fused`` (the one-pass Numba kernels) and
 ``ranvier.optim._l2fold`` (a model's L2 term taken inside the update's pass).
 :mod:`~ranvier.optim.registry` holds the rules by name (:data:`OPTIMIZERS`,
-:func:`get_optimizer`), and ``ranvier.optim._memory`` the memory a training run
-needs, its optimiser's state included, checked before anything is built.
+:func:`get_optimizer`).
 """
 
 from __future__ import annotations
 
-from . import _fused  # noqa: F401  (ranvier.optim._fused: tests switch the kernels off through it)
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
-from ._memory import check_training_memory, training_memory  # noqa: F401  (the memory of a run, checked)
 from .base import Optimizer, load_state, save_state
 from .registry import OPTIMIZERS, get_optimizer
 from .rmsprop import RMSprop

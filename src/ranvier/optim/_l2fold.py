@@ -10,7 +10,7 @@ their one pass over the weights).  :class:`~ranvier.Trainer` does this through
 
 Only this module and :meth:`ranvier.optim.Optimizer.step` know about the fold.  A rule
 sees one number, ``wd``, the coupled decay of this step (its own ``weight_decay``, or
-the folded L2 term), and its first line reads like its formula::
+the folded L2 term), and its first line reads like its formula (:func:`ranvier.optim._ops.coupled_gradient`)::
 
     g = coupled_gradient(g, p, wd, out=a)      # g_t = grad_t + lambda * theta_{t-1}
 """
@@ -19,20 +19,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
-import numpy as np
-
 from ._checks import nonnegative
 
-__all__ = ["coupled_gradient", "decay_for", "folds", "checked_l2"]
-
-
-def coupled_gradient(g: np.ndarray, p: np.ndarray, wd: float, out: np.ndarray) -> np.ndarray:
-    """``g + wd * p`` in ``out``; ``g`` itself (never written) when ``wd == 0``."""
-    if wd == 0:
-        return g
-    np.multiply(p, wd, out=out)
-    out += g
-    return out
+__all__ = ["decay_for", "folds", "checked_l2"]
 
 
 def folds(opt) -> bool:

@@ -16,3 +16,12 @@ def lerp(avg: np.ndarray, x: np.ndarray, weight: float, out: np.ndarray) -> None
     np.subtract(x, avg, out=out)
     out *= weight
     avg += out
+
+
+def coupled_gradient(g: np.ndarray, p: np.ndarray, wd: float, out: np.ndarray) -> np.ndarray:
+    """``g_t = grad_t + lambda * theta_{t-1}``: ``g + wd * p`` in ``out``; ``g`` itself (never written) when ``wd == 0``."""
+    if wd == 0:
+        return g
+    np.multiply(p, wd, out=out)
+    out += g
+    return out

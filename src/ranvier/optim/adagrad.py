@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import nonnegative
-from ._l2fold import coupled_gradient
-from ._ops import scale_by_lr
+from ._ops import coupled_gradient, scale_by_lr
 from .base import Optimizer
 
 __all__ = ["Adagrad"]

@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import flag, fraction, nonnegative
-from ._l2fold import coupled_gradient
-from ._ops import lerp, scale_by_lr
+from ._ops import coupled_gradient, lerp, scale_by_lr
 from .base import Optimizer
 
 __all__ = ["RMSprop"]

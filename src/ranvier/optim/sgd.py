@@ -10,8 +10,7 @@ import numpy as np
 
 from . import _fused
 from ._checks import flag, fraction, nonnegative
-from ._l2fold import coupled_gradient
-from ._ops import scale_by_lr
+from ._ops import coupled_gradient, scale_by_lr
 from .base import Optimizer
 
 __all__ = ["SGD", "momentum", "nesterov"]

@@ -47,8 +47,8 @@ from __future__ import annotations
 
 from .activations import plot_activations
 from .animation import animate_paths, frame_steps
-from .boundaries import _describe, plot_boundary  # noqa: F401  (_describe: the CLI's titles)
-from .colors import _PATH_COLORS, MINIMUM_COLOR, RUN_COLORS, run_color  # noqa: F401
+from .boundaries import plot_boundary
+from .colors import MINIMUM_COLOR, RUN_COLORS, run_color
 from .confusion import confusion_matrix, plot_confusion
 from .curves import plot_costs, plot_history, plot_lr_finder
 from .paths import growing, plot_paths

@@ -38,30 +38,37 @@ picture) and :mod:`~ranvier.sweep.parse` (the command line's ``--grid`` and
 ``--range``).  Every name is also here, ``ranvier.sweep.X``; the settings
 :data:`~ranvier.sweep.trials.MAX_TRIALS` and
 :data:`~ranvier.sweep.parallel.DASK_CONNECT_SECONDS` are read where they are
-defined.
+defined (a copy here is only their value: change them in their own module).
 """
 
 from __future__ import annotations
 
-from .files import read_trials, rows_to_csv  # noqa: F401  (rows_to_csv and the others below: public, not in __all__)
+from .files import read_trials, rows_to_csv
 from .heatmap import plot_heatmap
-from .parallel import BACKENDS, DASK_CONNECT_SECONDS, TrialInterrupted, run_trial  # noqa: F401
+from .parallel import BACKENDS, DASK_CONNECT_SECONDS, TrialInterrupted, run_trial
 from .parse import parse_grid, parse_range
 from .rows import METRICS, best_row, format_table
 from .search import SweepResult, sweep
-from .trials import MAX_TRIALS, SCALES, grid_trials, make_trials, random_trials  # noqa: F401
+from .trials import MAX_TRIALS, SCALES, grid_trials, make_trials, random_trials
 
 __all__ = [
+    "BACKENDS",
+    "DASK_CONNECT_SECONDS",
+    "MAX_TRIALS",
     "METRICS",
+    "SCALES",
     "SweepResult",
     "TrialInterrupted",
     "best_row",
     "format_table",
     "grid_trials",
+    "make_trials",
     "parse_grid",
     "parse_range",
     "plot_heatmap",
     "random_trials",
     "read_trials",
+    "rows_to_csv",
+    "run_trial",
     "sweep",
 ]

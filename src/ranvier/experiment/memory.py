@@ -1,7 +1,9 @@
 """The memory a training run of a dense network needs, checked before any array is made.
 
-It lives in optim because its largest part after the parameters is the optimiser's
-state: one array per slot of the rule (:attr:`~ranvier.Optimizer.slots`), which
+It reads a run's :class:`~ranvier.experiment.TrainOptions` and its message names the
+flags of ``ranvier train``, so it lives with the run (:mod:`ranvier.experiment.build`
+calls it).  Its largest part after the parameters is the optimiser's state: one array
+per slot of the rule (:attr:`~ranvier.Optimizer.slots`), which
 :func:`~ranvier.get_optimizer` knows.  The system's free memory and the building
 check of a network are in :mod:`ranvier._validation`.
 """
@@ -12,7 +14,7 @@ import numpy as np
 
 from .. import _validation  # available_memory is read through the module: tests replace it
 from .._validation import _ALWAYS_FITS, TooLargeError, _layer_text, _parameter_count, format_bytes
-from .registry import get_optimizer
+from ..optim import get_optimizer
 
 __all__ = ["check_training_memory", "training_memory"]
 
