@@ -326,8 +326,9 @@ def test_float32_all_the_way_in_the_training_loop(optimizer):
     loop = _Loop(t, *t._check_data(X[:96], y[:96], "X", "y"), None)
     assert loop.X.dtype == np.float32  # the data itself, converted once
     for size in (32, 8):  # a full batch and the last, smaller one
-        ws = loop._workspace(size)
-        arrays = [*ws.outputs, *ws.deltas, *ws.grads.values(), ws.batch_X]
+        buf = loop._batch_buffers(size)
+        ws = buf.ws
+        arrays = [*ws.outputs, *ws.deltas, *ws.grads.values(), buf.X]
         assert {a.dtype for a in arrays} == {np.dtype(np.float32)}
 
 
