@@ -1,10 +1,10 @@
 """Measuring a model on data: :func:`evaluate` (the loss with its L2 term, and the accuracy), in chunks.
 
 The data are checked once (:func:`_check_data`); the chunks then run
-through the model's workspaces, with the training step's pieces
+through the model's workspaces with the training step's pieces
 (:mod:`ranvier.train.step`: the scores' finiteness, the loss of labels
-checked once), the rows of a split gathered a chunk at a
-time (:class:`~ranvier.train.streaming._Rows`).
+checked once), the rows of a split gathered a chunk at a time
+(:class:`~ranvier.train.streaming._Rows`).
 """
 
 from __future__ import annotations
