@@ -182,9 +182,9 @@ class _Loop:
     def _batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, np.ndarray | None, Any]]:
         """The epoch's batches: ``(X_batch, y_batch, weights or None, workspace)``, reshuffled every epoch.
 
-        Minibatches are gathered into the buffers of their size (:class:`_BatchBuffers`); the rows of a
-        memory-mapped X may come from disk, read ahead on threads
-        (:func:`~ranvier.train.streaming.gather_batches`).  Either way the
+        Minibatches are gathered into the buffers of their size
+        (:class:`_BatchBuffers`); the rows of a memory-mapped X may come from
+        disk, read ahead on threads (:func:`~ranvier.train.streaming.gather_batches`).  Either way the
         batches, their order and so the training are the same.
         """
         if self.k == self.m and self.t.augment is None:  # batch mode: the whole set in its order, no shuffling
