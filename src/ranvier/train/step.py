@@ -65,6 +65,19 @@ class TrainableModel(Protocol):
         The loss on the scores (:mod:`ranvier.nn.losses`).
     margin : float
         The hinge loss's margin (for ``loss_name='svm'``).
+
+    Methods
+    -------
+    _check_X(X, name)
+        ``X`` checked, as the model's dtype (once per run).
+    workspace(m)
+        Buffers for batches of ``m`` rows, with ``grads`` and ``deltas[-1]``.
+    _forward_into(X, ws)
+        The scores ``(m, c)``.
+    _backward_into(X, ws)
+        ``dscores`` (``ws.deltas[-1]``) back into ``ws.grads``.
+    reg_loss(), _add_reg_grads(ws)
+        The regularisation term and its gradient (added to ``ws.grads``).
     """
 
     params: dict[str, np.ndarray]
