@@ -37,6 +37,7 @@ import numpy as np  # noqa: E402
 
 from ranvier import MLP, SGD, Sequential, Trainer  # noqa: E402
 from ranvier.nn import Linear, ReLU  # noqa: E402
+from ranvier.train.step import TrainStep  # noqa: E402
 
 
 def as_layers(net: MLP) -> Sequential:
@@ -51,15 +52,16 @@ def as_layers(net: MLP) -> Sequential:
 
 def step_seconds(model, X, y, steps: int, batch: int = 200) -> float:
     """Seconds per training step over ``steps`` steps of ``batch`` rows."""
-    opt = SGD(lr=1e-3)
-    state = opt.init(model.params)
+    trainer = Trainer(model, SGD(lr=1e-3), verbose=0)
+    trainer.state = trainer.optimizer.init(model.params)
+    step = TrainStep(trainer)  # the training loop's step: loss, gradients, update
     ws = model.workspace(batch)
     tic = time.perf_counter()
     for i in range(steps):
         start = (i * batch) % (len(X) - batch + 1)
         xb, yb = X[start : start + batch], y[start : start + batch]
-        model._loss_and_grads(xb, yb, ws, nonfinite="nan")
-        opt.step(model.params, ws.grads, state, lr=1e-3)
+        step.loss_and_grads(xb, yb, ws, None)
+        step.update(ws.grads, 1e-3)
     return (time.perf_counter() - tic) / steps
 
 

@@ -1,3 +1,4 @@
+import inspect
 import json
 import math
 
@@ -326,8 +327,9 @@ def test_float32_all_the_way_in_the_training_loop(optimizer):
     loop = _Loop(t, *t._check_data(X[:96], y[:96], "X", "y"), None)
     assert loop.X.dtype == np.float32  # the data itself, converted once
     for size in (32, 8):  # a full batch and the last, smaller one
-        ws = loop._workspace(size)
-        arrays = [*ws.outputs, *ws.deltas, *ws.grads.values(), ws.batch_X]
+        buf = loop._batch_buffers(size)
+        ws = buf.ws
+        arrays = [*ws.outputs, *ws.deltas, *ws.grads.values(), buf.X]
         assert {a.dtype for a in arrays} == {np.dtype(np.float32)}
 
 
@@ -525,25 +527,63 @@ def test_an_optimiser_with_weight_decay_of_its_own_gets_reg_in_the_gradient():
     assert backward == [0.05] * len(steps)  # the model adds reg * W to the gradient itself, every step
 
 
-def test_a_model_of_ones_own_with_the_old_loss_and_grads_signature_still_trains():
-    """The Trainer drives any model with params, workspace and _loss_and_grads(X, y, ws, *, nonfinite)."""
+class _OwnModel:
+    """A model of one's own with exactly the members of ranvier.train.step.TrainableModel, nothing forwarded.
+
+    Its math is an MLP's, delegated member by member, so that its training can be compared bit for bit.
+    """
+
+    def __init__(self, net):
+        self._net = net
+
+    params = property(lambda self: self._net.params)
+    dtype = property(lambda self: self._net.dtype)
+    n_outputs = property(lambda self: self._net.n_outputs)
+    loss_name = property(lambda self: self._net.loss_name)
+    margin = property(lambda self: self._net.margin)
+
+    def _check_X(self, X, name="X"):
+        return self._net._check_X(X, name=name)
+
+    def workspace(self, m):
+        return self._net.workspace(m)
+
+    def _forward_into(self, X, ws):
+        return self._net._forward_into(X, ws)
+
+    def _backward_into(self, X, ws):
+        self._net._backward_into(X, ws)
+
+    def reg_loss(self):
+        return self._net.reg_loss()
+
+    def _add_reg_grads(self, ws):
+        self._net._add_reg_grads(ws)
+
+
+def test_the_model_of_ones_own_in_these_tests_has_exactly_the_documented_protocol():
+    from ranvier.train.step import TrainableModel
+
+    documented = set(TrainableModel.__annotations__) | {
+        name for name, value in vars(TrainableModel).items() if inspect.isfunction(value) and not name.startswith("__")}
+    own = {name for name in vars(_OwnModel) if not name.startswith("__")}
+    assert documented == own == {"params", "dtype", "n_outputs", "loss_name", "margin", "_check_X", "workspace",
+                                 "_forward_into", "_backward_into", "reg_loss", "_add_reg_grads"}
+
+
+@pytest.mark.parametrize("sample_weight", [False, True])
+def test_a_model_of_ones_own_trains_with_only_the_documented_protocol(sample_weight):
+    """The Trainer drives a model with the members of TrainableModel (train/step.py) and nothing else."""
     X, y = _blobs()
-
-    class Wrapped:
-        def __init__(self, net):
-            self.net = net
-
-        def __getattr__(self, name):
-            return getattr(self.net, name)
-
-        def _loss_and_grads(self, X, y, ws, *, nonfinite="raise"):  # no reg_grad
-            return self.net._loss_and_grads(X, y, ws, nonfinite=nonfinite)
-
-    wrapped, plain = Wrapped(MLP((5, 8, 3), reg=0.05, seed=0)), MLP((5, 8, 3), reg=0.05, seed=0)
-    for model in (wrapped, plain):
-        Trainer(model, "momentum", lr=0.05, batch_size=50, epochs=2, verbose=0, seed=1).fit(X, y)
-    for key, value in plain.params.items():  # folded for the MLP, in the gradient for the wrapper: the same
-        np.testing.assert_array_equal(wrapped.params[key], value)
+    w = np.linspace(0.5, 2.0, len(y)) if sample_weight else None
+    own, plain = _OwnModel(MLP((5, 8, 3), reg=0.05, seed=0)), MLP((5, 8, 3), reg=0.05, seed=0)
+    histories = [Trainer(model, "momentum", lr=0.05, batch_size=50, epochs=2, verbose=0, seed=1).fit(
+        X, y, validation_split=0.2, sample_weight=w) for model in (own, plain)]
+    for key, value in plain.params.items():  # folded for the MLP, in the gradient for the model of one's own
+        np.testing.assert_array_equal(own.params[key], value)
+    assert histories[0].step_loss == histories[1].step_loss
+    assert histories[0].epoch["val_loss"] == histories[1].epoch["val_loss"]
+    assert histories[0].step_loss[-1] < histories[0].step_loss[0]
 
 
 def test_a_callback_may_give_the_optimiser_weight_decay_or_change_reg_mid_run():

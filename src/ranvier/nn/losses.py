@@ -441,6 +441,22 @@ LOSSES: dict[str, LossFn] = {
 }
 """Loss functions by name: ``softmax``, ``svm`` (multiclass hinge), ``squared``."""
 
+
+def _unchecked_loss(name: str, scores: np.ndarray, y: np.ndarray, out: np.ndarray | None,
+                    w: np.ndarray | None = None, margin: float = 1.0) -> tuple[float, np.ndarray]:
+    """The loss ``name`` (``softmax``, ``svm``, ``squared``) of inputs already checked: no checks of its own.
+
+    The math of the public losses, for a training loop that checks its labels
+    and weights once per run and the scores of every batch for finiteness
+    (:mod:`ranvier.train.step`); the public losses check their inputs each call.
+    """
+    if name == "svm":
+        return _multiclass_hinge(scores, y, margin, out, w)
+    if name == "softmax":
+        return _softmax_cross_entropy(scores, y, out, w)
+    return _squared_error(scores, y, out, w)
+
+
 _ALIASES = {
     "cross_entropy": "softmax",
     "cross-entropy": "softmax",

@@ -29,12 +29,11 @@ network in evaluation mode).
 from __future__ import annotations
 
 import copy
-import math
 
 import numpy as np
 
 from .._validation import check_positive
-from .losses import _multiclass_hinge, _softmax_cross_entropy, _squared_error, get_loss, loss_name
+from .losses import get_loss, loss_name
 from .layers import Activation, Dropout, Layer, Linear, _dtype
 from ._checks import _chain_widths, _replaced, check_inputs
 from .norm import BatchNorm, LayerNorm
@@ -277,29 +276,15 @@ class Sequential:
             workspace = self.workspace(X.shape[0])
         else:
             workspace.check(self, X.shape[0])
-        if sample_weight is None:
-            return self._loss_and_grads(X, y, workspace), workspace.grads
-        return self._loss_and_grads(X, y, workspace, sample_weight=sample_weight), workspace.grads
+        scores = self._forward_into(X, workspace)
+        data_loss, _ = self._data_loss(scores, y, out=workspace.deltas[-1], sample_weight=sample_weight)
+        self._backward_into(X, workspace)
+        self._add_reg_grads(workspace)
+        return data_loss + self.reg_loss(), workspace.grads
 
     def workspace(self, batch_size: int) -> "LayerWorkspace":
         """Buffers for :meth:`loss_and_grads` on batches of ``batch_size`` rows."""
         return LayerWorkspace(self, batch_size)
-
-    def _loss_and_grads(self, X, y, ws, *, nonfinite: str = "raise", reg_grad: bool = True,
-                        sample_weight=None) -> float:
-        # forward, loss, backward, L2 gradient; nonfinite= and reg_grad= are the loop's speed agreements (train/step.py)
-        if nonfinite not in ("raise", "nan"):
-            raise ValueError(f"nonfinite must be 'raise' or 'nan', got {nonfinite!r}")
-        scores = self._forward_into(X, ws)
-        checked = nonfinite == "nan"
-        if checked and not np.isfinite(scores).all():
-            return math.nan
-        data_loss, _ = self._data_loss(scores, y, out=ws.deltas[-1], checked=checked,
-                                       sample_weight=sample_weight)
-        self._backward_into(X, ws)
-        if reg_grad:
-            self._add_reg_grads(ws)
-        return data_loss + self.reg_loss()
 
     def _forward_into(self, X: np.ndarray, ws: "LayerWorkspace") -> np.ndarray:
         ws.outputs = [self._forward(X, self.training)]
@@ -318,20 +303,11 @@ class Sequential:
             np.multiply(self.params[name], self.reg, out=scratch)
             ws.grads[name] += scratch
 
-    def _data_loss(self, scores, y, out=None, *, checked: bool = False,
-                   sample_weight=None) -> tuple[float, np.ndarray]:
-        # sample_weight: None (the plain mean), or checked float64 weights when checked=True
-        if checked:
-            w = sample_weight
-            if self.loss_name == "svm":
-                return _multiclass_hinge(scores, y, self.margin, out, w)
-            if self.loss_name == "softmax":
-                return _softmax_cross_entropy(scores, y, out, w)
-            return _squared_error(scores, y, out, w)
-        extra = {} if sample_weight is None else {"sample_weight": sample_weight}
+    def _data_loss(self, scores, y, out=None, *, sample_weight=None) -> tuple[float, np.ndarray]:
+        """The data loss of ``scores`` (mean, or weighted by ``sample_weight``) and ``dscores`` (into ``out``)."""
         if self.loss_name == "svm":
-            return self._loss_fn(scores, y, margin=self.margin, out=out, **extra)
-        return self._loss_fn(scores, y, out=out, **extra)
+            return self._loss_fn(scores, y, margin=self.margin, out=out, sample_weight=sample_weight)
+        return self._loss_fn(scores, y, out=out, sample_weight=sample_weight)
 
     # ---------------------------------------------------------------- algebra
     def collapse(self) -> tuple[np.ndarray, np.ndarray]:

@@ -5,8 +5,9 @@ One module per concept (as Keras keeps one module per callback):
 * :mod:`~ranvier.train.trainer`: :class:`Trainer`, its options and :meth:`Trainer.fit`;
 * :mod:`~ranvier.train.loop`: the epoch loop of one ``fit`` call;
 * :mod:`~ranvier.train.step`: what the loop asks of a model for one step (the
-  speed agreements: scores checked once per batch, the L2 term folded into
-  the optimiser);
+  protocol of a model of one's own, ``TrainableModel``) and the speed
+  agreements (labels checked once per run and scores once per batch, the L2
+  term folded into the optimiser);
 * :mod:`~ranvier.train.history`: :class:`History`;
 * :mod:`~ranvier.train.evaluation`: :func:`evaluate`;
 * :mod:`~ranvier.train.callbacks`: :class:`Callback` and :class:`Checkpoint`;

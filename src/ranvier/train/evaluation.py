@@ -1,8 +1,10 @@
 """Measuring a model on data: :func:`evaluate` (the loss with its L2 term, and the accuracy), in chunks.
 
 The data are checked once (:func:`_check_data`); the chunks then run
-through the model's workspaces, the rows of a split gathered a chunk at a
-time (:class:`~ranvier.train.streaming._Rows`).
+through the model's workspaces with the training step's pieces
+(:mod:`ranvier.train.step`: the scores' finiteness, the loss of labels
+checked once), the rows of a split gathered a chunk at a time
+(:class:`~ranvier.train.streaming._Rows`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import all_finite
-from .step import batch_data_loss
+from .step import batch_data_loss, scores_finite
 from .streaming import _Rows
 
 __all__ = ["evaluate"]
@@ -93,7 +95,7 @@ def _evaluate_chunks(model, X, y: np.ndarray, batch_size: int,
         ws = workspaces.get(k) or workspaces.setdefault(k, model.workspace(k))
         xb = X.take(start, k, ws) if isinstance(X, _Rows) else X[start : start + batch_size]
         scores = model._forward_into(xb, ws)
-        if not np.isfinite(scores).all():  # the parameters blew up: no meaningful loss
+        if not scores_finite(scores):  # the parameters blew up: no meaningful loss
             return math.nan, None if y.ndim != 1 else 0.0
         if yb.ndim == 1:
             correct += int(np.count_nonzero(scores.argmax(axis=1) == yb))
@@ -113,7 +115,7 @@ def _evaluate_weighted(model, X, y: np.ndarray, batch_size: int, workspaces: dic
         ws = workspaces.get(k) or workspaces.setdefault(k, model.workspace(k))
         xb = X.take(start, k, ws) if isinstance(X, _Rows) else X[start : start + batch_size]
         scores = model._forward_into(xb, ws)
-        if not np.isfinite(scores).all():
+        if not scores_finite(scores):
             return math.nan, None if y.ndim != 1 else 0.0
         if yb.ndim == 1:
             correct += float(wb[scores.argmax(axis=1) == yb].sum())

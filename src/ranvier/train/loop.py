@@ -32,6 +32,21 @@ from .streaming import _Reader, _Rows, gather_batches, start_reading, stop_readi
 __all__: list[str] = []
 
 
+class _BatchBuffers:
+    """The arrays of one batch size: the model's workspace and the buffers the batch's rows are gathered into.
+
+    ``gathered`` is batch mode's note that a split's training rows are
+    already in ``X`` and ``y`` (gathered once for the run).
+    """
+
+    def __init__(self, size: int, ws, X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> None:
+        self.ws = ws
+        self.X = np.empty((size, X.shape[1]), dtype=X.dtype)
+        self.y = np.empty((size, *y.shape[1:]), dtype=y.dtype)
+        self.w = None if w is None else np.empty(size)
+        self.gathered = False
+
+
 class _Loop:
     """One call of :meth:`Trainer.fit`: buffers, the epoch loop, bookkeeping.
 
@@ -66,9 +81,13 @@ class _Loop:
         if trainer.state is None:
             trainer.state = trainer.optimizer.init(self.model.params)
         self.classify = y.ndim == 1
-        self.step = TrainStep(trainer)  # what a step asks of the model (the speed agreements)
+        self.train_step = TrainStep(trainer)  # what a step asks of the model (the speed agreements)
         self.progress = _Progress(trainer.verbose, trainer.epochs, math.ceil(self.m / self.k), self.k)
         self.interrupted = False
+        self.stop_signal: int | None = None  # the signal that stopped the run (set by _StopOnInterrupt)
+        self.reader: _Reader | None = None  # the read-ahead threads of a memory-mapped X, while streaming
+        self._buffers: dict[int, _BatchBuffers] = {}  # by batch size
+        self._train_eval: dict[int, Any] = {}  # the workspaces of _judged's evaluations of the training rows
 
     def run(self) -> History:
         t = self.t
@@ -80,7 +99,6 @@ class _Loop:
         start = time.perf_counter()
         reason = f"finished {t.epochs} epochs"
         # overflow in a blown-up step is detected as divergence (a non-finite loss), not warned about
-        self.reader = None
         with _StopOnInterrupt(self), np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
                 blas_threads(t.threads):
             try:
@@ -114,10 +132,9 @@ class _Loop:
         tic = time.perf_counter()
         sum_loss, correct, lr = 0.0, 0, t.optimizer.lr
         self.progress.start_epoch(epoch)
-        for xb, yb, ws in self._batches():
+        for xb, yb, wb, ws in self._batches():
             step = t.state["step"]
-            wb = None if self.w is None else ws.batch_w
-            loss = self.step.loss_and_grads(xb, yb, ws, wb)
+            loss = self.train_step.loss_and_grads(xb, yb, ws, wb)
             if self._diverged(loss):
                 h.diverged = True
                 t.stop_training = True
@@ -129,10 +146,10 @@ class _Loop:
                 warnings.warn(message, DivergenceWarning, stacklevel=4)
                 return message
             if self.classify:
-                hits = ws.scores.argmax(axis=1) == yb
+                hits = self.train_step.scores.argmax(axis=1) == yb
                 correct += int(np.count_nonzero(hits)) if wb is None else float(wb[hits].sum())
             lr = _lr(t, step)
-            self.step.update(ws.grads, lr)
+            self.train_step.update(ws.grads, lr)
             sum_loss += loss * (len(xb) if wb is None else float(wb.sum()))
             h.step_loss.append(loss)
             self.progress.step(loss, len(xb))
@@ -162,12 +179,12 @@ class _Loop:
         if self.val is not None and isinstance(self.val[0], _Rows):
             self.val[0].reader = None
 
-    def _batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, Any]]:
-        """The epoch's batches: ``(X_batch, y_batch, workspace)``, reshuffled every epoch.
+    def _batches(self) -> Iterable[tuple[np.ndarray, np.ndarray, np.ndarray | None, Any]]:
+        """The epoch's batches: ``(X_batch, y_batch, weights or None, workspace)``, reshuffled every epoch.
 
-        Minibatches are gathered into the workspace's buffer; the rows of a
-        memory-mapped X may come from disk, read ahead on threads
-        (:func:`~ranvier.train.streaming.gather_batches`).  Either way the
+        Minibatches are gathered into the buffers of their size
+        (:class:`_BatchBuffers`); the rows of a memory-mapped X may come from
+        disk, read ahead on threads (:func:`~ranvier.train.streaming.gather_batches`).  Either way the
         batches, their order and so the training are the same.
         """
         if self.k == self.m and self.t.augment is None:  # batch mode: the whole set in its order, no shuffling
@@ -175,40 +192,34 @@ class _Loop:
             return
         order = self.p.rng.permutation(self.m)
         batches = [order[start : start + self.k] for start in range(0, self.m, self.k)]
-        gathered = gather_batches(self.X, batches, self.rows, lambda n: self._workspace(n).batch_X, self.reader)
+        gathered = gather_batches(self.X, batches, self.rows, lambda n: self._batch_buffers(n).X, self.reader)
         try:
             for idx, xb in gathered:
-                ws = self._workspace(len(idx))
-                np.take(self.y, idx, axis=0, out=ws.batch_y, mode="clip")
+                buf = self._batch_buffers(len(idx))
+                np.take(self.y, idx, axis=0, out=buf.y, mode="clip")
                 if self.w is not None:
-                    np.take(self.w, idx, out=ws.batch_w, mode="clip")
+                    np.take(self.w, idx, out=buf.w, mode="clip")
                 if self.t.augment is not None:
                     self.t.augment(xb, self.p.rng)
-                yield xb, ws.batch_y, ws
+                yield xb, buf.y, buf.w, buf.ws
         finally:  # stopped early: the read in flight finishes before its buffer is dropped
             gathered.close()
 
-    def _whole_set(self) -> tuple[np.ndarray, np.ndarray, Any]:
+    def _whole_set(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, Any]:
         """Batch mode's one batch: all training rows in their order (a split's rows gathered once)."""
-        ws = self._workspace(self.m)
-        ws.batch_w = self.w  # the training rows' weights, in their order (or None)
+        buf = self._batch_buffers(self.m)
         if self.rows is None:
-            return self.X, self.y, ws
-        if not getattr(ws, "gathered", False):
-            np.take(self.X, self.rows, axis=0, out=ws.batch_X, mode="clip")
-            np.copyto(ws.batch_y, self.y)
-            ws.gathered = True
-        return ws.batch_X, ws.batch_y, ws
+            return self.X, self.y, self.w, buf.ws
+        if not buf.gathered:
+            np.take(self.X, self.rows, axis=0, out=buf.X, mode="clip")
+            np.copyto(buf.y, self.y)
+            buf.gathered = True
+        return buf.X, buf.y, self.w, buf.ws
 
-    def _workspace(self, size: int):
-        cache = self.__dict__.setdefault("_workspaces", {})
-        if size not in cache:
-            ws = self.model.workspace(size)
-            ws.batch_X = np.empty((size, self.X.shape[1]), dtype=self.X.dtype)
-            ws.batch_y = np.empty((size, *self.y.shape[1:]), dtype=self.y.dtype)
-            ws.batch_w = None if self.w is None else np.empty(size)
-            cache[size] = ws
-        return cache[size]
+    def _batch_buffers(self, size: int) -> _BatchBuffers:
+        if size not in self._buffers:
+            self._buffers[size] = _BatchBuffers(size, self.model.workspace(size), self.X, self.y, self.w)
+        return self._buffers[size]
 
     def _diverged(self, loss: float) -> bool:
         if not math.isfinite(loss):
@@ -249,7 +260,7 @@ class _Loop:
         if self.monitor.startswith("val_") or not (self.t.restore_best or self.t.early_stopping):
             return logs[self.monitor]  # (without restoring or stopping early, "best" only guards a blow-up)
         X = self.X if self.rows is None else _Rows(self.X, self.rows)
-        loss, accuracy = _evaluate(self.model, X, self.y, workspaces=self.__dict__.setdefault("_train_eval", {}),
+        loss, accuracy = _evaluate(self.model, X, self.y, workspaces=self._train_eval,
                                    sample_weight=self.w)
         return loss if self.monitor == "loss" else accuracy
 
@@ -300,15 +311,16 @@ def _check_same_data(saved: dict | None, now: dict | None) -> None:
     """A resumed run must see the data its checkpoint was made on (same rows, same split)."""
     if saved is None or now is None or saved == now:
         return
+
     def describe(d: dict) -> str:
         split = "no validation_split" if d["validation_split"] is None else (
             f"validation_split={d['validation_split']:g} (seed {d['split_seed']})")
         return f"{d['rows']} rows, {d['train_rows']} for training, {split}"
+
     raise ValueError(
         f"the checkpoint was made training on {describe(saved)}; this fit() got {describe(now)}. "
         "Resume on the same data with the same validation_split and Trainer seed"
     )
-
 
 
 def _lr(trainer: Trainer, step: int) -> float:

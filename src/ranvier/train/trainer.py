@@ -1,9 +1,10 @@
 """The training loop: batch, minibatch and stochastic gradient descent.
 
-A :class:`Trainer` drives any model that has ``params``, ``workspace(m)`` and
-the training step's ``_loss_and_grads`` of :class:`~ranvier.Sequential` (see
-:mod:`ranvier.train.step`) with any optimiser of :mod:`ranvier.optim`, and
-returns a :class:`~ranvier.train.History`.  The lecture's three modes are
+A :class:`Trainer` drives any model with the members of
+:class:`~ranvier.train.step.TrainableModel` (a :class:`~ranvier.Sequential`,
+an :class:`~ranvier.MLP`, or a model of one's own: the protocol is written
+out there) with any optimiser of :mod:`ranvier.optim`, and returns a
+:class:`~ranvier.train.History`.  The lecture's three modes are
 batch sizes:
 
 * ``mode="batch"``: every step uses all ``m`` training examples;
@@ -63,7 +64,7 @@ class Trainer:
 
     Parameters
     ----------
-    model : MLP or Sequential
+    model : MLP, Sequential or a model of one's own (:class:`~ranvier.train.step.TrainableModel`)
         Trained in place: in training mode, its dropout masks drawn from a
         generator seeded from ``seed`` (apart from the shuffling, and kept in
         checkpoints); ``fit`` leaves it in evaluation mode, and the validation
