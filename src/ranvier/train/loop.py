@@ -13,7 +13,7 @@ import math
 import mmap
 import time
 import warnings
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from .progress import _Progress
 from .state import RunState
 from .step import TrainStep
 from .streaming import _Reader, _Rows, gather_batches, start_reading, stop_reading
+
+if TYPE_CHECKING:  # for the annotations only: the Trainer imports this module
+    from .trainer import Trainer
 
 __all__: list[str] = []
 
