@@ -23,6 +23,7 @@ so that its gradient adds ``reg * W_k`` to each ``dW_k``: the same as PyTorch's
 
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
 import numpy as np
@@ -32,14 +33,25 @@ from .activations import Activation, get_activation
 from .init import init_weight, weight_layout
 from .functional import affine_backward, affine_forward
 from . import layers as _layers
-from .networks import Sequential
+from .layers import _dtype
+from .networks import _SCORE_ROWS, Sequential
 from .norm import BatchNorm
 from .workspace import Workspace
 
 __all__ = ["MLP", "LinearClassifier"]  # and Workspace, from ranvier.nn.workspace
 
 _RELU_FAMILY = {"relu", "leaky_relu", "elu"}
-_SCORE_ROWS = 4096  # scores() runs the forward pass this many rows at a time
+
+
+def _fused_pass(method):
+    """``method`` for a plain MLP (no dropout, no batch norm), Sequential's layer by layer otherwise."""
+    layered = getattr(Sequential, method.__name__)
+
+    @functools.wraps(method)
+    def pass_(self, *args, **kwargs):
+        return (method if self._fused else layered)(self, *args, **kwargs)
+
+    return pass_
 
 
 class MLP(Sequential):
@@ -127,7 +139,7 @@ class MLP(Sequential):
             raise TypeError(f"batch_norm must be True or False, got {batch_norm!r}")
         self.batch_norm = bool(batch_norm)
         self._fused = not self.batch_norm and not any(self.dropout)
-        self.dtype = _check_dtype(dtype)
+        self.dtype = _dtype(dtype)
         check_network_memory(self.layer_sizes, self.dtype)  # refused before any array is made
         self.init = init
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -156,31 +168,7 @@ class MLP(Sequential):
     @property
     def n_layers(self) -> int:
         """Number of layers with weights (the input layer is not counted)."""
-        return len(self.layer_sizes) - 1
-
-    @property
-    def n_features(self) -> int:
-        """Width ``n`` of the inputs."""
-        return self.layer_sizes[0]
-
-    @property
-    def n_outputs(self) -> int:
-        """Number of scores ``c`` per example."""
-        return self.layer_sizes[-1]
-
-    @property
-    def num_params(self) -> int:
-        """Number of learnable parameters: every weight and every bias.
-
-        The lecture's 3-4-2 network has 3*4 + 4*2 = 20 weights and 4 + 2 = 6
-        biases, 26 in all; 3-4-4-2 has 46.
-        """
-        return sum(p.size for p in self.params.values())
-
-    @property
-    def activation_names(self) -> list[str]:
-        """Names of the hidden activations, one per hidden layer."""
-        return [a.name for a in self.activations]
+        return len(self.layer_sizes) - 1  # Sequential's counts the layers, which _stack has not made yet
 
     def _init_scheme(self, k: int) -> str | float:
         if not (isinstance(self.init, str) and self.init == "auto"):
@@ -192,6 +180,7 @@ class MLP(Sequential):
         return "he" if act in _RELU_FAMILY else "xavier"
 
     # ---------------------------------------------------------------- forward
+    @_fused_pass
     def scores(self, X: np.ndarray) -> np.ndarray:
         """Scores of a batch.
 
@@ -203,8 +192,6 @@ class MLP(Sequential):
         -------
         ndarray of shape (m, c)
         """
-        if not self._fused:
-            return super().scores(X)
         X = self._check_X(X)
         m = X.shape[0]
         out = np.empty((m, self.n_outputs), dtype=self.dtype)
@@ -223,45 +210,23 @@ class MLP(Sequential):
                 h = a
         return out
 
-    def hidden_outputs(self, X: np.ndarray) -> list[np.ndarray]:
-        """Outputs of every layer: ``[H_1, ..., H_{N-1}, S]``.
-
-        The hidden outputs are the features the network has learned ("hidden
-        layers as learned features"); the last entry is the scores.  With
-        batch normalisation or dropout they are computed in evaluation mode.
-        """
-        if not self._fused:
-            return super().hidden_outputs(X)
-        h = self._check_X(X)
-        outputs = []
-        for k in range(1, self.n_layers + 1):
-            h = h @ self.params[f"W{k}"].T
-            h += self.params[f"b{k}"]
-            if k < self.n_layers:
-                h = self.activations[k - 1].forward(h)
-            outputs.append(h)
-        return outputs
-
+    @_fused_pass
     def loss(self, X: np.ndarray, y: np.ndarray, *, sample_weight=None) -> float:
         """The objective: mean data loss over the batch (weighted by ``sample_weight``) plus the L2 term."""
-        if not self._fused:
-            return super().loss(X, y, sample_weight=sample_weight)
         data_loss, _ = self._data_loss(self.scores(X), y, sample_weight=sample_weight)
         return data_loss + self.reg_loss()
 
+    @_fused_pass
     def workspace(self, batch_size: int):
         """Buffers for :meth:`loss_and_grads` on batches of ``batch_size`` rows.
 
         A :class:`Workspace` for the fused passes of an MLP without dropout or
         batch normalisation, a :class:`~ranvier.nn.LayerWorkspace` otherwise.
         """
-        if not self._fused:
-            return super().workspace(batch_size)
         return Workspace(self, batch_size)
 
+    @_fused_pass
     def _forward_into(self, X: np.ndarray, ws: "Workspace") -> np.ndarray:
-        if not self._fused:
-            return super()._forward_into(X, ws)
         h = X
         for k in range(1, self.n_layers + 1):
             a, _ = affine_forward(h, self.params[f"W{k}"], self.params[f"b{k}"], out=ws.outputs[k - 1])
@@ -270,9 +235,8 @@ class MLP(Sequential):
             h = a
         return h
 
+    @_fused_pass
     def _backward_into(self, X: np.ndarray, ws: "Workspace") -> None:
-        if not self._fused:
-            return super()._backward_into(X, ws)
         for k in range(self.n_layers, 0, -1):
             W = self.params[f"W{k}"]
             h_prev = X if k == 1 else ws.outputs[k - 2]
@@ -282,53 +246,6 @@ class MLP(Sequential):
             affine_backward(ws.deltas[k - 1], (h_prev, W), need_dx=k > 1, out=(dh_prev, dW, db))
             if dh_prev is not None:
                 self.activations[k - 2].backward(dh_prev, ws.outputs[k - 2], out=dh_prev)
-
-    # --------------------------------------------------------------- algebra
-    def weights(self) -> list[np.ndarray]:
-        """The weight matrices ``[W_1, ..., W_N]``."""
-        return [self.params[f"W{k}"] for k in range(1, self.n_layers + 1)]
-
-    def biases(self) -> list[np.ndarray]:
-        """The bias vectors ``[b_1, ..., b_N]``."""
-        return [self.params[f"b{k}"] for k in range(1, self.n_layers + 1)]
-
-    def collapse(self) -> tuple[np.ndarray, np.ndarray]:
-        """Collapse a network of identity activations into one linear layer.
-
-        Any composition of linear maps is linear (the lecture's "what if f() is
-        linear?")::
-
-            W = W_N ... W_2 W_1
-            b = b_N + W_N b_{N-1} + ... + W_N ... W_3 b_2 + W_N ... W_2 b_1
-
-        and ``X @ W.T + b`` equals :meth:`scores`.
-
-        Returns
-        -------
-        W : ndarray of shape (c, n)
-        b : ndarray of shape (c,)
-
-        Raises
-        ------
-        ValueError
-            If a hidden activation is not ``identity``, or the network has
-            batch normalisation or dropout.
-        """
-        if not self._fused:
-            return super().collapse()
-        nonlinear = [a.name for a in self.activations if a.name != "identity"]
-        if nonlinear:
-            raise ValueError(
-                "collapse() needs every hidden activation to be 'identity', but this network "
-                f"uses {sorted(set(nonlinear))}; a nonlinear network is not one linear map"
-            )
-        W = self.params["W1"].copy()
-        b = self.params["b1"].copy()
-        for k in range(2, self.n_layers + 1):
-            Wk = self.params[f"W{k}"]
-            W = Wk @ W
-            b = Wk @ b + self.params[f"b{k}"]
-        return W, b
 
     def get_config(self) -> dict:
         """The constructor arguments that define the architecture (JSON-friendly)."""
@@ -435,10 +352,3 @@ def _check_dropout(dropout, n_hidden: int) -> tuple[float, ...]:
         if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 <= p < 1:
             raise ValueError(f"dropout must be a probability in [0, 1), got {p!r}")
     return tuple(float(p) for p in values)
-
-
-def _check_dtype(dtype) -> np.dtype:
-    dt = np.dtype(dtype)
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be float32 (training) or float64 (gradient checks), got {dt}")
-    return dt

@@ -42,7 +42,7 @@ from .workspace import LayerWorkspace
 
 __all__ = ["Sequential", "from_config"]
 
-_SCORE_ROWS = 4096  # scores() in evaluation runs the layers this many rows at a time
+_SCORE_ROWS = 4096  # scores() runs this many rows at a time (in evaluation; an MLP's fused pass always)
 
 
 class Sequential:
@@ -117,7 +117,11 @@ class Sequential:
 
     @property
     def num_params(self) -> int:
-        """Number of learnable parameters (3-4-2: 20 weights + 6 biases = 26)."""
+        """Number of learnable parameters: every entry of every array in :attr:`params`.
+
+        The lecture's 3-4-2 network has 3*4 + 4*2 = 20 weights and 4 + 2 = 6
+        biases, 26 in all; 3-4-4-2 has 46.
+        """
         return sum(p.size for p in self.params.values())
 
     @property
@@ -311,17 +315,34 @@ class Sequential:
 
     # ---------------------------------------------------------------- algebra
     def collapse(self) -> tuple[np.ndarray, np.ndarray]:
-        """One linear map ``(W, b)`` equal to a stack of Linear and identity layers.
+        """Collapse a stack of Linear layers and identity activations into one linear layer.
 
-        ``W = W_N ... W_1`` and ``b = b_N + W_N b_{N-1} + ... + W_N ... W_2 b_1``.
+        Any composition of linear maps is linear (the lecture's "what if f() is
+        linear?")::
+
+            W = W_N ... W_2 W_1
+            b = b_N + W_N b_{N-1} + ... + W_N ... W_3 b_2 + W_N ... W_2 b_1
+
+        and ``X @ W.T + b`` equals :meth:`scores`.
+
+        Returns
+        -------
+        W : ndarray of shape (c, n)
+        b : ndarray of shape (c,)
 
         Raises
         ------
         ValueError
-            If a layer is anything but Linear or an identity activation.
+            If an activation is not ``identity``, or the network has any other
+            layer than Linear and activations (batch normalisation, dropout).
         """
-        other = [repr(layer) for layer in self.layers
-                 if not (isinstance(layer, Linear) or (isinstance(layer, Activation) and layer.name == "identity"))]
+        nonlinear = sorted({layer.name for layer in self.layers if isinstance(layer, Activation)} - {"identity"})
+        if nonlinear:
+            raise ValueError(
+                "collapse() needs every hidden activation to be 'identity', but this network "
+                f"uses {nonlinear}; a nonlinear network is not one linear map"
+            )
+        other = [repr(layer) for layer in self.layers if not isinstance(layer, (Linear, Activation))]
         if other:
             raise ValueError(f"collapse() needs only Linear and identity layers, but the network has {other}")
         self._bind()
