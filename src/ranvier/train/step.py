@@ -26,6 +26,10 @@ the loop itself knows them.
    decided again at every step, as a callback may change ``reg`` or the
    optimiser's decay, and only for a :class:`~ranvier.Sequential`.
 
+What they buy is measured by ``benchmarks/bench_train_tricks.py`` (docs/benchmarks.md, "The
+house"): the fold 9-13% of a wide network's epoch with L2, checking once about 5% where steps
+are small.
+
 A model of one's own trains with :class:`~ranvier.Trainer` when it has the
 members of :class:`TrainableModel`, and nothing more is asked of it.
 """
