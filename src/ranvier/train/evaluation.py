@@ -93,7 +93,7 @@ def _evaluate_chunks(model, X, y: np.ndarray, batch_size: int,
         yb = y[start : start + batch_size]
         k = len(yb)
         ws = workspaces.get(k) or workspaces.setdefault(k, model.workspace(k))
-        xb = X.take(start, k, ws) if isinstance(X, _Rows) else X[start : start + batch_size]
+        xb = X.take(start, k) if isinstance(X, _Rows) else X[start : start + batch_size]
         scores = model._forward_into(xb, ws)
         if not scores_finite(scores):  # the parameters blew up: no meaningful loss
             return math.nan, None if y.ndim != 1 else 0.0
@@ -113,7 +113,7 @@ def _evaluate_weighted(model, X, y: np.ndarray, batch_size: int, workspaces: dic
         yb, wb = y[start : start + batch_size], w[start : start + batch_size]
         k = len(yb)
         ws = workspaces.get(k) or workspaces.setdefault(k, model.workspace(k))
-        xb = X.take(start, k, ws) if isinstance(X, _Rows) else X[start : start + batch_size]
+        xb = X.take(start, k) if isinstance(X, _Rows) else X[start : start + batch_size]
         scores = model._forward_into(xb, ws)
         if not scores_finite(scores):
             return math.nan, None if y.ndim != 1 else 0.0

@@ -77,24 +77,28 @@ def stop_reading(reader: _Reader, mapping: mmap.mmap) -> None:
 
 
 class _Rows:
-    """Some rows of a data matrix, by index, gathered a chunk at a time (never copied whole)."""
+    """Some rows of a data matrix, by index, gathered a chunk at a time (never copied whole).
+
+    The chunks land in buffers of the rows' own, one per chunk size, made once (an
+    evaluation reads full chunks and one last, shorter one).
+    """
 
     def __init__(self, X: np.ndarray, rows: np.ndarray, reader: _Reader | None = None) -> None:
         self.X, self.rows, self.reader = X, rows, reader
+        self._buffers: dict[int, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def take(self, start: int, k: int, ws) -> np.ndarray:
-        """Rows ``start:start + k`` gathered into the workspace's input buffer."""
-        buffer = getattr(ws, "batch_X", None)
-        if buffer is None or len(buffer) != k:
-            buffer = ws.batch_X = np.empty((k, self.X.shape[1]), dtype=self.X.dtype)
+    def take(self, start: int, k: int) -> np.ndarray:
+        """Rows ``start:start + k``, gathered into this object's buffer of ``k`` rows."""
+        buffer = self._buffers.get(k)
+        if buffer is None:
+            buffer = self._buffers[k] = np.empty((k, self.X.shape[1]), dtype=self.X.dtype)
         if self.reader is not None:
             return self.reader.gather(self.rows[start : start + k], buffer)
         np.take(self.X, self.rows[start : start + k], axis=0, out=buffer, mode="clip")
         return buffer
-
 
 
 def gather_batches(X: np.ndarray, batches: list[np.ndarray], rows: np.ndarray | None, buffer,
