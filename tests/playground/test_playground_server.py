@@ -264,11 +264,6 @@ def test_downloaded_python_code_reproduces_the_session(client, tmp_path, setting
 
 
 def test_downloaded_python_code_reproduces_dropout_and_batch_norm(client, tmp_path):
-    from ranvier.playground.model import capabilities
-
-    if not all(capabilities().values()):
-        pytest.skip("this ranvier's MLP takes no dropout/batch_norm yet (the layers issue); "
-                    "the settings are shown disabled, test_build_model_* cover the plumbing")
     sid = new(client, dataset="spirals", points=200, layers=[16, 16], dropout=0.2, batch_norm=True)
     for _ in range(3):
         client.post(f"/api/sessions/{sid}/step")

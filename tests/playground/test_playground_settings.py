@@ -192,8 +192,6 @@ def test_lesson_stacked_linear_layers_draw_a_straight_boundary():
 
 @pytest.mark.parametrize("extra", [{}, {"dropout": 0.2, "batch_norm": True}])
 def test_drawing_a_frame_leaves_the_training_alone(extra):
-    if extra and not all(pg_model.capabilities().values()):
-        pytest.skip("this ranvier's MLP takes no dropout/batch_norm yet (the layers issue)")
     settings = {"dataset": "spirals", "points": 200, "layers": [16, 16], **extra}
     plain, drawn = Session(settings), Session(settings)
     for _ in range(3):
